@@ -1,0 +1,498 @@
+"""Inventory domain: what we sell, where it lies, who supplies it, and every unit that moved.
+
+Quantities of stock are integers (units). ``StockLevel.on_hand`` changes only through
+``inventory.services``, which lock the row and append a ``StockMovement`` in the same
+transaction, so on hand always equals the sum of the ledger.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.barcodes import EAN8, EAN13, OTHER, UPCA, validate_barcode
+
+ZERO = Decimal("0")
+
+
+def _validate_time_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"Unknown time zone {value!r}.") from exc
+
+
+def _validate_weekdays(value: str) -> None:
+    if not value or any(ch not in "1234567" for ch in value) or len(set(value)) != len(value):
+        raise ValidationError("Working days are ISO weekday digits 1 (Mon) … 7 (Sun), e.g. 12345.")
+
+
+class FulfilmentScheme(models.TextChoices):
+    FBS = "fbs", "FBS (seller ships)"
+    FBO = "fbo", "FBO (marketplace ships)"
+    BOTH = "both", "FBS and FBO"
+
+
+class AbcClass(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class Supplier(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    contact = models.TextField(blank=True, help_text="Person, e-mail, phone.")
+    currency = models.CharField(max_length=3, default="RUB")
+    lead_time_mean_days = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Mean days from order to arrival.",
+    )
+    lead_time_sd_days = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Standard deviation of the lead time, days.",
+    )
+    order_cycle_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text="Days between orders (review period).",
+    )
+    min_order_value = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lead_time_mean_days__gte=0) & Q(lead_time_sd_days__gte=0),
+                name="supplier_lead_time_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Sku(models.Model):
+    code = models.CharField("offer id", max_length=64, unique=True)
+    name = models.CharField(max_length=255)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    sale_price = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    weight_kg = models.DecimalField(max_digits=8, decimal_places=3, default=ZERO)
+    volume_l = models.DecimalField("volume (l)", max_digits=9, decimal_places=3, default=ZERO)
+    fbs_prep_days = models.PositiveSmallIntegerField(
+        "FBS prep time (days)",
+        default=1,
+        help_text="Working days the marketplace gives to hand an FBS order over.",
+    )
+    scheme = models.CharField(
+        max_length=4, choices=FulfilmentScheme.choices, default=FulfilmentScheme.FBS
+    )
+    service_level = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.999"))],
+        help_text="Target cycle service level 0.50–0.999; empty = the default for its ABC class.",
+    )
+    abc_class = models.CharField(max_length=1, choices=AbcClass.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "SKU"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_level__isnull=True)
+                | (Q(service_level__gte=Decimal("0.5")) & Q(service_level__lte=Decimal("0.999"))),
+                name="sku_service_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0) & Q(sale_price__gte=0), name="sku_prices_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    @property
+    def effective_service_level(self) -> Decimal:
+        if self.service_level is not None:
+            return self.service_level
+        return Decimal(str(settings.ZAPAS["DEFAULT_SERVICE_LEVEL"]))
+
+
+class Barcode(models.Model):
+    class Symbology(models.TextChoices):
+        EAN13 = EAN13, "EAN-13"
+        EAN8 = EAN8, "EAN-8"
+        UPCA = UPCA, "UPC-A"
+        OTHER = OTHER, "Other"
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="barcodes")
+    code = models.CharField(max_length=64, unique=True)
+    symbology = models.CharField(max_length=8, choices=Symbology.choices, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        try:
+            self.code = (self.code or "").strip()
+            self.symbology = validate_barcode(self.code, self.symbology or None)
+        except ValidationError as exc:
+            raise ValidationError({"code": exc.messages}) from exc
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.symbology:
+            self.symbology = validate_barcode(self.code)
+        super().save(*args, **kwargs)
+
+
+class SupplierItem(models.Model):
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="supplier_items")
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="items")
+    supplier_code = models.CharField(max_length=64, blank=True)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    moq = models.PositiveIntegerField("MOQ", default=1, validators=[MinValueValidator(1)])
+    pack_size = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    lead_time_mean_days = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Overrides the supplier's mean lead time for this SKU.",
+    )
+    lead_time_sd_days = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Overrides the supplier's lead-time spread for this SKU.",
+    )
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sku", "-is_primary", "supplier"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "supplier"], name="supplier_item_unique"),
+            models.UniqueConstraint(
+                fields=["sku"], condition=Q(is_primary=True), name="one_primary_supplier_per_sku"
+            ),
+            models.CheckConstraint(
+                condition=Q(moq__gte=1) & Q(pack_size__gte=1),
+                name="supplier_item_moq_pack_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku.code} from {self.supplier.code}"
+
+    @property
+    def effective_lead_time_mean(self) -> Decimal:
+        if self.lead_time_mean_days is not None:
+            return self.lead_time_mean_days
+        return self.supplier.lead_time_mean_days
+
+    @property
+    def effective_lead_time_sd(self) -> Decimal:
+        if self.lead_time_sd_days is not None:
+            return self.lead_time_sd_days
+        return self.supplier.lead_time_sd_days
+
+
+class Warehouse(models.Model):
+    class Kind(models.TextChoices):
+        OWN = "own", "Own warehouse (FBS)"
+        FBO = "fbo", "Marketplace warehouse (FBO)"
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=3, choices=Kind.choices, default=Kind.OWN)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/Moscow", validators=[_validate_time_zone]
+    )
+    cutoff_time = models.TimeField(
+        default="14:00",
+        help_text="Orders accepted after this local time count from the next working day.",
+    )
+    working_days = models.CharField(
+        max_length=7,
+        default="12345",
+        validators=[_validate_weekdays],
+        help_text="ISO weekdays the warehouse ships on: 1 = Monday … 7 = Sunday.",
+    )
+    transit_days = models.PositiveSmallIntegerField(
+        default=3, help_text="FBO warehouses: days for a transfer from our own warehouse to arrive."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    @property
+    def is_fbo(self) -> bool:
+        return self.kind == self.Kind.FBO
+
+
+class WarehouseHoliday(models.Model):
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse", "date"], name="holiday_unique_per_warehouse"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+class StockLevelQuerySet(models.QuerySet):
+    def with_available(self) -> StockLevelQuerySet:
+        return self.annotate(available_qty=F("on_hand") - F("reserved"))
+
+
+class StockLevel(models.Model):
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="stock_levels")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock_levels")
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StockLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sku", "warehouse"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="stock_level_unique"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_non_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="stock_reserved_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_within_on_hand"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sku_id}@{self.warehouse_id}: {self.on_hand} on hand, {self.reserved} reserved"
+        )
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", "Receipt"
+    SHIPMENT = "shipment", "Shipment"
+    ADJUSTMENT = "adjustment", "Count adjustment"
+    TRANSFER_OUT = "transfer_out", "Transfer out"
+    TRANSFER_IN = "transfer_in", "Transfer in"
+    RETURN = "return", "Customer return"
+    OPENING = "opening", "Opening balance"
+
+
+class StockMovement(models.Model):
+    """One change of on hand. Append-only: rows are never updated or deleted."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=16, choices=MovementKind.choices)
+    quantity = models.IntegerField(help_text="Signed change of on hand (units).")
+    on_hand_after = models.IntegerField()
+    reason = models.CharField(max_length=255, blank=True)
+    document_type = models.CharField(
+        max_length=32, blank=True, help_text="e.g. purchase_order, order, transfer, count"
+    )
+    document_ref = models.CharField(max_length=64, blank=True, help_text="Number of the document.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.CharField(
+        max_length=64, blank=True, help_text="Scanner or system that recorded it."
+    )
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["sku", "warehouse", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warehouse", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="movement_idempotency_key_unique_per_warehouse",
+            ),
+            models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_non_zero"),
+            models.CheckConstraint(
+                condition=Q(on_hand_after__gte=0), name="movement_balance_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity:+d} {self.sku_id}@{self.warehouse_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("Stock movements are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Stock movements are append-only and cannot be deleted.")
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent to supplier"
+        PARTIALLY_RECEIVED = "partially_received", "Partially received"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.PARTIALLY_RECEIVED)
+    RECEIVABLE_STATUSES = (Status.SENT, Status.PARTIALLY_RECEIVED)
+
+    number = models.CharField(max_length=32, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    order_date = models.DateField(default=timezone.localdate)
+    expected_arrival = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-order_date", "-id"]
+        indexes = [models.Index(fields=["status", "expected_arrival"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="purchase_order_lines")
+    quantity_ordered = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity_received = models.PositiveIntegerField(default=0)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+
+    class Meta:
+        ordering = ["purchase_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "sku"], name="po_line_unique_sku"),
+            models.CheckConstraint(
+                condition=Q(quantity_ordered__gte=1), name="po_line_ordered_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_received__gte=0), name="po_line_received_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_id}: {self.sku_id} × {self.quantity_ordered}"
+
+    @property
+    def quantity_open(self) -> int:
+        return max(0, self.quantity_ordered - self.quantity_received)
+
+
+class Transfer(models.Model):
+    """Stock sent from an own warehouse to a marketplace (FBO) warehouse."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_TRANSIT = "in_transit", "In transit"
+        PARTIALLY_RECEIVED = "partially_received", "Partially received"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.DRAFT, Status.IN_TRANSIT, Status.PARTIALLY_RECEIVED)
+
+    number = models.CharField(max_length=32, unique=True)
+    source = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    expected_arrival = models.DateField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_distinct_warehouses"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="transfer_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity_dispatched = models.PositiveIntegerField(default=0)
+    quantity_received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["transfer", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "sku"], name="transfer_line_unique_sku"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity_dispatched")),
+                name="transfer_line_received_within_dispatched",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id}: {self.sku_id} × {self.quantity}"
+
+    @property
+    def quantity_in_transit(self) -> int:
+        return self.quantity_dispatched - self.quantity_received

@@ -1,0 +1,650 @@
+"""Every write to stock. Nothing else changes ``StockLevel.on_hand`` or ``reserved``.
+
+Each public function runs in one transaction, locks the stock rows it touches with
+``select_for_update()`` in primary-key order (a stable order avoids deadlocks between two
+requests touching the same rows), re-checks the numbers on the locked rows, and writes the
+ledger row together with the level. Invalid requests raise ``core.errors.DomainError``
+subclasses with a stable ``code``; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.errors import Conflict, InsufficientStock, InvalidInput, InvalidTransition, NotFound
+from inventory.models import (
+    Barcode,
+    MovementKind,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Sku,
+    StockLevel,
+    StockMovement,
+    Supplier,
+    SupplierItem,
+    Transfer,
+    TransferLine,
+    Warehouse,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded a change: a user, a scanner device, or the system."""
+
+    user: AbstractBaseUser | None = None
+    device: str = ""
+
+
+SYSTEM = Actor(device="system")
+
+
+@dataclass(frozen=True)
+class CountResult:
+    sku_id: int
+    warehouse_id: int
+    expected: int
+    counted: int
+    variance: int
+    movement: StockMovement | None
+
+
+# --- locking helpers -------------------------------------------------------------------------
+
+
+def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Lock the stock rows of (sku_id, warehouse_id) pairs, creating missing ones at zero.
+
+    Rows are locked in primary-key order. Must run inside ``transaction.atomic()``.
+    """
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    # Create absent rows first; ON CONFLICT DO NOTHING makes racing creators harmless.
+    StockLevel.objects.bulk_create(
+        [StockLevel(sku_id=s, warehouse_id=w) for s, w in wanted], ignore_conflicts=True
+    )
+    condition = Q()
+    for sku_id, warehouse_id in wanted:
+        condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
+    rows = StockLevel.objects.select_for_update().filter(condition).order_by("pk")
+    return {(row.sku_id, row.warehouse_id): row for row in rows}
+
+
+def _existing_movement(warehouse_id: int, idempotency_key: str | None) -> StockMovement | None:
+    if not idempotency_key:
+        return None
+    return StockMovement.objects.filter(
+        warehouse_id=warehouse_id, idempotency_key=idempotency_key
+    ).first()
+
+
+def _write_movement(
+    level: StockLevel,
+    *,
+    quantity: int,
+    kind: str,
+    actor: Actor,
+    reason: str = "",
+    document_type: str = "",
+    document_ref: str = "",
+    idempotency_key: str | None = None,
+    reserved_delta: int = 0,
+) -> StockMovement:
+    """Apply a signed change to a locked level and append its ledger row."""
+    new_on_hand = level.on_hand + quantity
+    new_reserved = level.reserved + reserved_delta
+    if new_on_hand < 0 or new_on_hand < new_reserved:
+        raise InsufficientStock(
+            f"Only {level.available} available of SKU {level.sku_id} at warehouse "
+            f"{level.warehouse_id}; cannot take {-quantity}.",
+            details={"available": level.available, "requested": -quantity},
+        )
+    level.on_hand = new_on_hand
+    level.reserved = new_reserved
+    level.save(update_fields=["on_hand", "reserved", "updated_at"])
+    try:
+        with transaction.atomic():
+            return StockMovement.objects.create(
+                sku_id=level.sku_id,
+                warehouse_id=level.warehouse_id,
+                kind=kind,
+                quantity=quantity,
+                on_hand_after=new_on_hand,
+                reason=reason[:255],
+                document_type=document_type,
+                document_ref=document_ref,
+                user=actor.user if actor.user and actor.user.is_authenticated else None,
+                device=actor.device,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "This idempotency key was already used for a different stock change.",
+            code="idempotency_key_reused",
+            details={"idempotency_key": idempotency_key},
+        ) from exc
+
+
+def _positive(quantity: int, what: str = "quantity") -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise InvalidInput(f"The {what} must be a positive whole number, got {quantity!r}.")
+    return quantity
+
+
+def _offer_to_short_orders(pairs: Iterable[tuple[int, int]]) -> None:
+    """After stock arrives, short orders get first claim on it (oldest deadline first)."""
+    from fulfilment import services as fulfilment_services
+
+    allocate = getattr(fulfilment_services, "short_orders_allocate", None)
+    if allocate is not None:
+        for sku_id, warehouse_id in sorted(set(pairs)):
+            allocate(sku_id=sku_id, warehouse_id=warehouse_id)
+
+
+# --- lookups used by the services and the API -------------------------------------------------
+
+
+def sku_by_barcode(code: str) -> Sku:
+    """The SKU with this barcode (or this offer id); ``NotFound`` with code ``unknown_barcode``."""
+    code = (code or "").strip()
+    barcode = Barcode.objects.select_related("sku").filter(code=code).first()
+    if barcode is not None:
+        return barcode.sku
+    sku = Sku.objects.filter(code=code).first()
+    if sku is None:
+        raise NotFound(
+            f"No SKU has barcode {code!r}.", code="unknown_barcode", details={"barcode": code}
+        )
+    return sku
+
+
+# --- plain stock changes ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    sku: Sku,
+    warehouse: Warehouse,
+    quantity: int,
+    actor: Actor = SYSTEM,
+    kind: str = MovementKind.RECEIPT,
+    reason: str = "",
+    document_type: str = "",
+    document_ref: str = "",
+    idempotency_key: str | None = None,
+) -> StockMovement:
+    """Add ``quantity`` units to on hand (receipt, return or opening balance)."""
+    _positive(quantity)
+    if kind not in (MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.OPENING):
+        raise InvalidInput(f"{kind!r} is not an inbound movement.")
+    level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+    if existing := _existing_movement(warehouse.pk, idempotency_key):
+        return existing
+    movement = _write_movement(
+        level,
+        quantity=quantity,
+        kind=kind,
+        actor=actor,
+        reason=reason,
+        document_type=document_type,
+        document_ref=document_ref,
+        idempotency_key=idempotency_key,
+    )
+    _offer_to_short_orders([(sku.pk, warehouse.pk)])
+    return movement
+
+
+@transaction.atomic
+def stock_ship(
+    *,
+    sku: Sku,
+    warehouse: Warehouse,
+    quantity: int,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    document_type: str = "",
+    document_ref: str = "",
+    idempotency_key: str | None = None,
+) -> StockMovement:
+    """Take ``quantity`` unreserved units out of on hand as a shipment."""
+    _positive(quantity)
+    level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+    if existing := _existing_movement(warehouse.pk, idempotency_key):
+        return existing
+    return _write_movement(
+        level,
+        quantity=-quantity,
+        kind=MovementKind.SHIPMENT,
+        actor=actor,
+        reason=reason,
+        document_type=document_type,
+        document_ref=document_ref,
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def stock_count(
+    *,
+    sku: Sku,
+    warehouse: Warehouse,
+    counted: int,
+    actor: Actor = SYSTEM,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> CountResult:
+    """Record a physical count: the variance against on hand becomes an adjustment.
+
+    A count below the reserved quantity is refused (``count_below_reserved``): reserved units
+    belong to orders, which must be released or cancelled first.
+    """
+    if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
+        raise InvalidInput(f"A counted quantity is a whole number ≥ 0, got {counted!r}.")
+    level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
+    if existing := _existing_movement(warehouse.pk, idempotency_key):
+        before = existing.on_hand_after - existing.quantity
+        return CountResult(
+            sku.pk, warehouse.pk, before, existing.on_hand_after, existing.quantity, existing
+        )
+    expected = level.on_hand
+    variance = counted - expected
+    if counted < level.reserved:
+        raise Conflict(
+            f"Counted {counted} but {level.reserved} units are reserved for orders; "
+            "cancel or re-allocate those orders first.",
+            code="count_below_reserved",
+            details={"counted": counted, "reserved": level.reserved},
+        )
+    movement = None
+    if variance:
+        movement = _write_movement(
+            level,
+            quantity=variance,
+            kind=MovementKind.ADJUSTMENT,
+            actor=actor,
+            reason=reason or f"Count: expected {expected}, counted {counted}",
+            document_type="count",
+            idempotency_key=idempotency_key,
+        )
+        if variance > 0:
+            _offer_to_short_orders([(sku.pk, warehouse.pk)])
+    return CountResult(sku.pk, warehouse.pk, expected, counted, variance, movement)
+
+
+# --- reservations (orders) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_reserve(
+    *, warehouse_id: int, lines: Sequence[tuple[int, int]], allow_partial: bool = True
+) -> list[int]:
+    """Reserve units for order lines ``[(sku_id, quantity), …]`` at one warehouse.
+
+    Returns the quantity reserved per line (same order as ``lines``). With ``allow_partial``
+    a line gets what is available (possibly 0); otherwise any shortfall raises
+    ``InsufficientStock`` and nothing is reserved. On hand and the ledger do not change.
+    """
+    for _, quantity in lines:
+        _positive(quantity)
+    levels = _lock_levels((sku_id, warehouse_id) for sku_id, _ in lines)
+    granted: list[int] = []
+    for sku_id, quantity in lines:
+        level = levels[(sku_id, warehouse_id)]
+        take = min(quantity, level.available)
+        if take < quantity and not allow_partial:
+            raise InsufficientStock(
+                f"Only {level.available} of SKU {sku_id} available, {quantity} requested.",
+                details={"sku_id": sku_id, "available": level.available, "requested": quantity},
+            )
+        level.reserved += take
+        granted.append(take)
+    for level in levels.values():
+        level.save(update_fields=["reserved", "updated_at"])
+    return granted
+
+
+@transaction.atomic
+def stock_release(*, warehouse_id: int, lines: Sequence[tuple[int, int]]) -> None:
+    """Give back reserved units ``[(sku_id, quantity), …]`` (order cancelled or changed)."""
+    lines = [(sku_id, quantity) for sku_id, quantity in lines if quantity]
+    levels = _lock_levels((sku_id, warehouse_id) for sku_id, _ in lines)
+    for sku_id, quantity in lines:
+        level = levels[(sku_id, warehouse_id)]
+        if quantity < 0 or quantity > level.reserved:
+            raise Conflict(
+                f"Cannot release {quantity} of SKU {sku_id}: only {level.reserved} reserved.",
+                code="release_exceeds_reserved",
+            )
+        level.reserved -= quantity
+    for level in levels.values():
+        level.save(update_fields=["reserved", "updated_at"])
+    _offer_to_short_orders(levels)
+
+
+@transaction.atomic
+def stock_ship_reserved(
+    *,
+    warehouse_id: int,
+    lines: Sequence[tuple[int, int]],
+    actor: Actor = SYSTEM,
+    document_type: str = "order",
+    document_ref: str = "",
+    reason: str = "",
+) -> list[StockMovement]:
+    """Turn reservations into shipments: on hand and reserved both fall, one ledger row a line."""
+    for _, quantity in lines:
+        _positive(quantity)
+    levels = _lock_levels((sku_id, warehouse_id) for sku_id, _ in lines)
+    movements = []
+    for sku_id, quantity in lines:
+        level = levels[(sku_id, warehouse_id)]
+        if quantity > level.reserved:
+            raise InsufficientStock(
+                f"SKU {sku_id}: {quantity} to ship but only {level.reserved} reserved.",
+                details={"sku_id": sku_id, "reserved": level.reserved, "requested": quantity},
+            )
+        movements.append(
+            _write_movement(
+                level,
+                quantity=-quantity,
+                reserved_delta=-quantity,
+                kind=MovementKind.SHIPMENT,
+                actor=actor,
+                reason=reason,
+                document_type=document_type,
+                document_ref=document_ref,
+            )
+        )
+    return movements
+
+
+# --- purchase orders --------------------------------------------------------------------------
+
+
+def _document_number(prefix: str) -> str:
+    return f"{prefix}-{timezone.localdate():%y%m%d}-{uuid.uuid4().hex[:6].upper()}"
+
+
+def expected_arrival(*, supplier: Supplier, order_date: date, sku: Sku | None = None) -> date:
+    """Order date plus the mean lead time (the SKU's override if it has one), rounded up."""
+    mean = supplier.lead_time_mean_days
+    if sku is not None:
+        item = SupplierItem.objects.filter(sku=sku, supplier=supplier).first()
+        if item and item.lead_time_mean_days is not None:
+            mean = item.lead_time_mean_days
+    days = int(Decimal(mean).to_integral_value(rounding=ROUND_CEILING))
+    return order_date + timedelta(days=days)
+
+
+@transaction.atomic
+def purchase_order_create(
+    *,
+    supplier: Supplier,
+    warehouse: Warehouse,
+    lines: Sequence[tuple[Sku, int, Decimal | None]],
+    order_date: date | None = None,
+    user: AbstractBaseUser | None = None,
+    notes: str = "",
+) -> PurchaseOrder:
+    """A draft PO; lines are (sku, quantity, unit cost or None for the supplier's price)."""
+    if not lines:
+        raise InvalidInput("A purchase order needs at least one line.")
+    order_date = order_date or timezone.localdate()
+    po = PurchaseOrder.objects.create(
+        number=_document_number("PO"),
+        supplier=supplier,
+        warehouse=warehouse,
+        order_date=order_date,
+        expected_arrival=expected_arrival(supplier=supplier, order_date=order_date),
+        created_by=user if user and user.is_authenticated else None,
+        notes=notes,
+    )
+    costs = dict(
+        SupplierItem.objects.filter(
+            supplier=supplier, sku__in=[s for s, _, _ in lines]
+        ).values_list("sku_id", "unit_cost")
+    )
+    seen = set()
+    for sku, quantity, unit_cost in lines:
+        _positive(quantity)
+        if sku.pk in seen:
+            raise InvalidInput(f"SKU {sku.code} appears twice on the purchase order.")
+        seen.add(sku.pk)
+        PurchaseOrderLine.objects.create(
+            purchase_order=po,
+            sku=sku,
+            quantity_ordered=quantity,
+            unit_cost=unit_cost if unit_cost is not None else costs.get(sku.pk, sku.unit_cost),
+        )
+    return po
+
+
+def _lock_po(po: PurchaseOrder) -> PurchaseOrder:
+    return PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+
+
+@transaction.atomic
+def purchase_order_send(*, purchase_order: PurchaseOrder) -> PurchaseOrder:
+    po = _lock_po(purchase_order)
+    if po.status != PurchaseOrder.Status.DRAFT:
+        raise InvalidTransition(
+            f"{po.number} is {po.get_status_display().lower()}; only a draft can be sent."
+        )
+    po.status = PurchaseOrder.Status.SENT
+    po.save(update_fields=["status"])
+    return po
+
+
+@transaction.atomic
+def purchase_order_cancel(*, purchase_order: PurchaseOrder) -> PurchaseOrder:
+    po = _lock_po(purchase_order)
+    if po.status not in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT):
+        raise InvalidTransition(
+            f"{po.number} is {po.get_status_display().lower()}; only a draft or sent order can be cancelled."
+        )
+    po.status = PurchaseOrder.Status.CANCELLED
+    po.save(update_fields=["status"])
+    return po
+
+
+@transaction.atomic
+def purchase_order_receive(
+    *,
+    line: PurchaseOrderLine,
+    quantity: int,
+    actor: Actor = SYSTEM,
+    allow_over_receipt: bool | None = None,
+    idempotency_key: str | None = None,
+) -> StockMovement:
+    """Receive units against a PO line into the PO's warehouse; the PO status follows.
+
+    Locks the PO, then the line, then the stock row. Refuses a receipt on a PO that is not
+    sent or partially received (``po_closed``) and, unless allowed by the
+    ``ZAPAS["ALLOW_OVER_RECEIPT"]`` setting or the argument, more than is still open
+    (``over_receipt``).
+    """
+    _positive(quantity)
+    po = PurchaseOrder.objects.select_for_update().get(pk=line.purchase_order_id)
+    line = PurchaseOrderLine.objects.select_for_update().select_related("sku").get(pk=line.pk)
+    if idempotency_key and (existing := _existing_movement(po.warehouse_id, idempotency_key)):
+        return existing
+    if po.status not in PurchaseOrder.RECEIVABLE_STATUSES:
+        raise Conflict(
+            f"{po.number} is {po.get_status_display().lower()}; goods can only be received on a sent order.",
+            code="po_closed",
+            details={"purchase_order": po.number, "status": po.status},
+        )
+    if allow_over_receipt is None:
+        allow_over_receipt = settings.ZAPAS["ALLOW_OVER_RECEIPT"]
+    if quantity > line.quantity_open and not allow_over_receipt:
+        raise Conflict(
+            f"{po.number}: {quantity} × {line.sku.code} would exceed the order; "
+            f"{line.quantity_open} of {line.quantity_ordered} still open.",
+            code="over_receipt",
+            details={
+                "open": line.quantity_open,
+                "ordered": line.quantity_ordered,
+                "requested": quantity,
+            },
+        )
+    level = _lock_levels([(line.sku_id, po.warehouse_id)])[(line.sku_id, po.warehouse_id)]
+    movement = _write_movement(
+        level,
+        quantity=quantity,
+        kind=MovementKind.RECEIPT,
+        actor=actor,
+        reason=f"Receipt on {po.number}",
+        document_type="purchase_order",
+        document_ref=po.number,
+        idempotency_key=idempotency_key,
+    )
+    line.quantity_received += quantity
+    line.save(update_fields=["quantity_received"])
+    open_lines = po.lines.filter(quantity_received__lt=F("quantity_ordered")).exists()
+    po.status = (
+        PurchaseOrder.Status.PARTIALLY_RECEIVED if open_lines else PurchaseOrder.Status.RECEIVED
+    )
+    po.save(update_fields=["status"])
+    _offer_to_short_orders([(line.sku_id, po.warehouse_id)])
+    return movement
+
+
+# --- transfers to FBO -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    source: Warehouse,
+    destination: Warehouse,
+    lines: Sequence[tuple[Sku, int]],
+    user: AbstractBaseUser | None = None,
+) -> Transfer:
+    """A draft transfer from an own warehouse to a marketplace (FBO) warehouse."""
+    if source.pk == destination.pk:
+        raise InvalidInput("A transfer needs two different warehouses.", code="same_warehouse")
+    if source.kind != Warehouse.Kind.OWN or destination.kind != Warehouse.Kind.FBO:
+        raise InvalidInput(
+            "Transfers go from an own warehouse to a marketplace FBO warehouse.",
+            code="transfer_direction",
+        )
+    if not lines:
+        raise InvalidInput("A transfer needs at least one line.")
+    transfer = Transfer.objects.create(
+        number=_document_number("TR"),
+        source=source,
+        destination=destination,
+        created_by=user if user and user.is_authenticated else None,
+    )
+    seen = set()
+    for sku, quantity in lines:
+        _positive(quantity)
+        if sku.pk in seen:
+            raise InvalidInput(f"SKU {sku.code} appears twice on the transfer.")
+        seen.add(sku.pk)
+        TransferLine.objects.create(transfer=transfer, sku=sku, quantity=quantity)
+    return transfer
+
+
+@transaction.atomic
+def transfer_dispatch(*, transfer: Transfer, actor: Actor = SYSTEM) -> Transfer:
+    """Ship every line out of the source warehouse; the goods are then in transit."""
+    transfer = (
+        Transfer.objects.select_for_update().select_related("destination").get(pk=transfer.pk)
+    )
+    if transfer.status != Transfer.Status.DRAFT:
+        raise InvalidTransition(f"{transfer.number} was already dispatched or closed.")
+    lines = list(transfer.lines.select_for_update().order_by("pk"))
+    levels = _lock_levels((line.sku_id, transfer.source_id) for line in lines)
+    for line in lines:
+        _write_movement(
+            levels[(line.sku_id, transfer.source_id)],
+            quantity=-line.quantity,
+            kind=MovementKind.TRANSFER_OUT,
+            actor=actor,
+            reason=f"To {transfer.destination.code}",
+            document_type="transfer",
+            document_ref=transfer.number,
+        )
+        line.quantity_dispatched = line.quantity
+        line.save(update_fields=["quantity_dispatched"])
+    now = timezone.now()
+    transfer.status = Transfer.Status.IN_TRANSIT
+    transfer.dispatched_at = now
+    transfer.expected_arrival = timezone.localdate(now) + timedelta(
+        days=transfer.destination.transit_days
+    )
+    transfer.save(update_fields=["status", "dispatched_at", "expected_arrival"])
+    return transfer
+
+
+@transaction.atomic
+def transfer_receive(
+    *, transfer: Transfer, quantities: dict[int, int] | None = None, actor: Actor = SYSTEM
+) -> Transfer:
+    """Receive at the FBO warehouse: ``quantities`` by sku_id, or everything in transit."""
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status not in (Transfer.Status.IN_TRANSIT, Transfer.Status.PARTIALLY_RECEIVED):
+        raise InvalidTransition(
+            f"{transfer.number} is {transfer.get_status_display().lower()}; nothing to receive."
+        )
+    lines = {line.sku_id: line for line in transfer.lines.select_for_update().order_by("pk")}
+    if quantities is None:
+        quantities = {
+            sku_id: line.quantity_in_transit
+            for sku_id, line in lines.items()
+            if line.quantity_in_transit
+        }
+    unknown = set(quantities) - set(lines)
+    if unknown:
+        raise InvalidInput(
+            f"SKUs {sorted(unknown)} are not on {transfer.number}.", code="not_on_transfer"
+        )
+    levels = _lock_levels((sku_id, transfer.destination_id) for sku_id in quantities)
+    for sku_id, quantity in quantities.items():
+        _positive(quantity)
+        line = lines[sku_id]
+        if quantity > line.quantity_in_transit:
+            raise Conflict(
+                f"{transfer.number}: {quantity} received but only {line.quantity_in_transit} in transit.",
+                code="over_receipt",
+            )
+        _write_movement(
+            levels[(sku_id, transfer.destination_id)],
+            quantity=quantity,
+            kind=MovementKind.TRANSFER_IN,
+            actor=actor,
+            reason=f"From {transfer.source_id}",
+            document_type="transfer",
+            document_ref=transfer.number,
+        )
+        line.quantity_received += quantity
+        line.save(update_fields=["quantity_received"])
+    done = all(line.quantity_received >= line.quantity_dispatched for line in lines.values())
+    transfer.status = Transfer.Status.RECEIVED if done else Transfer.Status.PARTIALLY_RECEIVED
+    if done:
+        transfer.received_at = timezone.now()
+    transfer.save(update_fields=["status", "received_at"])
+    return transfer
+
+
+@transaction.atomic
+def transfer_cancel(*, transfer: Transfer) -> Transfer:
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != Transfer.Status.DRAFT:
+        raise InvalidTransition(f"{transfer.number} is already on its way; it cannot be cancelled.")
+    transfer.status = Transfer.Status.CANCELLED
+    transfer.save(update_fields=["status"])
+    return transfer
