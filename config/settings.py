@@ -132,10 +132,12 @@ if not DEBUG:
 
 # --- Django REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Scanner devices send a token; staff may use their admin session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.auth.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.auth.IsDeviceOrStaff"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -147,6 +149,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Stock, orders and scanning for marketplace sellers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Nothing is anonymous: the schema and the docs are for devices and signed-in staff.
+    "SERVE_PERMISSIONS": ["core.auth.IsDeviceOrStaff"],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -158,8 +162,26 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One queue name for producers and workers (tests run a worker on a private queue).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
+    "task": "core.tasks.idempotency_records_purge",
+    "schedule": 60 * 60,  # hourly; removes keys older than ZAPAS["IDEMPOTENCY_TTL_HOURS"]
+}
+CELERY_BEAT_SCHEDULE["fulfilment-deadline-watch"] = {
+    "task": "fulfilment.deadline_watch",
+    "schedule": 10 * 60,  # every 10 minutes: watch states and delay notices
+}
+CELERY_BEAT_SCHEDULE["fulfilment-notices-send-pending"] = {
+    "task": "fulfilment.notices_send_pending",
+    "schedule": 5 * 60,  # picks up notices whose send task was lost
+}
+CELERY_BEAT_SCHEDULE["fulfilment-demand-feed"] = {
+    "task": "fulfilment.demand_feed_refresh",
+    "schedule": 60 * 60,  # hourly; recomputes the last three days of order demand
+}
 
 # --- Zapas domain settings --------------------------------------------------------------------
 ZAPAS = {
@@ -167,6 +189,16 @@ ZAPAS = {
     "DEFAULT_SERVICE_LEVEL": env.float("ZAPAS_DEFAULT_SERVICE_LEVEL", default=0.95),
     # Accept a receipt beyond the ordered quantity of a purchase-order line.
     "ALLOW_OVER_RECEIPT": env.bool("ZAPAS_ALLOW_OVER_RECEIPT", default=False),
+    # API Idempotency-Key records are kept this long (at least 24 h).
+    "IDEMPOTENCY_TTL_HOURS": env.int("ZAPAS_IDEMPOTENCY_TTL_HOURS", default=48),
+}
+# bench/api_load.py mounts a bare (non-DRF) lookup view for comparison when this is on.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
+# Fulfilment (orders, deadline watch, notices): defaults in fulfilment/conf.py; override here.
+ZAPAS_FULFILMENT = {
+    "NOTICE_REQUIRE_APPROVAL": env.bool("ZAPAS_NOTICE_REQUIRE_APPROVAL", default=False),
+    "DUE_SOON_WORKING_HOURS": env.float("ZAPAS_DUE_SOON_WORKING_HOURS", default=4),
 }
 
 LOGGING = {

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -62,3 +63,28 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'
     return response
+
+
+# --- schema helpers ---------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `wrong_item`.")
+    message = serializers.CharField(help_text="For people: what went wrong and what is expected.")
+    details = serializers.DictField(help_text="Extra facts (field errors, quantities).")
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input.",
+    401: "Missing, invalid or revoked credentials.",
+    403: "Not allowed (e.g. another warehouse).",
+    404: "Not found.",
+    409: "Conflicts with the current state (stock, status, wrong item).",
+    422: "Idempotency-Key reused for a different request.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Documented error responses for ``@extend_schema(responses=…)``; 401/403 always."""
+    wanted = sorted({401, 403, *statuses})
+    return {s: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[s]) for s in wanted}

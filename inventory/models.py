@@ -154,17 +154,17 @@ class Barcode(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def save(self, *args, **kwargs) -> None:
+        if not self.symbology:
+            self.symbology = validate_barcode(self.code)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         try:
             self.code = (self.code or "").strip()
             self.symbology = validate_barcode(self.code, self.symbology or None)
         except ValidationError as exc:
             raise ValidationError({"code": exc.messages}) from exc
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.symbology:
-            self.symbology = validate_barcode(self.code)
-        super().save(*args, **kwargs)
 
 
 class SupplierItem(models.Model):
@@ -320,6 +320,15 @@ class MovementKind(models.TextChoices):
     OPENING = "opening", "Opening balance"
 
 
+INBOUND_KINDS = [
+    MovementKind.RECEIPT,
+    MovementKind.TRANSFER_IN,
+    MovementKind.RETURN,
+    MovementKind.OPENING,
+]
+OUTBOUND_KINDS = [MovementKind.SHIPMENT, MovementKind.TRANSFER_OUT]
+
+
 class StockMovement(models.Model):
     """One change of on hand. Append-only: rows are never updated or deleted."""
 
@@ -352,6 +361,13 @@ class StockMovement(models.Model):
                 name="movement_idempotency_key_unique_per_warehouse",
             ),
             models.CheckConstraint(condition=~Q(quantity=0), name="movement_quantity_non_zero"),
+            # Inbound kinds add, outbound kinds take; only a count adjustment goes either way.
+            models.CheckConstraint(
+                condition=Q(kind__in=INBOUND_KINDS, quantity__gt=0)
+                | Q(kind__in=OUTBOUND_KINDS, quantity__lt=0)
+                | Q(kind=MovementKind.ADJUSTMENT),
+                name="movement_sign_matches_kind",
+            ),
             models.CheckConstraint(
                 condition=Q(on_hand_after__gte=0), name="movement_balance_non_negative"
             ),
@@ -465,7 +481,10 @@ class Transfer(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(source=F("destination")), name="transfer_distinct_warehouses"
+                condition=~Q(source=F("destination")),
+                name="transfer_distinct_warehouses",
+                violation_error_code="same_warehouse",
+                violation_error_message="A transfer needs two different warehouses.",
             ),
         ]
 
@@ -484,6 +503,11 @@ class TransferLine(models.Model):
         ordering = ["transfer", "id"]
         constraints = [
             models.UniqueConstraint(fields=["transfer", "sku"], name="transfer_line_unique_sku"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="transfer_line_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_dispatched__lte=F("quantity")),
+                name="transfer_line_dispatched_within_quantity",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity_received__lte=F("quantity_dispatched")),
                 name="transfer_line_received_within_dispatched",

@@ -1,0 +1,431 @@
+"""Load benchmark of the scanner API: barcode lookups and hand-over writes, side by side with a
+bare Django view running the same lookup query. Not a test; run ``python bench/api_load.py``.
+
+It does everything itself: creates a throwaway PostgreSQL database, migrates, seeds a catalogue
+(2,000 SKUs with barcodes and stock, 12,000 packed orders), starts gunicorn with DEBUG off on a
+free localhost port, drives it with ``wrk`` from a separate process, prints a table, writes
+``bench/results/api.md``, then stops gunicorn and drops the database.
+
+Needs PostgreSQL on 127.0.0.1:5432 (``DATABASE_ADMIN_URL`` to change) and ``wrk``
+(``apt-get install wrk``). Goals on a 2-core machine: lookups ≥ 1,000/s with p99 ≤ 50 ms,
+writes ≥ 300/s, API ÷ bare ≥ 0.6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ADMIN_URL = os.environ.get("DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SKUS = 2000
+ORDERS = 12000
+WAREHOUSE = "BENCH1"
+
+
+# --- seeding (runs in a child process with Django set up) -------------------------------------
+
+
+def seed(out_dir: Path) -> None:
+    """Catalogue, stock and packed orders, written in bulk but consistent with the ledger."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from core.models import ScannerDevice
+    from core.services import scanner_device_issue_token
+    from fulfilment.models import Order, OrderLine, OrderStatus
+    from inventory.models import Barcode, MovementKind, Sku, StockLevel, StockMovement, Warehouse
+    from inventory.tests.factories import ean13
+
+    per_sku = ORDERS // SKUS
+    on_hand = 100
+    now = timezone.now()
+    with transaction.atomic():
+        warehouse = Warehouse.objects.create(code=WAREHOUSE, name="Bench warehouse")
+        skus = Sku.objects.bulk_create(
+            [Sku(code=f"B-{n:05d}", name=f"Bench item {n}") for n in range(SKUS)]
+        )
+        Barcode.objects.bulk_create(
+            [
+                Barcode(sku=sku, code=ean13(n, prefix="469"), symbology="ean13")
+                for n, sku in enumerate(skus)
+            ]
+        )
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    sku=sku,
+                    warehouse=warehouse,
+                    kind=MovementKind.OPENING,
+                    quantity=on_hand,
+                    on_hand_after=on_hand,
+                    reason="bench seed",
+                )
+                for sku in skus
+            ]
+        )
+        StockLevel.objects.bulk_create(
+            [
+                StockLevel(sku=sku, warehouse=warehouse, on_hand=on_hand, reserved=per_sku)
+                for sku in skus
+            ]
+        )
+        orders = Order.objects.bulk_create(
+            [
+                Order(
+                    channel="ozon",
+                    external_number=f"BENCH-{n:06d}",
+                    warehouse=warehouse,
+                    status=OrderStatus.AWAITING_DELIVER,
+                    accepted_at=now - timedelta(hours=2),
+                    ship_by=now + timedelta(days=1, minutes=n % 600),
+                    packed_at=now,
+                )
+                for n in range(per_sku * SKUS)
+            ],
+            batch_size=2000,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    sku=skus[n % SKUS],
+                    quantity=1,
+                    reserved_quantity=1,
+                    packed_quantity=1,
+                )
+                for n, order in enumerate(orders)
+            ],
+            batch_size=2000,
+        )
+        user = get_user_model().objects.create_user("bench-clerk", password=secrets.token_hex(8))
+        device = ScannerDevice.objects.create(name="BENCH-TSD", warehouse=warehouse, user=user)
+    token = scanner_device_issue_token(device=device)
+    (out_dir / "token").write_text(token)
+    (out_dir / "barcodes").write_text("\n".join(ean13(n, prefix="469") for n in range(SKUS)) + "\n")
+    # Interleave SKUs so consecutive hand-overs touch different stock rows, as in real life.
+    (out_dir / "orders").write_text("\n".join(o.external_number for o in orders) + "\n")
+
+
+def ledger_check() -> None:
+    """Print whether on hand equals the ledger for every stock row after the run."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.db.models import Sum
+
+    from inventory.models import StockLevel, StockMovement
+
+    sums = dict(
+        StockMovement.objects.values("sku_id", "warehouse_id")
+        .annotate(s=Sum("quantity"))
+        .values_list("sku_id", "s")
+    )
+    bad = [lvl for lvl in StockLevel.objects.all() if sums.get(lvl.sku_id, 0) != lvl.on_hand]
+    print(json.dumps({"rows": StockLevel.objects.count(), "mismatched": len(bad)}))
+
+
+# --- orchestration ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def admin_sql(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def wait_for(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (401 is fine)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer at {url}")
+
+
+def run_wrk(
+    script: str, url: str, env: dict, *, seconds: int, connections: int, threads: int
+) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(ROOT / "bench" / "wrk" / script),
+        url,
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
+    data = json.loads(line[len("RESULT ") :])
+    seconds_run = data["duration_us"] / 1e6
+    errors = sum(v for k, v in data.items() if k.startswith("errors_"))
+    return {
+        "rps": data["requests"] / seconds_run,
+        "p50_ms": data["p50_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "requests": data["requests"],
+        "errors": errors,
+    }
+
+
+def prepare_database(db: str, env: dict, work: Path) -> None:
+    print(f"== database {db}: migrate and seed {SKUS} SKUs, {ORDERS} packed orders")
+    started = time.monotonic()
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    print(f"   migrated in {time.monotonic() - started:.0f} s")
+    started = time.monotonic()
+    subprocess.run([PYTHON, __file__, "_seed", str(work)], cwd=ROOT, env=env, check=True)
+    print(f"   seeded in {time.monotonic() - started:.0f} s")
+
+
+def combine(runs: list[dict]) -> dict:
+    """Several runs of one scenario as one: total requests over total time, mean percentiles."""
+    seconds = sum(r["requests"] / r["rps"] for r in runs if r["rps"])
+    requests = sum(r["requests"] for r in runs)
+    return {
+        "rps": requests / seconds if seconds else 0.0,
+        "p50_ms": sum(r["p50_ms"] for r in runs) / len(runs),
+        "p99_ms": sum(r["p99_ms"] for r in runs) / len(runs),
+        "requests": requests,
+        "errors": sum(r["errors"] for r in runs),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="Duration of each scenario.")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker.")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections.")
+    parser.add_argument("--no-write", action="store_true", help="Skip bench/results/api.md.")
+    parser.add_argument(
+        "--reuse-db", help="Use this already seeded database and keep it (debugging)."
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 2
+
+    db = args.reuse_db or f"zapas_bench_{os.getpid()}"
+    work = (
+        Path(f"/tmp/zapas-bench-{db}")
+        if args.reuse_db
+        else Path(tempfile.mkdtemp(prefix="zapas-bench-"))
+    )
+    work.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": ADMIN_URL.rsplit("/", 1)[0] + "/" + db,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "BENCH_VIEWS": "true",
+        "LOG_LEVEL": "ERROR",
+        "CELERY_BROKER_URL": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    gunicorn = None
+    fresh = not (args.reuse_db and (work / "token").exists())
+    if fresh:
+        admin_sql(f'CREATE DATABASE "{db}"')
+    try:
+        if fresh:
+            prepare_database(db, env, work)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        print(f"== gunicorn on {base}: {args.workers} workers × {args.threads} threads, DEBUG off")
+        gunicorn = subprocess.Popen(
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                args.worker_class,
+                "--threads",
+                str(args.threads),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(work / "gunicorn.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(f"{base}/api/v1/me/")
+        except RuntimeError:
+            print((work / "gunicorn.log").read_text()[-3000:], file=sys.stderr)
+            raise
+        token = (work / "token").read_text()
+        wrk_env = {
+            **os.environ,
+            "BENCH_CODES": str(work / "barcodes"),
+            "BENCH_ORDERS": str(work / "orders"),
+            "BENCH_TOKEN": token,
+            "BENCH_THREADS": "2",
+        }
+        common = {"seconds": args.seconds, "connections": args.connections, "threads": 2}
+        api_path = "/api/v1/barcodes/%s/"
+        bare_path = f"/bench/bare-lookup/%s/?warehouse={WAREHOUSE}"
+        # Warm every worker's connections and caches first.
+        run_wrk(
+            "lookup.lua",
+            base,
+            {**wrk_env, "BENCH_PATH": api_path},
+            seconds=3,
+            connections=8,
+            threads=2,
+        )
+        run_wrk(
+            "lookup.lua",
+            base,
+            {**wrk_env, "BENCH_PATH": bare_path, "BENCH_TOKEN": ""},
+            seconds=2,
+            connections=8,
+            threads=2,
+        )
+        results: dict = {"load_before": f"{os.getloadavg()[0]:.1f}"}
+        # Two alternating rounds, so neither side profits from going second (warm caches,
+        # a background job finishing); the table shows their combined figures.
+        rounds: dict[str, list[dict]] = {"lookup_api": [], "lookup_bare": []}
+        for round_number in (1, 2):
+            print(f"== lookups through the API (round {round_number})")
+            rounds["lookup_api"].append(
+                run_wrk("lookup.lua", base, {**wrk_env, "BENCH_PATH": api_path}, **common)
+            )
+            print(f"== lookups through the bare view (round {round_number})")
+            rounds["lookup_bare"].append(
+                run_wrk(
+                    "lookup.lua",
+                    base,
+                    {**wrk_env, "BENCH_PATH": bare_path, "BENCH_TOKEN": ""},
+                    **common,
+                )
+            )
+        for name, runs in rounds.items():
+            results[name] = combine(runs)
+        print("== hand-over writes through the API")
+        results["handover_api"] = run_wrk("handover.lua", base, wrk_env, **common)
+        check = subprocess.run(
+            [PYTHON, __file__, "_ledger"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        ledger = json.loads(check.stdout.strip().splitlines()[-1])
+    finally:
+        if gunicorn is not None:
+            gunicorn.send_signal(signal.SIGTERM)
+            try:
+                gunicorn.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
+        time.sleep(0.5)
+        if not args.reuse_db:
+            admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            shutil.rmtree(work, ignore_errors=True)
+
+    report = render(results, ledger, args)
+    print(report)
+    if not args.no_write:
+        (ROOT / "bench" / "results" / "api.md").write_text(report)
+    return 0
+
+
+def render(results: dict, ledger: dict, args: argparse.Namespace) -> str:
+    api, bare, write = results["lookup_api"], results["lookup_bare"], results["handover_api"]
+    ratio = api["rps"] / bare["rps"] if bare["rps"] else 0.0
+
+    def row(name: str, r: dict) -> str:
+        return (
+            f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['requests']:,} | {r['errors']} |"
+        )
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    lines = [
+        "# Scanner API load benchmark",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs "
+        f"({platform.processor() or platform.machine()}), Python {platform.python_version()}; "
+        f"gunicorn {args.worker_class} {args.workers}×{args.threads}, DEBUG off, PostgreSQL; "
+        f"wrk 2 threads × {args.connections} connections, {args.seconds} s per scenario "
+        "(lookups: two alternating rounds each, combined), "
+        "client and server on the same machine. `python bench/api_load.py` to reproduce.",
+        "",
+        f"Load average before the run: {results['load_before']}; after: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine competes for the same 2 cores and skews every figure).",
+        "",
+        "| scenario | requests/s | p50 ms | p99 ms | requests | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+        row("barcode lookup, API (token auth)", api),
+        row("barcode lookup, bare Django view", bare),
+        row("hand-over (ship order), API write", write),
+        "",
+        f"API ÷ bare (lookups/s): **{ratio:.2f}**",
+        "",
+        "Goals: lookups ≥ 1,000/s with p99 ≤ 50 ms "
+        f"({verdict(api['rps'] >= 1000 and api['p99_ms'] <= 50)}), writes ≥ 300/s "
+        f"({verdict(write['rps'] >= 300)}), ratio ≥ 0.6 ({verdict(ratio >= 0.6)}).",
+        "",
+        f"After the run on hand equals the ledger on {ledger['rows'] - ledger['mismatched']:,} of "
+        f"{ledger['rows']:,} stock rows.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_seed":
+        seed(Path(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_ledger":
+        ledger_check()
+    else:
+        sys.exit(main())

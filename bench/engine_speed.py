@@ -1,0 +1,278 @@
+"""Speed benchmark of the planning engine against statsforecast (not a timed test).
+
+    .venv/bin/python bench/engine_speed.py [--skus 100000] [--days 730] [--ets-skus 1000]
+
+A synthetic panel (``bench/_data.synthetic_snapshot``: smooth, seasonal, intermittent and
+lumpy SKUs, late launches, stock-outs) is generated once into a temporary directory; every
+measured thing then runs in a fresh subprocess that loads it, makes a small warm-up call
+and times one call (wall and CPU seconds, peak RSS from ``getrusage``):
+
+* the whole Zapas plan (``plan_catalogue``: cleaning, classification, all candidate
+  forecasts incl. the seasonal ones, selection, policy, risk, FBO/FBS) on all SKUs;
+* Zapas's four statsforecast-compatible functions (``ses``, ``croston``, ``sba``, ``tsb``);
+* statsforecast fitting CrostonClassic, CrostonSBA, TSB and SES in one ``forecast`` call
+  (n_jobs 1 and 2; the faster is its "fastest setting"), after a warm-up call;
+* statsforecast AutoETS(season_length=7) on an ``--ets-skus`` slice, extrapolated.
+
+Prints a markdown table and writes it to ``bench/results/engine.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from bench._data import load_snapshot, save_snapshot, synthetic_snapshot, write_section  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "engine.md"
+
+
+def _rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB -> GiB
+
+
+def _sf_frame(demand: np.ndarray):
+    import pandas as pd
+
+    n, t = demand.shape
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(n, dtype=np.int32), t),
+            "ds": np.tile(np.arange(t, dtype=np.int64), n),
+            "y": demand.astype(np.float64).ravel(),
+        }
+    )
+
+
+def child(kind: str, data: Path, threads: int, ets_skus: int) -> dict:
+    """Run one measurement in this (fresh) process; returns the figures."""
+    if kind == "zapas_plan":
+        from planning.engine import PlanParams, plan_catalogue
+
+        snap = load_snapshot(data)
+        params = PlanParams(n_threads=threads)
+        import dataclasses
+
+        small = {
+            f.name: getattr(snap, f.name)[:256]
+            for f in dataclasses.fields(snap)
+            if isinstance(getattr(snap, f.name), np.ndarray)
+        }
+        plan_catalogue(dataclasses.replace(snap, fbo=None, **small), params)  # warm-up
+        base = _rss_gb()
+        t0, c0 = time.perf_counter(), time.process_time()
+        plan = plan_catalogue(snap, params)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        n = snap.n_skus
+        extra = {"suggested_units": float(plan.suggested_order.sum())}
+    elif kind == "zapas_four":
+        from planning.engine import intermittent_forecasts
+
+        y = np.load(data / "demand.npy")
+        intermittent_forecasts(y[:256])  # warm-up
+        base = _rss_gb()
+        t0, c0 = time.perf_counter(), time.process_time()
+        intermittent_forecasts(y, 0.1, 0.1, (0.1, 0.1))  # SES, Croston, SBA, TSB in one call
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        n = y.shape[0]
+        extra = {}
+    elif kind.startswith("sf_four") or kind == "sf_autoets":
+        from statsforecast import StatsForecast
+        from statsforecast.models import (
+            TSB,
+            AutoETS,
+            CrostonClassic,
+            CrostonSBA,
+            SimpleExponentialSmoothing,
+        )
+
+        y = np.load(data / "demand.npy")
+        if kind == "sf_autoets":
+            y = y[:ets_skus]
+            models = [AutoETS(season_length=7)]
+            jobs = 1  # CPU time of the process is then the real cost
+        else:
+            models = [
+                CrostonClassic(),
+                CrostonSBA(),
+                TSB(alpha_d=0.1, alpha_p=0.1),
+                SimpleExponentialSmoothing(alpha=0.1),
+            ]
+            jobs = int(kind.rsplit("_j", 1)[1])
+        sf = StatsForecast(models=models, freq=1, n_jobs=jobs)
+        sf.forecast(df=_sf_frame(y[:20]), h=1)  # warm-up (numba compilation, pools)
+        df = _sf_frame(y)
+        n = y.shape[0]
+        del y
+        base = _rss_gb()
+        t0, c0 = time.perf_counter(), time.process_time()
+        sf.forecast(df=df, h=1)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        extra = {"n_jobs": jobs}
+    else:
+        raise ValueError(kind)
+    return {
+        "kind": kind,
+        "n": n,
+        "wall": wall,
+        "cpu": cpu,
+        "base_gb": base,
+        "peak_gb": _rss_gb(),
+        **extra,
+    }
+
+
+def run_child(kind: str, data: Path, args) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--data",
+        str(data),
+        "--threads",
+        str(args.threads),
+        "--ets-skus",
+        str(args.ets_skus),
+    ]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if res.returncode != 0:
+        sys.stderr.write(res.stderr[-3000:])
+        raise SystemExit(f"{kind} failed")
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    print(f"  {kind}: {out['wall']:.2f} s wall, {out['peak_gb']:.2f} GiB peak", file=sys.stderr)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--skus", type=int, default=100_000)
+    ap.add_argument("--days", type=int, default=730)
+    ap.add_argument("--ets-skus", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-statsforecast", action="store_true")
+    ap.add_argument("--no-write", action="store_true", help="do not update results/engine.md")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated subset to (re)run: zapas_plan, zapas_four, sf_four_j1, "
+        "sf_four_j2, sf_autoets; the others are taken from --cache",
+    )
+    ap.add_argument(
+        "--cache",
+        default=str(Path(tempfile.gettempdir()) / "zapas_engine_speed.json"),
+        help="JSON file keeping the figures of every run for this --skus/--days",
+    )
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, Path(args.data), args.threads, args.ets_skus)))
+        return
+
+    kinds = ["zapas_plan", "zapas_four"]
+    if not args.skip_statsforecast:
+        kinds += ["sf_four_j1", "sf_four_j2", "sf_autoets"]
+    key = f"{args.skus}x{args.days}x{args.ets_skus}x{args.threads}"
+    cache_path = Path(args.cache)
+    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    runs = dict(cache.get(key, {}))
+    todo = [k for k in kinds if k in args.only.split(",")] if args.only else kinds
+    with tempfile.TemporaryDirectory(prefix="zapas_bench_") as tmp:
+        data = Path(tmp)
+        t0 = time.perf_counter()
+        save_snapshot(synthetic_snapshot(args.skus, args.days, args.seed), data)
+        print(
+            f"panel {args.skus} x {args.days} generated in {time.perf_counter() - t0:.1f} s",
+            file=sys.stderr,
+        )
+        for k in todo:
+            runs[k] = run_child(k, data, args)
+            runs[k]["load"] = os.getloadavg()[0]
+            cache[key] = runs
+            cache_path.write_text(json.dumps(cache, indent=1))
+    missing = [k for k in kinds if k not in runs]
+    if missing:
+        raise SystemExit(f"no figures for {missing}: run them (see --only)")
+
+    n = args.skus
+    rows = [
+        (
+            "Zapas whole plan (classes, 11 candidate forecasts, selection, policy, risk, FBO/FBS)",
+            runs["zapas_plan"],
+        ),
+        (
+            "Zapas SES + Croston + SBA + TSB (`intermittent_forecasts`, one call)",
+            runs["zapas_four"],
+        ),
+    ]
+    if "sf_four_j1" in runs:
+        rows.append(
+            ("statsforecast CrostonClassic + CrostonSBA + TSB + SES, n_jobs=1", runs["sf_four_j1"])
+        )
+        rows.append(
+            ("statsforecast CrostonClassic + CrostonSBA + TSB + SES, n_jobs=2", runs["sf_four_j2"])
+        )
+        rows.append(
+            (
+                f"statsforecast AutoETS(season_length=7), n_jobs=1, {args.ets_skus} SKUs, "
+                "extrapolated",
+                runs["sf_autoets"],
+            )
+        )
+    lines = [
+        f"Synthetic panel {n:,} SKUs × {args.days} days (float32), 2-core machine, "
+        f"{args.threads} engine threads.  Other jobs shared the machine (1-min load average "
+        "after each run in the last column), so wall times are upper bounds and CPU "
+        "seconds are the steadier figure.  Peak RSS is the measuring process's maximum resident size, "
+        "input panel included; 'base' is the RSS before the timed call.  With n_jobs=2 "
+        "statsforecast works in child processes, so its CPU s shows the parent only.",
+        "",
+        f"| what | SKUs run | wall s | CPU s | wall s for {n:,} SKUs | base GiB | peak GiB | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, r in rows:
+        scale = n / r["n"]
+        lines.append(
+            f"| {label} | {r['n']:,} | {r['wall']:.2f} | {r['cpu']:.2f} | "
+            f"{r['wall'] * scale:.1f} | {r['base_gb']:.2f} | {r['peak_gb']:.2f} | "
+            f"{r.get('load', float('nan')):.1f} |"
+        )
+    if "sf_four_j1" in runs:
+        best = min(runs["sf_four_j1"]["wall"], runs["sf_four_j2"]["wall"])
+        ratio = best / runs["zapas_four"]["wall"]
+        lines += [
+            "",
+            f"Four shared methods: Zapas {runs['zapas_four']['wall']:.2f} s vs statsforecast's "
+            f"fastest setting {best:.2f} s: **{ratio:.1f}× faster** in wall time (goal ≥ 4×); "
+            f"CPU {runs['zapas_four']['cpu']:.2f} s vs {runs['sf_four_j1']['cpu']:.2f} s "
+            f"(n_jobs=1): **{runs['sf_four_j1']['cpu'] / runs['zapas_four']['cpu']:.1f}× "
+            "less CPU**.",
+        ]
+    plan = runs["zapas_plan"]
+    lines += [
+        "",
+        f"Whole plan: **{plan['wall']:.2f} s** wall ({plan['cpu']:.2f} CPU s over "
+        f"{args.threads} threads), **{plan['peak_gb']:.2f} GiB** peak (goals ≤ 10 s, ≤ 3 GB).",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        write_section(RESULTS, "Speed (bench/engine_speed.py)", table)
+
+
+if __name__ == "__main__":
+    main()

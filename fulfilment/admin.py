@@ -1,0 +1,507 @@
+"""Admin for orders and notices: a client of the services (quantities and statuses read-only;
+packing, handover, cancellation, approval and resending are actions calling services)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+
+from core.errors import DomainError
+from fulfilment.imports import orders_import
+from fulfilment.models import (
+    CancelledBy,
+    CancelReason,
+    Notice,
+    NoticeStatus,
+    Order,
+    OrderLine,
+    WatchState,
+)
+from fulfilment.notices.outbox import notice_approve, notice_edit, notice_resend
+from fulfilment.selectors import due_today
+from fulfilment.services import (
+    order_cancel,
+    order_carrier_delay_record,
+    order_pack,
+    order_ship_batch,
+)
+from fulfilment.watch import deadline_watch_run
+from inventory.models import Warehouse
+from inventory.services import Actor
+
+WATCH_COLOURS = {
+    WatchState.ON_TRACK: ("#1e7e34", "#e6f4ea"),
+    WatchState.DUE_SOON: ("#8a6d00", "#fff4cc"),
+    WatchState.OVERDUE: ("#a61b1b", "#fde2e1"),
+    WatchState.SHORT: ("#6f2da8", "#efe3fa"),
+}
+NOTICE_COLOURS = {
+    NoticeStatus.AWAITING_APPROVAL: ("#8a6d00", "#fff4cc"),
+    NoticeStatus.PENDING: ("#30506b", "#e3eef7"),
+    NoticeStatus.SENDING: ("#30506b", "#e3eef7"),
+    NoticeStatus.SENT: ("#1e7e34", "#e6f4ea"),
+    NoticeStatus.FAILED: ("#a61b1b", "#fde2e1"),
+}
+
+
+def badge(label: str, colours: tuple[str, str] | None) -> str:
+    if not label:
+        return "–"
+    fg, bg = colours or ("#333", "#eee")
+    return format_html(
+        '<span class="zapas-badge" style="color:{};background:{};padding:2px 8px;'
+        'border-radius:10px;font-weight:600;white-space:nowrap">{}</span>',
+        fg,
+        bg,
+        label,
+    )
+
+
+def actor_for(request: HttpRequest) -> Actor:
+    return Actor(user=request.user, device="admin")
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ["sku", "quantity", "unit_price", "reserved_quantity", "packed_quantity"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NoticeInline(admin.TabularInline):
+    model = Notice
+    extra = 0
+    can_delete = False
+    fields = [
+        "kind",
+        "status",
+        "channel",
+        "recipient",
+        "estimated_date",
+        "compensation_kind",
+        "created_at",
+    ]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CancelForm(forms.Form):
+    reason = forms.ChoiceField(choices=CancelReason.choices)
+    cancelled_by = forms.ChoiceField(choices=CancelledBy.choices, initial=CancelledBy.SELLER)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CarrierDelayForm(forms.Form):
+    new_estimate = forms.DateField(
+        label="New delivery estimate", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="Ozon FBS postings as .json or .csv (see the README).")
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.filter(is_active=True),
+        required=False,
+        help_text="For postings that name no warehouse.",
+    )
+    channel = forms.CharField(initial="ozon")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_number",
+        "watch",
+        "status",
+        "ship_by",
+        "warehouse",
+        "scheme",
+        "is_short",
+        "accepted_at",
+        "customer_name",
+    ]
+    list_filter = [
+        "status",
+        "watch_state",
+        "warehouse",
+        "scheme",
+        "is_short",
+        "ship_by_source",
+        "channel",
+    ]
+    list_select_related = ["warehouse"]
+    search_fields = ["external_number", "customer_name", "customer_contact", "lines__sku__code"]
+    date_hierarchy = "ship_by"
+    ordering = ["ship_by", "id"]
+    inlines = [OrderLineInline, NoticeInline]
+    actions = [
+        "pack_orders",
+        "ship_orders",
+        "cancel_orders",
+        "record_carrier_delay",
+        "run_deadline_watch",
+    ]
+    change_list_template = "admin/fulfilment/order/change_list.html"
+    readonly_fields = [
+        "channel",
+        "external_number",
+        "scheme",
+        "warehouse",
+        "status",
+        "watch",
+        "is_short",
+        "accepted_at",
+        "ship_by",
+        "ship_by_source",
+        "packed_at",
+        "shipped_at",
+        "shipped_late",
+        "delivered_at",
+        "cancelled_at",
+        "cancel_reason",
+        "cancelled_by",
+        "cancel_note",
+        "carrier_delay_until",
+        "watch_checked_at",
+        "created_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("channel", "external_number"),
+                    ("scheme", "warehouse"),
+                    ("status", "watch", "is_short"),
+                ]
+            },
+        ),
+        (
+            "Deadline",
+            {"fields": [("accepted_at", "ship_by", "ship_by_source"), "watch_checked_at"]},
+        ),
+        (
+            "Progress",
+            {
+                "fields": [
+                    ("packed_at", "shipped_at", "shipped_late"),
+                    "delivered_at",
+                    "carrier_delay_until",
+                ]
+            },
+        ),
+        (
+            "Cancellation",
+            {"fields": [("cancelled_at", "cancel_reason", "cancelled_by"), "cancel_note"]},
+        ),
+        ("Customer", {"fields": [("customer_name", "customer_contact", "customer_language")]}),
+    ]
+
+    @admin.display(description="watch", ordering="watch_state")
+    def watch(self, obj: Order) -> str:
+        return badge(
+            obj.get_watch_state_display() if obj.watch_state else "",
+            WATCH_COLOURS.get(obj.watch_state),
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False  # orders come from the marketplace: intake, import or the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancel instead: deleting would orphan reservations
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "due-today/",
+                self.admin_site.admin_view(self.due_today_view),
+                name=f"{info[0]}_{info[1]}_due_today",
+            ),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{info[0]}_{info[1]}_import",
+            ),
+        ] + super().get_urls()
+
+    # --- views --------------------------------------------------------------------------------
+
+    def due_today_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        groups = due_today()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "FBS orders due today, by warehouse",
+            "groups": groups,
+            "now": timezone.now(),
+            "total": sum(len(group.orders) for group in groups),
+        }
+        return TemplateResponse(request, "admin/fulfilment/order/due_today.html", context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        report = None
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = orders_import(
+                    content=upload.read(),
+                    fmt=upload.name.rsplit(".", 1)[-1],
+                    channel=form.cleaned_data["channel"] or "ozon",
+                    default_warehouse=form.cleaned_data["warehouse"],
+                    actor=actor_for(request),
+                )
+            except DomainError as exc:
+                form.add_error("file", exc.message)
+            else:
+                level = messages.WARNING if report.errors else messages.SUCCESS
+                self.message_user(
+                    request,
+                    f"{report.read} postings: {report.created} created, {report.updated} updated, "
+                    f"{report.unchanged} unchanged, {report.failed} failed.",
+                    level,
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import marketplace orders",
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/fulfilment/order/import.html", context)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _report(self, request, done: int, errors: list[str], verb: str) -> None:
+        if done:
+            self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+        for error in errors[:20]:
+            self.message_user(request, error, messages.ERROR)
+
+    @admin.action(description="Pack selected orders", permissions=["change"])
+    def pack_orders(self, request, queryset: QuerySet[Order]):
+        done, errors = 0, []
+        for order in queryset.order_by("pk"):
+            try:
+                order_pack(order=order, actor=actor_for(request))
+                done += 1
+            except DomainError as exc:
+                errors.append(exc.message)
+        self._report(request, done, errors, "packed")
+
+    @admin.action(description="Hand selected orders to the carrier", permissions=["change"])
+    def ship_orders(self, request, queryset: QuerySet[Order]):
+        outcomes = order_ship_batch(orders=list(queryset.order_by("pk")), actor=actor_for(request))
+        self._report(
+            request,
+            sum(o.ok for o in outcomes),
+            [o.error.message for o in outcomes if o.error],
+            "handed to the carrier",
+        )
+
+    def _form_action(self, request, queryset, form_class, action: str, title: str, apply):
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done, errors = 0, []
+            for order in queryset.order_by("pk"):
+                try:
+                    apply(order, form.cleaned_data)
+                    done += 1
+                except DomainError as exc:
+                    errors.append(exc.message)
+            return done, errors
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "orders": queryset,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/fulfilment/order/action_form.html", context)
+
+    @admin.action(description="Cancel selected orders…", permissions=["change"])
+    def cancel_orders(self, request, queryset: QuerySet[Order]):
+        def apply(order, data):
+            order_cancel(
+                order=order,
+                reason=data["reason"],
+                cancelled_by=data["cancelled_by"],
+                note=data["note"],
+                actor=actor_for(request),
+            )
+
+        result = self._form_action(
+            request, queryset, CancelForm, "cancel_orders", "Cancel orders", apply
+        )
+        if isinstance(result, TemplateResponse):
+            return result
+        self._report(request, *result, "cancelled")
+        return None
+
+    @admin.action(description="Record a carrier delay…", permissions=["change"])
+    def record_carrier_delay(self, request, queryset: QuerySet[Order]):
+        def apply(order, data):
+            order_carrier_delay_record(order=order, new_estimate=data["new_estimate"])
+
+        result = self._form_action(
+            request,
+            queryset,
+            CarrierDelayForm,
+            "record_carrier_delay",
+            "Record a carrier delay",
+            apply,
+        )
+        if isinstance(result, TemplateResponse):
+            return result
+        self._report(request, *result, "marked as delayed by the carrier")
+        return None
+
+    @admin.action(description="Run the deadline watch now", permissions=["change"])
+    def run_deadline_watch(self, request, queryset):
+        summary = deadline_watch_run()
+        counts = ", ".join(
+            f"{WatchState(k).label.lower()}: {v}" for k, v in sorted(summary.counts.items()) if k
+        )
+        self.message_user(
+            request,
+            f"Deadline watch: {counts or 'no open FBS orders'}; {summary.notices_queued} notice(s) queued.",
+            messages.SUCCESS,
+        )
+
+
+class NoticeForm(forms.ModelForm):
+    class Meta:
+        model = Notice
+        fields = ["subject", "body"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    form = NoticeForm
+    list_display = [
+        "order",
+        "kind",
+        "state",
+        "channel",
+        "recipient",
+        "language",
+        "compensation_kind",
+        "attempts",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "channel", "language", "compensation_kind"]
+    list_select_related = ["order"]
+    search_fields = ["order__external_number", "recipient", "subject"]
+    actions = ["approve_notices", "resend_notices"]
+    readonly_fields = [
+        "order",
+        "kind",
+        "event_key",
+        "state",
+        "channel",
+        "recipient",
+        "language",
+        "estimated_date",
+        "compensation_kind",
+        "compensation_value",
+        "attempts",
+        "last_error",
+        "edited",
+        "approved_by",
+        "approved_at",
+        "created_at",
+        "sent_at",
+        "preview",
+    ]
+    fieldsets = [
+        (None, {"fields": [("order", "kind", "event_key"), ("state", "attempts", "last_error")]}),
+        ("Message", {"fields": ["preview", "subject", "body", "edited"]}),
+        (
+            "Delivery",
+            {
+                "fields": [
+                    ("channel", "recipient", "language"),
+                    ("estimated_date", "compensation_kind", "compensation_value"),
+                ]
+            },
+        ),
+        ("History", {"fields": [("approved_by", "approved_at"), ("created_at", "sent_at")]}),
+    ]
+
+    @admin.display(description="status", ordering="status")
+    def state(self, obj: Notice) -> str:
+        return badge(obj.get_status_display(), NOTICE_COLOURS.get(obj.status))
+
+    @admin.display(description="preview")
+    def preview(self, obj: Notice) -> str:
+        return format_html(
+            '<div style="max-width:60em;border:1px solid #ccc;padding:8px 12px;background:#fafafa">'
+            '<strong>{}</strong><pre style="white-space:pre-wrap;font-family:inherit">{}</pre></div>',
+            obj.subject,
+            obj.body,
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status in (NoticeStatus.SENT, NoticeStatus.SENDING):
+            fields += ["subject", "body"]
+        return fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed():
+            try:
+                notice_edit(
+                    notice=obj,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    user=request.user,
+                )
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+
+    @admin.action(description="Approve and send", permissions=["change"])
+    def approve_notices(self, request, queryset):
+        self._each(
+            request, queryset, lambda n: notice_approve(notice=n, user=request.user), "approved"
+        )
+
+    @admin.action(description="Send again", permissions=["change"])
+    def resend_notices(self, request, queryset):
+        self._each(
+            request, queryset, lambda n: notice_resend(notice=n, user=request.user), "queued again"
+        )
+
+    def _each(self, request, queryset, apply, verb):
+        done = 0
+        for notice in queryset.order_by("pk"):
+            try:
+                apply(notice)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{notice}: {exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} notice(s) {verb}.", messages.SUCCESS)

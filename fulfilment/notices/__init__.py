@@ -1,0 +1,1 @@
+"""Customer delay notices: an outbox of templated messages sent through pluggable channels."""

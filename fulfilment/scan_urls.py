@@ -1,0 +1,18 @@
+"""Order endpoints of the scanner API, mounted under ``/api/v1/`` by ``config/urls.py``."""
+
+from django.urls import path
+
+from fulfilment import scan_apis
+
+urlpatterns = [
+    path("pick-list/", scan_apis.PickListApi.as_view(), name="api-pick-list"),
+    path("orders/", scan_apis.OrderListApi.as_view(), name="api-orders"),
+    path("orders/<str:number>/", scan_apis.OrderDetailApi.as_view(), name="api-order"),
+    path(
+        "orders/<str:number>/pack-scans/",
+        scan_apis.PackScanApi.as_view(),
+        name="api-order-pack-scan",
+    ),
+    path("orders/<str:number>/ship/", scan_apis.ShipApi.as_view(), name="api-order-ship"),
+    path("shipments/", scan_apis.ShipBatchApi.as_view(), name="api-ship-batch"),
+]

@@ -1,0 +1,246 @@
+"""The buyers' admin: reorder suggestions grouped by supplier and destination, quantities edited
+in the list, approval into draft purchase orders, dismissal with a reason, PO export.
+
+Every write is a ``planning.services`` call: the list's quantity field saves through
+``suggestion_update_quantity`` (re-rounded to MOQ/pack), approval through
+``suggestions_approve`` (needs ``planning.approve_reordersuggestion``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from core.errors import DomainError
+from planning import services, views
+from planning.admin_planners import OpenStatusFilter
+from planning.admin_selectors import suggestion_groups
+from planning.models import ReorderSuggestion, SuggestionStatus
+
+EXPORT_URL_NAME = "planning_purchaseorder_export"
+
+
+def purchase_order_export_url(po_id: int, fmt: str) -> str:
+    """Admin URL of a purchase order's CSV/XLSX export (for links from other admin pages)."""
+    return reverse(f"admin:{EXPORT_URL_NAME}", args=[po_id, fmt])
+
+
+def _po_change_url(po_id: int) -> str | None:
+    try:
+        return reverse("admin:inventory_purchaseorder_change", args=[po_id])
+    except NoReverseMatch:  # the purchase-order admin is not registered
+        return None
+
+
+class SuggestionQuantityForm(forms.ModelForm):
+    """The change list's quantity cell: editable while the suggestion is proposed."""
+
+    class Meta:
+        model = ReorderSuggestion
+        fields = ["quantity"]
+        widgets = {"quantity": forms.NumberInput(attrs={"min": 1, "style": "width: 6em"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.status != SuggestionStatus.PROPOSED:
+            self.fields["quantity"].disabled = True
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255,
+        help_text="Why these suggestions are not ordered (kept with each suggestion).",
+        widget=forms.TextInput(attrs={"size": 60, "autofocus": True}),
+    )
+
+
+@admin.register(ReorderSuggestion)
+class ReorderSuggestionAdmin(admin.ModelAdmin):
+    """Open suggestions by supplier and destination, with totals against the supplier minimum."""
+
+    change_list_template = "admin/planning/reordersuggestion/change_list.html"
+    list_display = (
+        "sku_code",
+        "supplier_code",
+        "warehouse_code",
+        "quantity",
+        "unit_cost",
+        "cost",
+        "expected_arrival",
+        "status",
+        "purchase_order_links",
+    )
+    list_editable = ("quantity",)
+    list_display_links = None
+    list_filter = (OpenStatusFilter, "supplier", "warehouse", "plan_date")
+    search_fields = ("sku__code", "sku__name", "supplier__code", "supplier__name")
+    list_select_related = ("sku", "supplier", "warehouse", "purchase_order")
+    ordering = ("supplier__code", "warehouse__code", "sku__code")
+    actions = ("approve_selected", "dismiss_selected")
+    list_per_page = 100
+    readonly_fields = [
+        f.name for f in ReorderSuggestion._meta.fields if f.name not in ("quantity",)
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("planning.approve_reordersuggestion")
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=SuggestionQuantityForm, **kwargs)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "po/<int:po_id>/export.<str:fmt>",
+                wrap(self._export),
+                name=EXPORT_URL_NAME,
+            ),
+            *super().get_urls(),
+        ]
+
+    def _export(self, request, po_id, fmt):
+        return views.purchase_order_export(request, po_id=po_id, fmt=fmt)
+
+    # --- columns
+
+    @admin.display(description="SKU", ordering="sku__code")
+    def sku_code(self, obj):
+        # Code, name and the engine's reason in one cell keep the figures on screen.
+        return format_html(
+            '{}<br><span class="quiet">{}</span>{}',
+            obj.sku.code,
+            Truncator(obj.sku.name).chars(40),
+            format_html('<br><span class="quiet">{}</span>', obj.reason) if obj.reason else "",
+        )
+
+    @admin.display(description="supplier", ordering="supplier__code")
+    def supplier_code(self, obj):
+        return obj.supplier.code
+
+    @admin.display(description="to", ordering="warehouse__code")
+    def warehouse_code(self, obj):
+        return obj.warehouse.code
+
+    @admin.display(description="purchase order")
+    def purchase_order_links(self, obj):
+        po = obj.purchase_order
+        if po is None:
+            return "—"
+        url = _po_change_url(po.pk)
+        number = format_html('<a href="{}">{}</a>', url, po.number) if url else po.number
+        return format_html(
+            '{} <a href="{}">CSV</a> · <a href="{}">XLSX</a>',
+            number,
+            purchase_order_export_url(po.pk, "csv"),
+            purchase_order_export_url(po.pk, "xlsx"),
+        )
+
+    # --- the list: grouped totals above it, quantities saved through the service
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Reorder suggestions", **(extra_context or {})}
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            groups = suggestion_groups(context["cl"].queryset)
+            context["suggestion_groups"] = groups
+            context["below_minimum_count"] = sum(g.below_minimum for g in groups)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        if "quantity" not in form.changed_data:
+            return
+        try:
+            saved = services.suggestion_update_quantity(
+                suggestion=obj, quantity=form.cleaned_data["quantity"], user=request.user
+            )
+        except DomainError as exc:
+            self.message_user(request, f"{obj.sku.code}: {exc.message}", messages.ERROR)
+            return
+        if saved.quantity != form.cleaned_data["quantity"]:
+            self.message_user(
+                request,
+                f"{obj.sku.code}: {form.cleaned_data['quantity']} rounded up to {saved.quantity} "
+                "(minimum order quantity and pack size).",
+                messages.INFO,
+            )
+        obj.quantity, obj.cost = saved.quantity, saved.cost
+
+    # --- actions
+
+    @admin.action(description="Approve selected → draft purchase orders", permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        try:
+            orders = services.suggestions_approve(suggestions=queryset, user=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a> (<a href="{}">CSV</a>, <a href="{}">XLSX</a>)',
+            (
+                (
+                    _po_change_url(po.pk) or purchase_order_export_url(po.pk, "csv"),
+                    po.number,
+                    purchase_order_export_url(po.pk, "csv"),
+                    purchase_order_export_url(po.pk, "xlsx"),
+                )
+                for po in orders
+            ),
+        )
+        self.message_user(
+            request,
+            format_html("{} draft purchase order(s) created: {}", len(orders), links),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Dismiss selected with a reason…", permissions=["change"])
+    def dismiss_selected(self, request, queryset):
+        queryset = queryset.select_related("sku", "supplier", "warehouse").order_by("pk")
+        if "apply" in request.POST:
+            form = DismissForm(request.POST)
+            if form.is_valid():
+                dismissed, refused = 0, []
+                for suggestion in queryset:
+                    try:
+                        services.suggestion_dismiss(
+                            suggestion=suggestion,
+                            user=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                        dismissed += 1
+                    except DomainError as exc:
+                        refused.append(f"{suggestion.sku.code}: {exc.message}")
+                if dismissed:
+                    self.message_user(
+                        request, f"{dismissed} suggestion(s) dismissed.", messages.SUCCESS
+                    )
+                for message in refused:
+                    self.message_user(request, message, messages.WARNING)
+                return None  # back to the change list
+        else:
+            form = DismissForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Dismiss reorder suggestions",
+            "form": form,
+            "suggestions": queryset,
+            "action": "dismiss_selected",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/planning/reordersuggestion/dismiss.html", context)

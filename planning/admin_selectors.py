@@ -1,0 +1,527 @@
+"""Reads behind the planner and buyer admin: the At-risk list, the SKU chart, suggestion groups
+and the dashboard.
+
+Each function costs a fixed number of queries whatever the catalogue size: lists are single
+annotated querysets (sub-queries, not per-row look-ups) and the dashboard is a handful of
+aggregates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from inventory.models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockLevel,
+    SupplierItem,
+    Transfer,
+    TransferLine,
+    Warehouse,
+)
+from planning.charts import Arrival, SkuChartData, forecast_band, projected_on_hand
+from planning.engine.schema import METHOD_NAMES, SEASONAL_METHODS, Tariffs
+from planning.models import (
+    DemandHistory,
+    FboShipmentSuggestion,
+    FulfilmentDecision,
+    PlanRun,
+    ReorderSuggestion,
+    SkuPlan,
+    SuggestionStatus,
+)
+
+CHART_HISTORY_DAYS = 180
+#: The projection shows at least this many days, and at least two replenishment cycles.
+CHART_MIN_HORIZON_DAYS = 28
+CHART_MAX_HORIZON_DAYS = 120
+
+_SEASONAL_METHOD_NAMES = frozenset(METHOD_NAMES[m] for m in SEASONAL_METHODS)
+
+
+def current_run_id_subquery() -> Subquery:
+    """The id of the run whose results are live (latest finished), as a SQL sub-query."""
+    return Subquery(PlanRun.objects.done().order_by("-plan_date", "-id").values("id")[:1])
+
+
+def risk_bar(run: PlanRun | None) -> float:
+    """Stock-out probability from which a SKU counts as at risk (the run's tariff setting).
+
+    ``plan_run`` stores the engine parameters it used under ``parameters["engine"]``.
+    """
+    parameters = (run.parameters or {}) if run is not None else {}
+    tariffs = (parameters.get("engine") or {}).get("tariffs") or {}
+    try:
+        return float(tariffs.get("risk_high", Tariffs.risk_high))
+    except (TypeError, ValueError):
+        return Tariffs.risk_high
+
+
+# --- At risk ----------------------------------------------------------------------------------
+
+
+def at_risk_queryset(queryset: QuerySet[SkuPlan]) -> QuerySet[SkuPlan]:
+    """SKU plans of the live run with the margin at risk and the next arrival, in one query.
+
+    ``margin_at_risk`` = expected cancelled orders × (sale price − unit cost), money;
+    ``next_arrival`` = the earliest expected arrival of an open purchase-order line of the SKU.
+    """
+    open_po_lines = PurchaseOrderLine.objects.filter(
+        sku_id=OuterRef("sku_id"),
+        purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
+        purchase_order__expected_arrival__isnull=False,
+        quantity_received__lt=F("quantity_ordered"),
+    ).order_by("purchase_order__expected_arrival")
+    unit_margin = Cast(F("sku__sale_price") - F("sku__unit_cost"), FloatField())
+    return (
+        queryset.filter(run_id=current_run_id_subquery())
+        .select_related("sku", "run")
+        .annotate(
+            margin_at_risk=Cast(F("expected_cancelled_orders"), FloatField()) * unit_margin,
+            next_arrival=Subquery(open_po_lines.values("purchase_order__expected_arrival")[:1]),
+        )
+    )
+
+
+def with_stock_at(queryset: QuerySet[SkuPlan], warehouse_id: int) -> QuerySet[SkuPlan]:
+    """Plans of SKUs that have units on hand at the warehouse."""
+    return queryset.filter(
+        Exists(
+            StockLevel.objects.filter(
+                sku_id=OuterRef("sku_id"), warehouse_id=warehouse_id, on_hand__gt=0
+            )
+        )
+    )
+
+
+def with_primary_supplier(queryset: QuerySet[SkuPlan], supplier_id: int) -> QuerySet[SkuPlan]:
+    return queryset.filter(
+        Exists(
+            SupplierItem.objects.filter(
+                sku_id=OuterRef("sku_id"), supplier_id=supplier_id, is_primary=True
+            )
+        )
+    )
+
+
+# --- SKU chart --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    label: str
+    value: str
+    help: str = ""
+
+
+def _weekly_profile(units: np.ndarray, start: date, method: str) -> np.ndarray:
+    """Monday..Sunday multipliers (mean 1) for seasonal methods; ones otherwise.
+
+    The plan does not store the engine's profile, so it is re-estimated from the last eight
+    weeks shown: weekday means over the overall mean (the same definition the engine uses).
+    """
+    if method not in _SEASONAL_METHOD_NAMES or len(units) < 14:
+        return np.ones(7)
+    recent = units[-56:]
+    first_weekday = (start + timedelta(days=len(units) - len(recent))).weekday()
+    weekdays = (first_weekday + np.arange(len(recent))) % 7
+    overall = recent.mean()
+    if overall <= 0:
+        return np.ones(7)
+    means = np.array([recent[weekdays == d].mean() for d in range(7)])
+    profile = means / overall
+    return profile / profile.mean()
+
+
+def _arrivals(sku_plan: SkuPlan) -> list[Arrival]:
+    """Open purchase-order lines and inbound transfers to own warehouses (one query each)."""
+    plan_date = sku_plan.plan_date
+    default_eta = plan_date + timedelta(days=math.floor(sku_plan.lead_time_days))
+    arrivals: list[Arrival] = []
+    po_lines = (
+        PurchaseOrderLine.objects.filter(
+            sku_id=sku_plan.sku_id,
+            purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
+            quantity_received__lt=F("quantity_ordered"),
+        )
+        .select_related("purchase_order")
+        .order_by("purchase_order__expected_arrival", "pk")
+    )
+    for line in po_lines:
+        po = line.purchase_order
+        eta = max(po.expected_arrival or default_eta, plan_date)
+        label = po.number + (" (draft)" if po.status == PurchaseOrder.Status.DRAFT else "")
+        arrivals.append(Arrival(date=eta, quantity=line.quantity_open, label=label))
+    transfer_lines = (
+        TransferLine.objects.filter(
+            sku_id=sku_plan.sku_id,
+            transfer__status__in=Transfer.OPEN_STATUSES,
+            transfer__destination__kind=Warehouse.Kind.OWN,
+        )
+        .select_related("transfer")
+        .order_by("transfer__expected_arrival", "pk")
+    )
+    for line in transfer_lines:
+        units = line.quantity - line.quantity_received
+        if units > 0:
+            eta = max(line.transfer.expected_arrival or plan_date, plan_date)
+            arrivals.append(Arrival(date=eta, quantity=units, label=line.transfer.number))
+    return sorted(arrivals, key=lambda a: (a.date, a.label))
+
+
+def chart_horizon_days(sku_plan: SkuPlan) -> int:
+    cycle = sku_plan.lead_time_days + sku_plan.review_days
+    days = max(CHART_MIN_HORIZON_DAYS, math.ceil(2 * cycle) if math.isfinite(cycle) else 0)
+    return min(days, CHART_MAX_HORIZON_DAYS)
+
+
+def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS) -> SkuChartData:
+    """The chart's data for one SKU plan: 3 queries (history, PO lines, transfer lines).
+
+    History: units demanded per day (all sources, plus demand lost to stock-outs) over the
+    ``history_days`` days before the plan date; missing days are zero.  Forecast: the plan's
+    daily mean (× weekly profile for seasonal methods) with the 80 % band mean ± 1.28·sd.
+    Projection: the plan's available units, less the forecast, plus open arrivals by day.
+    """
+    plan_date = sku_plan.plan_date
+    start = plan_date - timedelta(days=history_days)
+    rows = (
+        DemandHistory.objects.filter(sku_id=sku_plan.sku_id, date__gte=start, date__lt=plan_date)
+        .values("date")
+        .annotate(
+            demand=Sum(F("units") + F("lost_units")),
+            stocked_out_sources=Count("pk", filter=Q(stocked_out=True)),
+        )
+        .order_by("date")
+    )
+    units = np.zeros(history_days)
+    stocked_out = np.zeros(history_days, dtype=bool)
+    for row in rows:
+        i = (row["date"] - start).days
+        units[i] = row["demand"] or 0
+        stocked_out[i] = row["stocked_out_sources"] > 0
+
+    horizon = chart_horizon_days(sku_plan)
+    profile = _weekly_profile(units, start, sku_plan.method)
+    mean, low, high = forecast_band(
+        mean_per_day=max(sku_plan.forecast_mean, 0.0),
+        sd_per_day=max(sku_plan.forecast_sd, 0.0),
+        profile=profile,
+        start_weekday=plan_date.weekday(),
+        days=horizon,
+    )
+    arrivals = _arrivals(sku_plan)
+    by_day = np.zeros(horizon + 1)
+    for arrival in arrivals:
+        offset = (arrival.date - plan_date).days
+        if offset <= horizon:
+            by_day[offset] += arrival.quantity
+    on_hand = projected_on_hand(
+        available=float(sku_plan.available), forecast=mean, arrivals_by_day=by_day
+    )
+    suggested, with_order = None, None
+    if sku_plan.suggested_order > 0:
+        # Ordered today, it arrives after the lead time (rounded up to whole days).
+        offset = math.ceil(sku_plan.lead_time_days) if math.isfinite(sku_plan.lead_time_days) else 0
+        suggested = Arrival(
+            date=plan_date + timedelta(days=offset),
+            quantity=int(sku_plan.suggested_order),
+            label="suggested",
+        )
+        if offset <= horizon:
+            with_order = on_hand.copy()
+            with_order[offset:] += sku_plan.suggested_order
+    return SkuChartData(
+        sku_code=sku_plan.sku.code,
+        sku_name=sku_plan.sku.name,
+        plan_date=plan_date,
+        history_start=start,
+        history_units=units,
+        history_stocked_out=stocked_out,
+        forecast_mean=mean,
+        forecast_low=low,
+        forecast_high=high,
+        projected_on_hand=on_hand,
+        reorder_point=float(sku_plan.reorder_point),
+        safety_stock=float(sku_plan.safety_stock),
+        arrivals=tuple(arrivals),
+        method=sku_plan.method,
+        suggested_order=suggested,
+        projected_with_order=with_order,
+    )
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def sku_plan_figures(sku_plan: SkuPlan) -> list[tuple[str, list[FigureRow]]]:
+    """The plan's figures in labelled sections, formatted for the SKU plan page."""
+    p = sku_plan
+    return [
+        (
+            "Demand and forecast",
+            [
+                FigureRow(
+                    "Demand class", p.demand_class, f"ADI {_fmt(p.adi, 2)}, CV² {_fmt(p.cv2, 2)}"
+                ),
+                FigureRow("ABC class", p.abc_class, f"revenue {_fmt(p.revenue, 0)}"),
+                FigureRow("Method", p.method),
+                FigureRow("Forecast", f"{_fmt(p.forecast_mean, 2)} units/day"),
+                FigureRow("Forecast error sd", f"{_fmt(p.forecast_sd, 2)} units/day"),
+                FigureRow(
+                    "Holdout MASE / RMSSE",
+                    f"{_fmt(p.holdout_mase, 2)} / {_fmt(p.holdout_rmsse, 2)}",
+                ),
+                FigureRow("Holdout bias", _fmt(p.holdout_bias, 2), "positive = over-forecast"),
+            ],
+        ),
+        (
+            "Policy",
+            [
+                FigureRow("Service level target", f"{p.service_level:.1%}"),
+                FigureRow(
+                    "Lead time + review", f"{_fmt(p.lead_time_days)} + {_fmt(p.review_days)} days"
+                ),
+                FigureRow(
+                    "Lead-time demand",
+                    f"{_fmt(p.lead_time_demand_mean)} ± {_fmt(p.lead_time_demand_sd)} units",
+                    p.distribution,
+                ),
+                FigureRow("Safety stock", f"{_fmt(p.safety_stock, 0)} units"),
+                FigureRow("Reorder point", f"{_fmt(p.reorder_point, 0)} units"),
+                FigureRow("Order up to", f"{_fmt(p.order_up_to, 0)} units"),
+                FigureRow(
+                    "Suggested order", f"{p.suggested_order:,} units", "rounded to MOQ and pack"
+                ),
+            ],
+        ),
+        (
+            "Stock",
+            [
+                FigureRow(
+                    "Available", f"{p.available:,} units", "on hand − reserved, own warehouses"
+                ),
+                FigureRow("On order", f"{p.on_order:,} units"),
+                FigureRow("In transit", f"{p.in_transit:,} units"),
+                FigureRow("Inventory position", f"{_fmt(p.inventory_position, 0)} units"),
+                FigureRow("Days of cover", _fmt(p.days_of_cover)),
+                FigureRow(
+                    "Stock-out date", p.stockout_date.isoformat() if p.stockout_date else "—"
+                ),
+            ],
+        ),
+        (
+            "Risk and fulfilment",
+            [
+                FigureRow("Risk horizon", f"{_fmt(p.risk_horizon_days)} days"),
+                FigureRow("Stock-out probability", f"{p.stockout_probability:.1%}"),
+                FigureRow("Expected units short", _fmt(p.expected_units_short)),
+                FigureRow("Expected cancelled orders", _fmt(p.expected_cancelled_orders, 2)),
+                FigureRow(
+                    "FBO / FBS monthly cost",
+                    f"{_fmt(p.fbo_monthly_cost, 0)} / {_fmt(p.fbs_monthly_cost, 0)}",
+                ),
+                FigureRow(
+                    "Scheme",
+                    f"{p.current_scheme.upper()} → {p.recommended_scheme.upper()}",
+                    ", ".join(p.reasons),
+                ),
+            ],
+        ),
+    ]
+
+
+# --- Buyer: suggestion groups -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestionGroup:
+    """Open suggestions of one supplier into one warehouse: what one purchase order would be."""
+
+    supplier_id: int
+    supplier: str
+    warehouse_id: int
+    warehouse: str
+    currency: str
+    lines: int
+    units: int
+    total: Decimal
+    min_order_value: Decimal
+
+    @property
+    def below_minimum(self) -> bool:
+        return self.total < self.min_order_value
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(self.min_order_value - self.total, Decimal("0"))
+
+
+def suggestion_groups(queryset: QuerySet[ReorderSuggestion]) -> list[SuggestionGroup]:
+    """Proposed suggestions of ``queryset`` grouped by (supplier, warehouse): one query."""
+    rows = (
+        queryset.filter(status=SuggestionStatus.PROPOSED)
+        .order_by()
+        .values(
+            "supplier_id",
+            "supplier__code",
+            "supplier__name",
+            "supplier__currency",
+            "supplier__min_order_value",
+            "warehouse_id",
+            "warehouse__code",
+        )
+        .annotate(lines=Count("pk"), units=Sum("quantity"), total=Sum("cost"))
+        .order_by("supplier__code", "warehouse__code")
+    )
+    return [
+        SuggestionGroup(
+            supplier_id=row["supplier_id"],
+            supplier=f"{row['supplier__code']} · {row['supplier__name']}",
+            warehouse_id=row["warehouse_id"],
+            warehouse=row["warehouse__code"],
+            currency=row["supplier__currency"],
+            lines=row["lines"],
+            units=row["units"] or 0,
+            total=Decimal(row["total"] or 0).quantize(Decimal("0.01")),
+            min_order_value=row["supplier__min_order_value"] or Decimal("0"),
+        )
+        for row in rows
+    ]
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    pk: int
+    plan_date: date
+    status: str
+    status_label: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_seconds: float | None
+    sku_count: int
+    error: str
+
+
+@dataclass(frozen=True)
+class PlanningDashboard:
+    """The planning figures on the admin index (money in the sellers' currency)."""
+
+    last_run: RunSummary | None
+    live_run: RunSummary | None
+    at_risk: int
+    risk_bar: float
+    reorders_waiting: int
+    reorders_value: Decimal
+    reorder_suppliers: int
+    fbo_waiting: int
+    decisions_waiting: int
+    orders_due_today: int | None
+    orders_overdue: int | None
+
+
+def _run_summary(run: PlanRun | None) -> RunSummary | None:
+    if run is None:
+        return None
+    return RunSummary(
+        pk=run.pk,
+        plan_date=run.plan_date,
+        status=run.status,
+        status_label=run.get_status_display(),
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_seconds=run.duration_seconds,
+        sku_count=run.sku_count,
+        error=run.error.splitlines()[0][:200] if run.error else "",
+    )
+
+
+def _orders_due() -> tuple[int | None, int | None]:
+    """Open FBS orders whose ship-by deadline is later today, and those past it (one query)."""
+    try:
+        from fulfilment.models import Order
+    except ImportError:  # the fulfilment app has no orders yet
+        return None, None
+    now = timezone.now()
+    local_now = timezone.localtime(now)
+    end_of_today = local_now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    counts = (
+        Order.objects.open()
+        .fbs()
+        .aggregate(
+            due_today=Count("pk", filter=Q(ship_by__gte=now, ship_by__lt=end_of_today)),
+            overdue=Count("pk", filter=Q(ship_by__lt=now)),
+        )
+    )
+    return counts["due_today"], counts["overdue"]
+
+
+def planning_dashboard() -> PlanningDashboard:
+    """The dashboard's planning figures: five queries, whatever the catalogue size."""
+    runs = list(PlanRun.objects.order_by("-created_at", "-id")[:1])
+    last_run = runs[0] if runs else None
+    live_run = PlanRun.objects.current()
+    bar = risk_bar(live_run)
+    at_risk = 0
+    if live_run is not None:
+        at_risk = live_run.at_risk_count
+    proposed = Q(status=SuggestionStatus.PROPOSED)
+    reorders = ReorderSuggestion.objects.filter(proposed).aggregate(
+        n=Count("pk"),
+        value=Coalesce(Sum("cost"), Value(Decimal("0"))),
+        suppliers=Count("supplier_id", distinct=True),
+    )
+    fbo_waiting = FboShipmentSuggestion.objects.filter(proposed).count()
+    decisions_waiting = FulfilmentDecision.objects.filter(proposed).count()
+    due_today, overdue = _orders_due()
+    return PlanningDashboard(
+        last_run=_run_summary(last_run),
+        live_run=_run_summary(live_run),
+        at_risk=at_risk,
+        risk_bar=bar,
+        reorders_waiting=reorders["n"],
+        reorders_value=Decimal(reorders["value"]).quantize(Decimal("0.01")),
+        reorder_suppliers=reorders["suppliers"],
+        fbo_waiting=fbo_waiting,
+        decisions_waiting=decisions_waiting,
+        orders_due_today=due_today,
+        orders_overdue=overdue,
+    )
+
+
+__all__ = [
+    "at_risk_queryset",
+    "chart_horizon_days",
+    "planning_dashboard",
+    "risk_bar",
+    "sku_chart_data",
+    "sku_plan_figures",
+    "suggestion_groups",
+    "with_primary_supplier",
+    "with_stock_at",
+]

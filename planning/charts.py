@@ -1,0 +1,293 @@
+"""Server-side charts of a SKU's plan, drawn with matplotlib (Agg backend, no display needed).
+
+``sku_plan_chart`` takes a ``SkuChartData`` (built from the database by
+``planning.admin_selectors.sku_chart_data``) and returns image bytes: SVG by default, PNG on
+request.  It uses the object-oriented ``Figure`` API, never ``pyplot``, so concurrent requests
+in one process share no global figure state.
+
+Two panels share the date axis:
+
+* **Demand** (units/day): the last days of history as bars (stocked-out days hatched, because
+  their demand is censored), then the forecast with its uncertainty band.
+* **Stock** (units): on hand projected forward (available − cumulative forecast + arrivals),
+  with the reorder point and safety stock as horizontal lines and arrivals marked.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import matplotlib
+
+matplotlib.use("Agg")  # before any backend is touched; the server has no display
+
+import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: z of the two-sided 80 % interval drawn as the forecast band.
+BAND_Z = 1.2816
+
+_HISTORY = "#4c72b0"
+_STOCKOUT = "#c44e52"
+_FORECAST = "#dd8452"
+_ON_HAND = "#2f7d32"
+_REORDER = "#8172b3"
+_SAFETY = "#c44e52"
+_ARRIVAL = "#2f7d32"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Units expected to arrive on a day (an open purchase order or transfer)."""
+
+    date: date
+    quantity: int
+    label: str
+
+
+@dataclass(frozen=True)
+class SkuChartData:
+    """Everything the SKU chart shows, as plain arrays (units; one value per day).
+
+    history_start: date of ``history_units[0]``; history ends the day before ``plan_date``.
+    history_units: (T,) units demanded per day; history_stocked_out: (T,) bool, censored days.
+    forecast_mean/_low/_high: (H,) units/day from ``plan_date`` on (day 0 = plan date).
+    projected_on_hand: (H + 1,) units at the start of each day from ``plan_date``; negative
+        values mean unmet demand (shown below the zero line).
+    reorder_point, safety_stock: units.
+    """
+
+    sku_code: str
+    sku_name: str
+    plan_date: date
+    history_start: date
+    history_units: np.ndarray
+    history_stocked_out: np.ndarray
+    forecast_mean: np.ndarray
+    forecast_low: np.ndarray
+    forecast_high: np.ndarray
+    projected_on_hand: np.ndarray
+    reorder_point: float
+    safety_stock: float
+    arrivals: tuple[Arrival, ...] = field(default_factory=tuple)
+    method: str = ""
+    #: The projection if the plan's suggested order is placed today (None: nothing to order).
+    suggested_order: Arrival | None = None
+    projected_with_order: np.ndarray | None = None
+
+    @property
+    def history_dates(self) -> list[date]:
+        return [self.history_start + timedelta(days=i) for i in range(len(self.history_units))]
+
+    @property
+    def forecast_dates(self) -> list[date]:
+        return [self.plan_date + timedelta(days=i) for i in range(len(self.forecast_mean))]
+
+    @property
+    def projection_dates(self) -> list[date]:
+        return [self.plan_date + timedelta(days=i) for i in range(len(self.projected_on_hand))]
+
+
+def forecast_band(
+    *, mean_per_day: float, sd_per_day: float, profile: np.ndarray, start_weekday: int, days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Daily forecast and its 80 % band over ``days`` days (units/day, clipped at 0).
+
+    ``profile`` holds seven Monday..Sunday multipliers averaging 1 (all ones when the method
+    is not seasonal); ``start_weekday`` is the weekday of day 0 (Monday = 0).  The band is
+    mean ± z·sd with the daily error sd scaled by the same profile.
+    """
+    weekdays = (start_weekday + np.arange(days)) % 7
+    factors = np.asarray(profile, dtype=float)[weekdays] if len(profile) == 7 else np.ones(days)
+    mean = np.maximum(mean_per_day * factors, 0.0)
+    spread = BAND_Z * sd_per_day * factors
+    return mean, np.maximum(mean - spread, 0.0), mean + spread
+
+
+def projected_on_hand(
+    *, available: float, forecast: np.ndarray, arrivals_by_day: np.ndarray
+) -> np.ndarray:
+    """Stock at the start of each day: available, less demand so far, plus arrivals so far.
+
+    ``forecast`` (H,) units/day; ``arrivals_by_day`` (H + 1,) units arriving at the start of
+    day i (day 0 = today).  Returns (H + 1,) units; it may go negative (unmet demand).
+    """
+    demand_so_far = np.concatenate([[0.0], np.cumsum(forecast)])
+    return available + np.cumsum(arrivals_by_day) - demand_so_far
+
+
+def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
+    """Render the SKU plan chart; ``fmt`` is "svg" or "png".  Returns the image bytes."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"unsupported chart format {fmt!r}")
+    # Fixed margins, not a layout engine: constrained layout doubles the drawing time.
+    fig = Figure(figsize=(10, 6.4), dpi=100)
+    fig.subplots_adjust(left=0.07, right=0.985, top=0.9, bottom=0.06, hspace=0.42)
+    # The stock panel has its own (forward-only) date axis: sharing the 180-day history axis
+    # would squeeze the projection into a strip at the right edge.
+    demand_ax, stock_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.1, 1]})
+    _draw_demand(demand_ax, data)
+    _draw_stock(stock_ax, data)
+
+    title = f"{data.sku_code} · {data.sku_name}"
+    fig.suptitle(title if len(title) <= 90 else title[:89] + "…", fontsize=12, x=0.01, ha="left")
+    demand_ax.xaxis.set_major_locator(mdates.MonthLocator())
+    demand_ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    stock_ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+    stock_ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    demand_ax.axvline(data.plan_date, color="#555555", linewidth=1, linestyle=":")
+    for ax in (demand_ax, stock_ax):
+        ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    demand_ax.annotate(
+        "today",
+        xy=(mdates.date2num(data.plan_date), 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -2),
+        textcoords="offset points",
+        va="top",
+        fontsize=8,
+        color="#555555",
+    )
+
+    buffer = io.BytesIO()
+    # Fixed metadata and hash salt: the same data gives the same bytes (cacheable, testable).
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with matplotlib.rc_context({"svg.hashsalt": "zapas", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _draw_demand(ax, data: SkuChartData) -> None:
+    dates = mdates.date2num(data.history_dates)
+    units = np.asarray(data.history_units, dtype=float)
+    censored = np.asarray(data.history_stocked_out, dtype=bool)
+    if len(units):
+        # One artist per series (stairs, spans), not one patch per day: drawing stays fast.
+        edges = np.append(dates, dates[-1] + 1.0) - 0.5
+        ax.stairs(units, edges, fill=True, color=_HISTORY, label="Demand")
+        if censored.any():
+            ax.fill_between(
+                edges[:-1] + 0.5,
+                0,
+                1,
+                where=censored,
+                step="mid",
+                transform=ax.get_xaxis_transform(),
+                color=_STOCKOUT,
+                alpha=0.18,
+                linewidth=0,
+                label="Stocked out (censored)",
+            )
+    fdates = mdates.date2num(data.forecast_dates)
+    if len(fdates):
+        ax.fill_between(
+            fdates,
+            data.forecast_low,
+            data.forecast_high,
+            step="mid",
+            color=_FORECAST,
+            alpha=0.25,
+            linewidth=0,
+            label="80 % band",
+        )
+        label = f"Forecast ({data.method})" if data.method else "Forecast"
+        ax.step(fdates, data.forecast_mean, where="mid", color=_FORECAST, linewidth=2, label=label)
+    ax.set_ylabel("units / day")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"Demand: last {len(units)} days and forecast", loc="left", fontsize=10)
+    _legend_above(ax)
+
+
+def _draw_stock(ax, data: SkuChartData) -> None:
+    pdates = mdates.date2num(data.projection_dates)
+    on_hand = np.asarray(data.projected_on_hand, dtype=float)
+    if len(pdates):
+        ax.step(
+            pdates, on_hand, where="post", color=_ON_HAND, linewidth=2, label="Projected on hand"
+        )
+        if (on_hand < 0).any():
+            ax.fill_between(
+                pdates,
+                on_hand,
+                0,
+                where=on_hand < 0,
+                step="post",
+                color=_STOCKOUT,
+                alpha=0.2,
+                linewidth=0,
+                label="Short",
+            )
+    if data.projected_with_order is not None and data.suggested_order is not None:
+        ax.step(
+            pdates,
+            data.projected_with_order,
+            where="post",
+            color=_ON_HAND,
+            linewidth=1.5,
+            linestyle="--",
+            alpha=0.8,
+            label=f"If {data.suggested_order.quantity:,} ordered today",
+        )
+    ax.axhline(
+        data.reorder_point,
+        color=_REORDER,
+        linestyle="--",
+        linewidth=1.5,
+        label=f"Reorder point {data.reorder_point:,.0f}",
+    )
+    ax.axhline(
+        data.safety_stock,
+        color=_SAFETY,
+        linestyle=":",
+        linewidth=1.5,
+        label=f"Safety stock {data.safety_stock:,.0f}",
+    )
+    ax.axhline(0, color="#999999", linewidth=0.8)
+    if data.arrivals:
+        end = data.plan_date + timedelta(days=max(len(on_hand) - 1, 0))
+        shown = [a for a in data.arrivals if data.plan_date <= a.date <= end]
+        by_day = {d: i for i, d in enumerate(data.projection_dates)}
+        for n, arrival in enumerate(shown):
+            y = on_hand[by_day[arrival.date]] if arrival.date in by_day else 0.0
+            ax.annotate(
+                f"+{arrival.quantity:,} {arrival.label}",
+                xy=(mdates.date2num(arrival.date), y),
+                xytext=(6, 8 + 11 * (n % 2)),
+                textcoords="offset points",
+                fontsize=8,
+                color=_ARRIVAL,
+                arrowprops={"arrowstyle": "-", "color": _ARRIVAL, "linewidth": 0.8},
+            )
+        if shown:
+            ax.plot(
+                mdates.date2num([a.date for a in shown]),
+                [on_hand[by_day[a.date]] if a.date in by_day else 0.0 for a in shown],
+                linestyle="none",
+                marker="^",
+                color=_ARRIVAL,
+                markersize=7,
+                label="Arrival",
+            )
+    ax.set_ylabel("units")
+    ax.set_title("Stock on hand, projected", loc="left", fontsize=10)
+    _legend_above(ax)
+
+
+def _legend_above(ax) -> None:
+    # Above the plot area, right-aligned: a legend inside the axes hides the data it explains.
+    ax.legend(
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=5,
+        fontsize=8,
+        frameon=False,
+        borderaxespad=0.2,
+        handlelength=1.6,
+        columnspacing=1.2,
+    )

@@ -1,0 +1,44 @@
+"""Censored demand: stocked-out days are missing, not zero; recorded lost demand is added."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clean_demand(
+    demand: np.ndarray,
+    stockout_mask: np.ndarray | None = None,
+    lost_demand: np.ndarray | None = None,
+    trim_leading_zeros: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Usable demand history of a block of SKUs.
+
+    demand (c, T) units/day (negatives clipped to 0, NaN = missing); stockout_mask (c, T) bool;
+    lost_demand (c, T) units (NaN = unknown).  Rules:
+
+    * y = demand + lost demand (where the lost demand is finite);
+    * a stocked-out day is *unusable* (censored: the sales figure is only a lower bound)
+      unless a finite lost demand is given for it, which makes it fully observed;
+    * with ``trim_leading_zeros`` the days before the first usable positive demand are
+      unusable too (the SKU was not listed or not yet stocked).
+
+    Returns (y float32 (c, T) with 0 on unusable days, valid bool (c, T)).
+    """
+    y = np.array(demand, dtype=np.float32, copy=True)
+    valid = np.isfinite(y)
+    if lost_demand is not None:
+        lost = np.asarray(lost_demand, dtype=np.float32)
+        known = np.isfinite(lost)
+        y += np.where(known, np.maximum(lost, 0), 0)
+        if stockout_mask is not None:
+            valid &= ~np.asarray(stockout_mask, bool) | known
+    elif stockout_mask is not None:
+        valid &= ~np.asarray(stockout_mask, bool)
+    np.maximum(y, 0, out=y, where=valid)
+    if trim_leading_zeros:
+        pos = (y > 0) & valid
+        has = pos.any(axis=1)
+        first = np.where(has, pos.argmax(axis=1), y.shape[1])
+        valid &= np.arange(y.shape[1])[None, :] >= first[:, None]
+    y[~valid] = 0
+    return y, valid

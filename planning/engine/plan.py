@@ -1,0 +1,180 @@
+"""The whole-catalogue plan: the single entry point of the nightly job."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .censor import clean_demand
+from .classify import abc_classes, syntetos_boylan
+from .fulfilment_choice import choose_fulfilment
+from .policy import compute_policy, use_discrete
+from .risk import receipts_schedule, stockout_risk
+from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
+from .selection import fit_select
+
+F32 = np.float32
+
+
+def _forecast_block(snapshot: CatalogueSnapshot, sl: slice, params: PlanParams) -> dict:
+    """Clean, classify and forecast SKUs ``sl`` (vectorised; runs in a worker thread)."""
+    mask = None if snapshot.stockout_mask is None else snapshot.stockout_mask[sl]
+    lost = None if snapshot.lost_demand is None else snapshot.lost_demand[sl]
+    y, valid = clean_demand(snapshot.demand[sl], mask, lost, params.trim_leading_zeros)
+    cls, adi, cv2 = syntetos_boylan(y, valid, params.adi_cutoff, params.cv2_cutoff)
+    w = min(params.abc_window_days, y.shape[1])
+    units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
+    fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday)
+    return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs}
+
+
+def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[str, np.ndarray]:
+    """Classification and forecasts of every SKU, in SKU blocks of ``params.chunk_size``
+    spread over ``params.n_threads`` threads (numpy releases the GIL in its kernels)."""
+    n = snapshot.n_skus
+    out = {
+        "demand_class": np.empty(n, np.int8),
+        "adi": np.empty(n, F32),
+        "cv2": np.empty(n, F32),
+        "units": np.empty(n, np.float64),
+        "method": np.empty(n, np.int8),
+        "forecast_mean": np.empty(n, F32),
+        "forecast_sd": np.empty(n, F32),
+        "weekly_profile": np.empty((n, 7), F32),
+        "holdout_mase": np.empty(n, F32),
+        "holdout_rmsse": np.empty(n, F32),
+        "holdout_bias": np.empty(n, F32),
+    }
+    size = max(1, params.chunk_size)
+    blocks = [slice(s, min(n, s + size)) for s in range(0, n, size)]
+
+    def store(res: dict) -> None:
+        sl, fs = res["sl"], res["fs"]
+        out["demand_class"][sl] = res["cls"]
+        out["adi"][sl] = res["adi"]
+        out["cv2"][sl] = res["cv2"]
+        out["units"][sl] = res["units"]
+        out["method"][sl] = fs.method
+        out["forecast_mean"][sl] = fs.forecast_mean
+        out["forecast_sd"][sl] = fs.forecast_sd
+        out["weekly_profile"][sl] = fs.weekly_profile
+        out["holdout_mase"][sl] = fs.mase
+        out["holdout_rmsse"][sl] = fs.rmsse
+        out["holdout_bias"][sl] = fs.bias
+
+    if params.n_threads > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(max_workers=params.n_threads) as pool:
+            for res in pool.map(lambda b: _forecast_block(snapshot, b, params), blocks):
+                store(res)
+    else:
+        for b in blocks:
+            store(_forecast_block(snapshot, b, params))
+    return out
+
+
+def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None) -> CataloguePlan:
+    """Plan a whole catalogue: classes, forecasts, policy, risk and the FBO/FBS choice.
+
+    Pure function of its inputs (no I/O, no Django); vectorised over SKUs, looping over days.
+    See ``planning.engine`` for the meaning of every input and output field.
+    """
+    params = params or PlanParams()
+    s = snapshot
+    s.validate()
+    fc = forecast_catalogue(s, params)
+    f64 = np.float64
+    d = fc["forecast_mean"].astype(f64)
+    sd = fc["forecast_sd"].astype(f64)
+    cls = fc["demand_class"]
+    revenue = fc["units"] * np.asarray(s.sale_price, f64)
+    abc = abc_classes(revenue, params.abc_cutoffs)
+
+    available = np.asarray(s.available, f64)
+    ip = available + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
+    pol = compute_policy(
+        d,
+        sd,
+        s.lead_time_mean_days,
+        s.lead_time_sd_days,
+        s.review_days,
+        s.service_level,
+        cls,
+        s.unit_cost,
+        s.moq,
+        s.pack_size,
+        ip,
+        params,
+    )
+    rq, rday = receipts_schedule(
+        s.on_order, s.in_transit, s.lead_time_mean_days, s.receipts_qty, s.receipts_in_days
+    )
+    discrete = use_discrete(cls, pol.lead_time_demand_mean, params)
+    risk = stockout_risk(
+        d,
+        sd,
+        s.lead_time_mean_days,
+        s.lead_time_sd_days,
+        s.fbs_prep_days,
+        s.current_scheme,
+        available,
+        rq,
+        rday,
+        s.mean_units_per_order,
+        discrete,
+        fc["weekly_profile"],
+        s.history_end_weekday,
+        params,
+    )
+    ful = choose_fulfilment(
+        d,
+        sd,
+        s.service_level,
+        s.review_days,
+        s.lead_time_mean_days,
+        s.lead_time_sd_days,
+        s.fbs_prep_days,
+        pol.safety_stock,
+        pol.order_up_to,
+        s.volume_l,
+        s.unit_cost,
+        s.mean_units_per_order,
+        s.pack_size,
+        available,
+        s.fbo,
+        params.tariffs,
+    )
+    return CataloguePlan(
+        demand_class=cls,
+        adi=fc["adi"],
+        cv2=fc["cv2"],
+        abc_class=abc,
+        revenue=revenue,
+        method=fc["method"],
+        forecast_mean=fc["forecast_mean"],
+        forecast_sd=fc["forecast_sd"],
+        weekly_profile=fc["weekly_profile"],
+        holdout_mase=fc["holdout_mase"],
+        holdout_rmsse=fc["holdout_rmsse"],
+        holdout_bias=fc["holdout_bias"],
+        lead_time_demand_mean=pol.lead_time_demand_mean,
+        lead_time_demand_sd=pol.lead_time_demand_sd,
+        distribution=pol.distribution,
+        safety_stock=pol.safety_stock,
+        reorder_point=pol.reorder_point,
+        order_up_to=pol.order_up_to,
+        inventory_position=pol.inventory_position,
+        suggested_order=pol.suggested_order,
+        eoq=pol.eoq,
+        risk_horizon_days=risk.horizon_days,
+        stockout_probability=risk.stockout_probability,
+        expected_units_short=risk.expected_units_short,
+        expected_cancelled_orders=risk.expected_cancelled_orders,
+        days_of_cover=risk.days_of_cover,
+        stockout_day=risk.stockout_day,
+        fbo_monthly_cost=ful.fbo_monthly_cost,
+        fbs_monthly_cost=ful.fbs_monthly_cost,
+        recommended_scheme=ful.recommended_scheme,
+        scheme_reasons=ful.scheme_reasons,
+        fbo_shipment=ful.fbo_shipment,
+    )

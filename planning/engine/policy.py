@@ -1,0 +1,207 @@
+"""Safety stock, reorder point, order-up-to level, order rounding and EOQ.
+
+Notation (per SKU, units and days): d = forecast mean daily demand, σd = sd of the daily
+demand (forecast error), L and σL = lead-time mean and sd, R = review period, P = L + R the
+protection period.  Lead-time demand over P: μ = P·d, σ = √(P·σd² + d²·σL²).
+
+* Cycle service level α: z = Φ⁻¹(α), safety stock SS = z·σ, reorder point s = μ + SS.
+* Fill rate β: expected units short per cycle σ·G(k) = (1 − β)·Q, with Q the expected
+  demand per replenishment cycle (R·d, or the EOQ when enabled); SS = k·σ.
+* Slow and intermittent SKUs (PlanParams): lead-time demand is Poisson (σ² ≤ μ) or negative
+  binomial by mean and variance; s is its α-quantile (cycle) or the smallest integer with
+  E[(X − s)⁺] ≤ (1 − β)·Q (fill rate); SS = s − μ.
+  Note: a quantile of a skewed distribution can *fall* as its variance grows at a fixed
+  mean (NB mass piles up at 0), so under the cycle-service target the discrete safety stock
+  is not monotone in σL; under the fill-rate target it is (NB grows in the convex order
+  with its variance, so its loss function does).
+* Periodic review, order-up-to: S = s (+ EOQ when enabled, giving an (R, s, S) policy);
+  every review the order is S − IP if IP < S (IP ≤ s with EOQ), IP = available + on_order +
+  in_transit, rounded up to the pack size and at least the MOQ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from .schema import DIST_NORMAL, INTERMITTENT, LUMPY, PlanParams
+from .stats import (
+    choose_distribution,
+    discrete_inverse_loss,
+    discrete_ppf,
+    inverse_normal_loss,
+)
+
+
+def _f64(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def lead_time_demand(
+    mean_daily: np.ndarray,
+    sd_daily: np.ndarray,
+    lead_time_mean: np.ndarray,
+    lead_time_sd: np.ndarray,
+    review_days: np.ndarray | float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd of demand over P = L + R days: (P·d, √(P·σd² + d²·σL²)), units."""
+    d, sd = _f64(mean_daily), _f64(sd_daily)
+    p = _f64(lead_time_mean) + _f64(review_days)
+    return p * d, np.sqrt(p * sd * sd + d * d * _f64(lead_time_sd) ** 2)
+
+
+def reorder_point(
+    mean_daily: np.ndarray,
+    sd_daily: np.ndarray,
+    lead_time_mean: np.ndarray,
+    lead_time_sd: np.ndarray,
+    review_days: np.ndarray,
+    service_level: np.ndarray,
+) -> np.ndarray:
+    """Reorder point for normal demand, units: (L+R)·d + z·√((L+R)·σd² + d²·σL²), z = Φ⁻¹(α).
+
+    Arrays (or scalars) broadcast together; service_level is a cycle service level in (0, 1).
+    """
+    mu, sigma = lead_time_demand(mean_daily, sd_daily, lead_time_mean, lead_time_sd, review_days)
+    return mu + special.ndtri(_f64(service_level)) * sigma
+
+
+def safety_stock(
+    mean_daily: np.ndarray,
+    sd_daily: np.ndarray,
+    lead_time_mean: np.ndarray,
+    lead_time_sd: np.ndarray,
+    review_days: np.ndarray,
+    service_level: np.ndarray,
+) -> np.ndarray:
+    """Cycle-service safety stock z·σ over L + R (normal demand), floored at 0; units."""
+    _, sigma = lead_time_demand(mean_daily, sd_daily, lead_time_mean, lead_time_sd, review_days)
+    return np.maximum(special.ndtri(_f64(service_level)) * sigma, 0.0)
+
+
+def fill_rate_safety_factor(
+    fill_rate: np.ndarray, cycle_demand: np.ndarray, sigma: np.ndarray
+) -> np.ndarray:
+    """k solving the standard normal loss equation G(k) = (1 − β)·Q/σ (k = −6 when σ = 0)."""
+    sigma = _f64(sigma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(sigma > 0, (1 - _f64(fill_rate)) * _f64(cycle_demand) / sigma, np.inf)
+    return inverse_normal_loss(np.broadcast_to(g, np.broadcast(g, sigma).shape).copy())
+
+
+def eoq(annual_demand: np.ndarray, order_cost: float, holding_cost_year: np.ndarray) -> np.ndarray:
+    """Economic order quantity √(2·D·K/h), units (0 when D, K or h is 0)."""
+    dem, h = _f64(annual_demand), _f64(holding_cost_year)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.sqrt(2 * dem * order_cost / h)
+    return np.where((h > 0) & (dem > 0) & (order_cost > 0), q, 0.0)
+
+
+def round_order(qty: np.ndarray, moq: np.ndarray, pack_size: np.ndarray) -> np.ndarray:
+    """Round a wanted quantity up to a whole number of packs and at least the MOQ.
+
+    0 stays 0; otherwise q = max(qty, moq) rounded up to a multiple of pack_size (pack ≤ 1
+    means single units), so the result is ≥ qty, ≥ moq and a multiple of the pack.
+    """
+    qty, moq = _f64(qty), _f64(moq)
+    pack = np.maximum(_f64(pack_size), 1.0)
+    want = np.maximum(qty, moq)
+    # tolerance against float noise such as 29.999999
+    packs = np.ceil(want / pack - 1e-9)
+    return np.where(qty > 1e-9, packs * pack, 0.0)
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """Inventory policy per SKU (float64 (n,) in units unless stated)."""
+
+    lead_time_demand_mean: np.ndarray
+    lead_time_demand_sd: np.ndarray
+    distribution: np.ndarray  # int8 DISTRIBUTION_NAMES
+    nb_r: np.ndarray  # negative-binomial r (nan unless distribution == negbin)
+    nb_p: np.ndarray
+    safety_stock: np.ndarray
+    reorder_point: np.ndarray
+    order_up_to: np.ndarray
+    inventory_position: np.ndarray
+    suggested_order: np.ndarray
+    eoq: np.ndarray
+
+
+def use_discrete(demand_class: np.ndarray, ltd_mean: np.ndarray, params: PlanParams) -> np.ndarray:
+    """True where lead-time demand is modelled as Poisson / negative binomial."""
+    return np.isin(demand_class, (INTERMITTENT, LUMPY)) | (
+        _f64(ltd_mean) < params.discrete_mean_below
+    )
+
+
+def compute_policy(
+    mean_daily: np.ndarray,
+    sd_daily: np.ndarray,
+    lead_time_mean: np.ndarray,
+    lead_time_sd: np.ndarray,
+    review_days: np.ndarray,
+    service_level: np.ndarray,
+    demand_class: np.ndarray,
+    unit_cost: np.ndarray,
+    moq: np.ndarray,
+    pack_size: np.ndarray,
+    inventory_position: np.ndarray,
+    params: PlanParams,
+) -> PolicyResult:
+    """The whole replenishment policy of a catalogue (see the module docstring)."""
+    d = np.maximum(_f64(mean_daily), 0)
+    rv = np.maximum(_f64(review_days), 0)
+    sl = np.clip(_f64(service_level), 1e-6, 1 - 1e-9)
+    mu, sigma = lead_time_demand(d, sd_daily, lead_time_mean, lead_time_sd, rv)
+    q_eoq = (
+        eoq(365 * d, params.order_cost, params.holding_rate_year * _f64(unit_cost))
+        if params.use_eoq
+        else np.zeros_like(d)
+    )
+    cycle_q = np.where(q_eoq > 0, q_eoq, np.maximum(rv, 1) * d)
+
+    mu = np.where(mu > 1e-9, mu, 0.0)  # denormal demand is no demand
+    discrete = use_discrete(demand_class, mu, params) & (mu > 0)
+    dist, r, p = choose_distribution(mu, sigma * sigma)
+    dist = np.where(discrete, dist, DIST_NORMAL).astype(np.int8)
+
+    fill = params.service_target == "fill_rate"
+    if fill:
+        k = fill_rate_safety_factor(sl, cycle_q, sigma)
+    else:
+        k = special.ndtri(sl)
+    rop = mu + k * sigma
+    if discrete.any():
+        i = np.flatnonzero(discrete)
+        if fill:
+            q = discrete_inverse_loss((1 - sl[i]) * cycle_q[i], dist[i], mu[i], r[i], p[i])
+        else:
+            q = discrete_ppf(sl[i], dist[i], mu[i], r[i], p[i])
+        rop[i] = np.where(np.isfinite(q), q, rop[i])  # degenerate NB: keep the normal value
+    ss = rop - mu
+    if not params.allow_negative_safety_stock:
+        ss = np.maximum(ss, 0)
+        rop = mu + ss
+    rop = np.where(mu > 0, rop, 0.0)
+    ss = np.where(mu > 0, ss, 0.0)
+    out = rop + q_eoq
+    ip = _f64(inventory_position)
+    trigger = ip <= rop if params.use_eoq else ip < out
+    want = np.where(trigger, np.maximum(out - ip, 0), 0.0)
+    order = round_order(want, moq, pack_size)
+    return PolicyResult(
+        lead_time_demand_mean=mu,
+        lead_time_demand_sd=sigma,
+        distribution=dist,
+        nb_r=r,
+        nb_p=p,
+        safety_stock=ss,
+        reorder_point=rop,
+        order_up_to=out,
+        inventory_position=ip,
+        suggested_order=order,
+        eoq=q_eoq,
+    )

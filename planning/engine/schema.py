@@ -1,0 +1,396 @@
+"""Input and output dataclasses of the planning engine and the small-int code tables.
+
+Everything is positional: row ``i`` of every array is the same SKU.  ``n`` is the number of
+SKUs, ``T`` the number of history days, ``W`` the number of FBO warehouses and ``K`` the
+number of scheduled receipts per SKU.  All quantities are in *units* (pieces) unless a field
+says otherwise; money is in the seller's currency (RUB for Ozon); time is in days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# --------------------------------------------------------------------------------------------
+# Code tables (small ints stored in the plan; index into the names tuple for the label).
+# --------------------------------------------------------------------------------------------
+
+#: Syntetos–Boylan demand classes; ``none`` = no positive demand in the usable history.
+DEMAND_CLASS_NAMES: tuple[str, ...] = ("smooth", "erratic", "intermittent", "lumpy", "none")
+SMOOTH, ERRATIC, INTERMITTENT, LUMPY, NO_DEMAND = range(5)
+
+ABC_NAMES: tuple[str, ...] = ("A", "B", "C")
+
+#: Forecasting methods.  ``*_weekly`` = the flat method times the SKU's weekly profile.
+METHOD_NAMES: tuple[str, ...] = (
+    "ses",
+    "holt_damped",
+    "holt_winters",
+    "croston",
+    "sba",
+    "tsb",
+    "ses_weekly",
+    "sba_weekly",
+    "tsb_weekly",
+    "combo",
+    "combo_weekly",
+)
+(
+    M_SES,
+    M_HOLT,
+    M_HW,
+    M_CROSTON,
+    M_SBA,
+    M_TSB,
+    M_SES_WEEKLY,
+    M_SBA_WEEKLY,
+    M_TSB_WEEKLY,
+    M_COMBO,
+    M_COMBO_WEEKLY,
+) = range(len(METHOD_NAMES))
+#: Methods whose output carries a weekly profile.
+SEASONAL_METHODS: frozenset[int] = frozenset(
+    {M_HW, M_SES_WEEKLY, M_SBA_WEEKLY, M_TSB_WEEKLY, M_COMBO_WEEKLY}
+)
+
+#: Lead-time-demand distribution used by the policy and the risk figures.
+DISTRIBUTION_NAMES: tuple[str, ...] = ("normal", "poisson", "negative_binomial")
+DIST_NORMAL, DIST_POISSON, DIST_NEGBIN = range(3)
+
+SCHEME_NAMES: tuple[str, ...] = ("FBS", "FBO")
+FBS, FBO = 0, 1
+
+#: Bits of ``CataloguePlan.scheme_reasons`` (bit ``i`` set <=> reason ``REASON_NAMES[i]``).
+REASON_NAMES: tuple[str, ...] = (
+    "fbo_cheaper",  # expected monthly FBO cost < FBS cost by more than the margin
+    "fbs_cheaper",  # the opposite (or within the margin: FBS is the default)
+    "high_velocity",  # mean daily demand >= Tariffs.high_velocity_per_day
+    "low_velocity",  # mean daily demand < Tariffs.low_velocity_per_day
+    "no_demand",  # zero forecast: nothing to send to the marketplace
+    "fbs_cancel_risk",  # FBS stock-out probability over lead time + prep >= Tariffs.risk_high
+    "fbo_stranded_risk",  # a material part of the FBO cost is stranded stock
+    "bulky",  # volume_l >= Tariffs.bulky_litres (storage-heavy)
+)
+(
+    R_FBO_CHEAPER,
+    R_FBS_CHEAPER,
+    R_HIGH_VELOCITY,
+    R_LOW_VELOCITY,
+    R_NO_DEMAND,
+    R_FBS_CANCEL_RISK,
+    R_FBO_STRANDED,
+    R_BULKY,
+) = range(len(REASON_NAMES))
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FboSnapshot:
+    """Marketplace (FBO) warehouses of the catalogue.
+
+    demand_share: (n, W) share of each SKU's demand served from each FBO warehouse (rows
+        should sum to 1 where the SKU sells through FBO; all-zero rows are spread evenly).
+    stock: (n, W) units already at each FBO warehouse (sellable).
+    transit_days: (W,) days from the seller's warehouse to each FBO warehouse (incl. acceptance).
+    in_transit: (n, W) units already shipped to each FBO warehouse, not yet accepted (optional).
+    """
+
+    demand_share: np.ndarray
+    stock: np.ndarray
+    transit_days: np.ndarray
+    in_transit: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    """Everything the engine needs about a catalogue on the plan date.
+
+    History (oldest first, the last column is *yesterday*; float32 preferred for memory):
+      demand: (n, T) units sold per day (negative values are clipped to 0).
+      stockout_mask: (n, T) bool, True where the SKU was out of stock all or part of the day;
+        such days are *censored*: not read as demand unless ``lost_demand`` gives it (optional).
+      lost_demand: (n, T) units demanded but not served (e.g. cancelled for lack of stock);
+        added to ``demand``.  NaN = unknown.  A stocked-out day with a finite lost-demand
+        value is treated as fully observed (optional).
+      history_end_weekday: weekday of the last history column, Monday = 0 … Sunday = 6.
+
+    Per SKU, shape (n,):
+      unit_cost, sale_price: money per unit.
+      volume_l, weight_kg: litres and kilograms per unit (the default tariffs price by
+        volume only; weight is carried for tariffs that need it).
+      fbs_prep_days: days the seller needs to pack an FBS order (added to the FBS risk horizon).
+      lead_time_mean_days, lead_time_sd_days: supplier lead time L and its sd σL.
+      review_days: order cycle R (days between two order decisions).
+      service_level: target in (0, 1): cycle service level or fill rate (PlanParams).
+      moq, pack_size: minimum order quantity and pack multiple (units; 0/1 = no constraint).
+      available: on hand minus reserved, summed over the SKU's own warehouses (units).
+      on_order: ordered from the supplier, not yet shipped; in_transit: shipped, not received.
+      mean_units_per_order: average units in one customer order line (>= 1).
+      current_scheme: int code, ``FBS`` = 0 or ``FBO`` = 1.
+
+    Expected receipts (optional; simple fixed-width schedule, zero-quantity columns are
+    padding): receipts_qty (n, K) units and receipts_in_days (n, K) days from the plan date
+    (0 = today).  Without a schedule ``in_transit`` is assumed to arrive today and
+    ``on_order`` after ⌊lead_time_mean_days⌋ days.
+
+    fbo: the FBO warehouses (optional; without it no FBO shipments are planned).
+    """
+
+    demand: np.ndarray
+    unit_cost: np.ndarray
+    sale_price: np.ndarray
+    volume_l: np.ndarray
+    weight_kg: np.ndarray
+    fbs_prep_days: np.ndarray
+    lead_time_mean_days: np.ndarray
+    lead_time_sd_days: np.ndarray
+    review_days: np.ndarray
+    service_level: np.ndarray
+    moq: np.ndarray
+    pack_size: np.ndarray
+    available: np.ndarray
+    on_order: np.ndarray
+    in_transit: np.ndarray
+    mean_units_per_order: np.ndarray
+    current_scheme: np.ndarray
+    stockout_mask: np.ndarray | None = None
+    lost_demand: np.ndarray | None = None
+    history_end_weekday: int = 6
+    receipts_qty: np.ndarray | None = None
+    receipts_in_days: np.ndarray | None = None
+    fbo: FboSnapshot | None = None
+
+    @property
+    def n_skus(self) -> int:
+        return int(self.demand.shape[0])
+
+    def validate(self) -> None:
+        """Raise ValueError when array shapes disagree (cheap; no data scan)."""
+        if np.ndim(self.demand) != 2:
+            raise ValueError("demand must be (n_skus, n_days)")
+        n, t = np.shape(self.demand)
+        for name in _PER_SKU:
+            if np.shape(getattr(self, name)) != (n,):
+                raise ValueError(f"{name} must have shape ({n},)")
+        for name in ("stockout_mask", "lost_demand"):
+            v = getattr(self, name)
+            if v is not None and np.shape(v) != (n, t):
+                raise ValueError(f"{name} must have shape ({n}, {t})")
+        if (self.receipts_qty is None) != (self.receipts_in_days is None):
+            raise ValueError("give both receipts_qty and receipts_in_days, or neither")
+        if self.receipts_qty is not None and (
+            np.shape(self.receipts_qty) != np.shape(self.receipts_in_days)
+            or np.shape(self.receipts_qty)[0] != n
+        ):
+            raise ValueError("receipts_qty and receipts_in_days must both be (n_skus, K)")
+        if self.fbo is not None:
+            w = np.shape(self.fbo.transit_days)[0]
+            for name in ("demand_share", "stock", "in_transit"):
+                v = getattr(self.fbo, name)
+                if v is not None and np.shape(v) != (n, w):
+                    raise ValueError(f"fbo.{name} must have shape ({n}, {w})")
+        if not 0 <= int(self.history_end_weekday) <= 6:
+            raise ValueError("history_end_weekday must be 0 (Monday) … 6 (Sunday)")
+
+
+_PER_SKU = (
+    "unit_cost",
+    "sale_price",
+    "volume_l",
+    "weight_kg",
+    "fbs_prep_days",
+    "lead_time_mean_days",
+    "lead_time_sd_days",
+    "review_days",
+    "service_level",
+    "moq",
+    "pack_size",
+    "available",
+    "on_order",
+    "in_transit",
+    "mean_units_per_order",
+    "current_scheme",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tariffs:
+    """Fulfilment tariffs for the FBO/FBS comparison (money per unit/order/litre-day).
+
+    The defaults are illustrative round figures of the order of Ozon's 2024–25 public
+    tariffs; the Django layer should fill them from the seller's current contract.
+    """
+
+    fbo_storage_per_litre_day: float = 0.15  # after the free period
+    fbo_free_storage_days: float = 60.0
+    fbo_inbound_per_unit: float = 10.0  # supply/acceptance cost per unit sent to FBO
+    fbo_inbound_per_litre: float = 2.5  # trunking cost per litre sent to FBO
+    fbo_delivery_per_order: float = 60.0  # marketplace last-mile fee from its warehouse
+    fbo_stranded_after_days: float = 120.0  # cover beyond this is "stranded" at the marketplace
+    fbo_stranded_rate_month: float = 0.03  # × unit_cost per stranded unit per month
+    fbs_handling_per_order: float = 35.0  # own picking/packing per order
+    fbs_delivery_per_order: float = 90.0  # marketplace pickup + last mile for FBS orders
+    fbs_cancel_penalty: float = 150.0  # penalty (and lost rating) per order cancelled by seller
+    own_storage_per_litre_day: float = 0.02  # own warehouse, FBS stock
+    decision_margin: float = 0.05  # FBO must be this fraction cheaper to be recommended
+    high_velocity_per_day: float = 5.0
+    low_velocity_per_day: float = 0.2
+    risk_high: float = 0.2
+    bulky_litres: float = 20.0
+
+
+def _default_allowed() -> tuple[tuple[bool, ...], ...]:
+    # rows: demand class (smooth, erratic, intermittent, lumpy, none); cols: METHOD_NAMES
+    #          ses   holt  hw     cro    sba    tsb    ses_w  sba_w  tsb_w  combo  cmb_w
+    smooth = (True, True, True, False, False, True, True, False, True, True, True)
+    erratic = (True, True, True, False, True, True, True, True, True, True, True)
+    intermittent = (True, False, False, True, True, True, True, True, True, True, True)
+    lumpy = (True, False, False, True, True, True, True, True, True, True, True)
+    none = (True, False, False, False, False, False, False, False, False, False, False)
+    return (smooth, erratic, intermittent, lumpy, none)
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    """Knobs of the whole plan (defaults in brackets are the documented house defaults).
+
+    Forecasting: ``holdout_days`` [28] last days used for the rolling-origin holdout, origins
+    every ``origin_step_days`` [7] inside it (4 origins); ``selection_metric`` ["rmsse"] or "mase";
+    ``horizon_days`` [28] over which ``forecast_mean`` is averaged; smoothing grids (per
+    method the parameter set with the lowest in-sample one-step SSE up to each origin is
+    used); ``allowed`` (5 demand classes × methods) limits the candidates by class.
+    Classification: ``adi_cutoff`` [1.32], ``cv2_cutoff`` [0.49], ``abc_cutoffs`` [(0.8, 0.95)]
+    cumulative revenue shares, revenue over the last ``abc_window_days`` [365].
+    Policy: ``service_target`` ["cycle"] or "fill_rate"; discrete lead-time demand
+    (Poisson/negative binomial) for intermittent/lumpy SKUs and whenever the lead-time demand
+    mean is below ``discrete_mean_below`` [20 units]; ``use_eoq`` [False] with
+    ``holding_rate_year`` [0.25 × unit_cost] and ``order_cost`` [per order].
+    Execution: ``chunk_size`` SKUs per vectorised block, ``n_threads`` worker threads.
+    """
+
+    horizon_days: int = 28
+    holdout_days: int = 28
+    origin_step_days: int = 7
+    min_history_days: int = 14
+    selection_metric: str = "rmsse"
+    trim_leading_zeros: bool = True
+    ses_alphas: tuple[float, ...] = (0.05,)
+    croston_alpha: float = 0.1
+    tsb_params: tuple[tuple[float, float], ...] = ((0.1, 0.05),)
+    holt_params: tuple[tuple[float, float, float], ...] = ((0.1, 0.01, 0.9),)
+    hw_params: tuple[tuple[float, float, float, float], ...] = ((0.1, 0.01, 0.05, 0.9),)
+    weekly_alpha: float = 0.05
+    weekly_shrink: float = 0.3
+    allowed: tuple[tuple[bool, ...], ...] = field(default_factory=_default_allowed)
+    adi_cutoff: float = 1.32
+    cv2_cutoff: float = 0.49
+    abc_cutoffs: tuple[float, float] = (0.8, 0.95)
+    abc_window_days: int = 365
+    service_target: str = "cycle"
+    discrete_mean_below: float = 20.0
+    allow_negative_safety_stock: bool = False
+    use_eoq: bool = False
+    holding_rate_year: float = 0.25
+    order_cost: float = 0.0
+    stockout_lookahead_days: int = 365
+    tariffs: Tariffs = field(default_factory=Tariffs)
+    chunk_size: int = 8192
+    n_threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.selection_metric not in ("rmsse", "mase"):
+            raise ValueError("selection_metric must be 'rmsse' or 'mase'")
+        if self.service_target not in ("cycle", "fill_rate"):
+            raise ValueError("service_target must be 'cycle' or 'fill_rate'")
+        if np.shape(self.allowed) != (len(DEMAND_CLASS_NAMES), len(METHOD_NAMES)):
+            raise ValueError("allowed must be (5 demand classes) × (len(METHOD_NAMES))")
+        if not (0 < self.abc_cutoffs[0] <= self.abc_cutoffs[1] <= 1):
+            raise ValueError("abc_cutoffs must satisfy 0 < A <= B <= 1")
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CataloguePlan:
+    """The plan: flat per-SKU arrays (shape (n,) unless stated) ready for bulk insert.
+
+    Classification: demand_class (int8, DEMAND_CLASS_NAMES), adi (mean days between demands),
+      cv2 (squared coefficient of variation of non-zero demand sizes), abc_class (int8,
+      ABC_NAMES), revenue (money over the ABC window).
+    Forecast: method (int8, METHOD_NAMES), forecast_mean (units/day averaged over the
+      horizon), forecast_sd (sd of the daily forecast error, units/day, from the holdout),
+      weekly_profile (n, 7) Monday..Sunday multipliers averaging 1 (all ones unless the
+      method is seasonal), holdout_mase, holdout_rmsse, holdout_bias (mean error ÷ in-sample
+      naive MAE; positive = over-forecast) of the chosen method over the rolling-origin
+      holdout; they are slightly optimistic because the same holdout chose the method, and
+      NaN when undefined (no usable holdout day, or a constant history).
+    Policy: lead_time_demand_mean/_sd (units over L + R), distribution (int8,
+      DISTRIBUTION_NAMES), safety_stock, reorder_point, order_up_to, inventory_position
+      (available + on_order + in_transit), suggested_order (rounded to MOQ/pack), eoq (0 when
+      disabled).
+    Risk over the replenishment horizon (L, plus fbs_prep_days for FBS SKUs): risk_horizon_days,
+      stockout_probability, expected_units_short, expected_cancelled_orders, days_of_cover
+      (available ÷ forecast_mean, inf if no demand), stockout_day (days from the plan date
+      until expected stock runs out, inf if not within the lookahead).
+    Fulfilment: fbo_monthly_cost, fbs_monthly_cost, recommended_scheme (int8, SCHEME_NAMES),
+      scheme_reasons (int32 bitmask over REASON_NAMES), fbo_shipment (n, W) units to send to
+      each FBO warehouse (zero for SKUs not recommended FBO; (n, 0) without FBO data).
+    """
+
+    demand_class: np.ndarray
+    adi: np.ndarray
+    cv2: np.ndarray
+    abc_class: np.ndarray
+    revenue: np.ndarray
+    method: np.ndarray
+    forecast_mean: np.ndarray
+    forecast_sd: np.ndarray
+    weekly_profile: np.ndarray
+    holdout_mase: np.ndarray
+    holdout_rmsse: np.ndarray
+    holdout_bias: np.ndarray
+    lead_time_demand_mean: np.ndarray
+    lead_time_demand_sd: np.ndarray
+    distribution: np.ndarray
+    safety_stock: np.ndarray
+    reorder_point: np.ndarray
+    order_up_to: np.ndarray
+    inventory_position: np.ndarray
+    suggested_order: np.ndarray
+    eoq: np.ndarray
+    risk_horizon_days: np.ndarray
+    stockout_probability: np.ndarray
+    expected_units_short: np.ndarray
+    expected_cancelled_orders: np.ndarray
+    days_of_cover: np.ndarray
+    stockout_day: np.ndarray
+    fbo_monthly_cost: np.ndarray
+    fbs_monthly_cost: np.ndarray
+    recommended_scheme: np.ndarray
+    scheme_reasons: np.ndarray
+    fbo_shipment: np.ndarray
+
+    demand_class_names: tuple[str, ...] = DEMAND_CLASS_NAMES
+    abc_names: tuple[str, ...] = ABC_NAMES
+    method_names: tuple[str, ...] = METHOD_NAMES
+    distribution_names: tuple[str, ...] = DISTRIBUTION_NAMES
+    scheme_names: tuple[str, ...] = SCHEME_NAMES
+    reason_names: tuple[str, ...] = REASON_NAMES
+
+    def reasons_of(self, i: int) -> list[str]:
+        """Reason labels of SKU ``i`` (decoded bitmask)."""
+        bits = int(self.scheme_reasons[i])
+        return [name for b, name in enumerate(REASON_NAMES) if bits >> b & 1]

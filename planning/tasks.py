@@ -1,0 +1,53 @@
+"""Celery tasks of the planning run: thin wrappers around ``planning.services``.
+
+The nightly schedule (02:00 in ``TIME_ZONE``) is a django-celery-beat ``PeriodicTask`` seeded by
+migration ``planning.0003`` and editable in the admin (Periodic tasks). ``plan_nightly`` starts
+a run split into chunks: a ``chord`` of ``plan_chunk`` tasks (any worker, any machine) whose
+callback ``plan_finalise`` swaps the results in. Without a broker everything runs in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from core.errors import Conflict
+from planning import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="planning.tasks.plan_nightly", ignore_result=True)
+def plan_nightly(plan_date: str | None = None) -> int | None:
+    """Plan the whole catalogue for today (or ``plan_date``, ISO); skip if a run is going."""
+    from datetime import date
+
+    day = date.fromisoformat(plan_date) if plan_date else timezone.localdate()
+    try:
+        run = services.plan_run(plan_date=day, triggered_by="schedule")
+    except Conflict:
+        logger.warning("Nightly planning skipped: another run is in progress.")
+        return None
+    return run.pk
+
+
+@shared_task(name="planning.tasks.plan_chunk", acks_late=True)
+def plan_chunk(run_id: int, lo: int, hi: int) -> dict:
+    """Plan SKU ids ``lo`` … ``hi`` of run ``run_id``; on failure the run is marked failed."""
+    try:
+        return services.plan_chunk_process(run_id=run_id, lo=lo, hi=hi).as_dict()
+    except Exception as exc:
+        services.plan_run_fail(run_id=run_id, error=exc)
+        raise
+
+
+@shared_task(name="planning.tasks.plan_finalise")
+def plan_finalise(chunk_results: list[dict], run_id: int) -> int:
+    """Chord callback: make the run's results live (see ``services.plan_run_finalise``)."""
+    try:
+        return services.plan_run_finalise(run_id=run_id, chunk_results=chunk_results).pk
+    except Exception as exc:
+        services.plan_run_fail(run_id=run_id, error=exc)
+        raise

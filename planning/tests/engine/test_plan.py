@@ -1,0 +1,88 @@
+"""The whole-catalogue entry point on small synthetic snapshots."""
+
+import dataclasses
+
+import numpy as np
+
+from planning.engine import CataloguePlan, PlanParams, plan_catalogue
+from planning.engine.schema import FBO, METHOD_NAMES, NO_DEMAND
+
+from ._factory import snapshot
+
+
+def test_plan_shapes_types_and_sanity():
+    snap = snapshot(n=50, n_days=150)
+    plan = plan_catalogue(snap, PlanParams(chunk_size=16))  # several blocks, 2 threads
+    n = 50
+    for f in dataclasses.fields(CataloguePlan):
+        v = getattr(plan, f.name)
+        if isinstance(v, np.ndarray):
+            assert v.shape[0] == n, f.name
+            if v.dtype.kind == "f" and f.name not in (
+                "holdout_mase",
+                "holdout_rmsse",
+                "holdout_bias",
+                "adi",
+            ):
+                assert not np.isnan(v).any(), f.name
+    assert plan.weekly_profile.shape == (n, 7) and plan.fbo_shipment.shape == (n, 3)
+    assert plan.method.max() < len(METHOD_NAMES)
+    assert np.all(plan.reorder_point >= plan.lead_time_demand_mean - 1e-9)
+    assert np.all(plan.order_up_to >= plan.reorder_point)
+    assert np.all(plan.suggested_order % snap.pack_size == 0)
+    ordered = plan.suggested_order > 0
+    assert np.all(plan.suggested_order[ordered] >= snap.moq[ordered])
+    assert np.all((plan.stockout_probability >= 0) & (plan.stockout_probability <= 1))
+    assert np.all(plan.fbo_shipment[plan.recommended_scheme != FBO] == 0)
+    assert isinstance(plan.reasons_of(0), list)
+
+
+def test_threads_and_chunks_do_not_change_the_result():
+    snap = snapshot(n=37, n_days=100, seed=3)
+    a = plan_catalogue(snap, PlanParams(chunk_size=8, n_threads=2))
+    b = plan_catalogue(snap, PlanParams(chunk_size=1000, n_threads=1))
+    for f in ("forecast_mean", "forecast_sd", "reorder_point", "suggested_order", "method"):
+        np.testing.assert_allclose(getattr(a, f), getattr(b, f), rtol=1e-6, err_msg=f)
+
+
+def test_zero_history_gives_zero_suggestion():
+    snap = snapshot(n=6, n_days=60)
+    snap = dataclasses.replace(snap, demand=np.zeros((6, 60), np.float32))
+    plan = plan_catalogue(snap)
+    assert np.all(plan.demand_class == NO_DEMAND)
+    assert np.all(plan.forecast_mean == 0) and np.all(plan.suggested_order == 0)
+    assert np.all(np.isinf(plan.stockout_day))
+
+
+def test_stockout_mask_raises_the_forecast():
+    snap = snapshot(n=5, n_days=120, seed=4)
+    demand = np.array(snap.demand, copy=True)
+    mask = np.zeros(demand.shape, bool)
+    mask[:, -30:] = True
+    demand[mask] = 0
+    blind = plan_catalogue(dataclasses.replace(snap, demand=demand))
+    aware = plan_catalogue(dataclasses.replace(snap, demand=demand, stockout_mask=mask))
+    assert np.all(aware.forecast_mean > blind.forecast_mean)
+
+
+def test_bad_inputs_are_rejected():
+    import pytest
+
+    snap = snapshot(n=4, n_days=30)
+    with pytest.raises(ValueError, match="moq"):
+        plan_catalogue(dataclasses.replace(snap, moq=np.ones(3)))
+    with pytest.raises(ValueError, match="stockout_mask"):
+        plan_catalogue(dataclasses.replace(snap, stockout_mask=np.zeros((4, 29), bool)))
+    with pytest.raises(ValueError):
+        PlanParams(service_target="cycle-ish")
+
+
+def test_eoq_option_gives_an_s_S_policy():
+    snap = snapshot(n=20, n_days=120, seed=7)
+    params = PlanParams(use_eoq=True, order_cost=500.0, holding_rate_year=0.25)
+    plan = plan_catalogue(snap, params)
+    sell = plan.forecast_mean > 0
+    assert np.all(plan.eoq[sell] > 0)
+    np.testing.assert_allclose(plan.order_up_to, plan.reorder_point + plan.eoq)
+    idle = plan.inventory_position > plan.reorder_point
+    assert np.all(plan.suggested_order[idle] == 0)

@@ -1,0 +1,223 @@
+"""Safety stock, reorder point, fill rate, discrete lead-time demand, EOQ and rounding."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, optimize, stats
+
+from planning.engine import (
+    PlanParams,
+    choose_distribution,
+    compute_policy,
+    discrete_inverse_loss,
+    discrete_loss,
+    discrete_ppf,
+    eoq,
+    fill_rate_safety_factor,
+    inverse_normal_loss,
+    normal_loss,
+    reorder_point,
+    round_order,
+    safety_stock,
+)
+from planning.engine.schema import DIST_NEGBIN, DIST_POISSON, INTERMITTENT, LUMPY, SMOOTH
+
+stockpyl_loss = pytest.importorskip("stockpyl.loss_functions")
+stockpyl_eoq = pytest.importorskip("stockpyl.eoq")
+
+
+def test_reorder_point_textbook():
+    # d = 10/day, σd = 3, L = 4 ± 1 days, R = 0, 95 %: σ = √(4·9 + 100·1) = √136
+    rop = reorder_point(10.0, 3.0, 4.0, 1.0, 0.0, 0.95)
+    assert rop == pytest.approx(40 + 1.6448536 * np.sqrt(136), rel=1e-6)
+    # review period adds R days of demand and variance: P = 11
+    rop = reorder_point(np.array([10.0]), 3.0, 4.0, 1.0, 7.0, 0.95)
+    assert rop[0] == pytest.approx(110 + 1.6448536 * np.sqrt(11 * 9 + 100), rel=1e-6)
+    assert safety_stock(10.0, 3.0, 4.0, 0.0, 0.0, 0.5) == 0
+
+
+def test_normal_loss_against_stockpyl_and_integral():
+    for k in (-2.0, -0.5, 0.0, 0.9, 1.5, 3.0):
+        assert normal_loss(k) == pytest.approx(stockpyl_loss.standard_normal_loss(k)[0], abs=1e-9)
+        integral = integrate.quad(lambda z, k=k: (z - k) * stats.norm.pdf(z), k, np.inf)[0]
+        assert normal_loss(k) == pytest.approx(integral, abs=1e-8)
+
+
+def test_inverse_normal_loss_against_brentq():
+    g = np.array([3.0, 1.0, 0.3989, 0.1, 0.01, 1e-4, 1e-7])
+    k = inverse_normal_loss(g)
+    for gi, ki in zip(g, k, strict=True):
+        ref = optimize.brentq(lambda x, gi=gi: normal_loss(x) - gi, -6, 8)
+        assert ki == pytest.approx(ref, abs=1e-7)
+    assert inverse_normal_loss(np.array([100.0]))[0] == -6.0
+
+
+def test_fill_rate_textbook():
+    # Q = 100, σ = 20, β = 98 %: G(k) = .02·100/20 = 0.1 -> k ≈ 0.9015 (Silver-Pyke table)
+    k = fill_rate_safety_factor(np.array([0.98]), np.array([100.0]), np.array([20.0]))[0]
+    assert k == pytest.approx(0.9017, abs=2e-3)
+    assert normal_loss(k) == pytest.approx(0.1, abs=1e-9)
+
+
+def test_discrete_quantiles_and_losses_against_scipy_and_stockpyl():
+    mean = np.array([4.0, 4.0, 0.7, 12.0])
+    var = np.array([4.0, 10.0, 0.7, 40.0])
+    dist, r, p = choose_distribution(mean, var)
+    assert dist.tolist() == [DIST_POISSON, DIST_NEGBIN, DIST_POISSON, DIST_NEGBIN]
+    np.testing.assert_allclose(stats.nbinom.mean(r[1], p[1]), 4.0)
+    np.testing.assert_allclose(stats.nbinom.var(r[1], p[1]), 10.0)
+    q = np.full(4, 0.95)
+    s = discrete_ppf(q, dist, mean, r, p)
+    assert s[0] == 8  # Poisson(4): F(7) = .949, F(8) = .979
+    assert s[1] == stats.nbinom.ppf(0.95, r[1], p[1])
+    for x in (0, 3, 8):
+        xs = np.full(4, float(x))
+        loss = discrete_loss(xs, dist, mean, r, p)
+        assert loss[0] == pytest.approx(stockpyl_loss.poisson_loss(x, 4.0)[0], abs=1e-9)
+        ref_nb = stockpyl_loss.negative_binomial_loss(x, r=r[3], p=p[3])[0]
+        assert loss[3] == pytest.approx(ref_nb, abs=1e-7)
+        brute = sum((k - x) * stats.nbinom.pmf(k, r[1], p[1]) for k in range(x + 1, 400))
+        assert loss[1] == pytest.approx(brute, abs=1e-9)
+    # smallest s with loss <= target
+    target = np.full(4, 0.2)
+    s = discrete_inverse_loss(target, dist, mean, r, p)
+    assert np.all(discrete_loss(s, dist, mean, r, p) <= 0.2 + 1e-12)
+    assert np.all((s == 0) | (discrete_loss(s - 1, dist, mean, r, p) > 0.2))
+
+
+def test_eoq_against_stockpyl():
+    q = eoq(np.array([1000.0, 0.0]), 50.0, np.array([2.5, 2.5]))
+    assert q[0] == pytest.approx(stockpyl_eoq.economic_order_quantity(50, 2.5, 1000)[0])
+    assert q[0] == pytest.approx(200.0) and q[1] == 0
+
+
+def test_round_order_examples():
+    out = round_order(np.array([0, 0.2, 7, 12, 31]), np.array([0, 10, 10, 10, 10]), 6)
+    assert out.tolist() == [0, 12, 12, 12, 36]
+
+
+def _policy(mean, sd, lt_sd, sl, cls, ip=0.0, **kw):
+    n = np.shape(mean)[0]
+    one = np.ones(n)
+    return compute_policy(
+        mean_daily=mean,
+        sd_daily=sd,
+        lead_time_mean=10 * one,
+        lead_time_sd=lt_sd,
+        review_days=7 * one,
+        service_level=sl,
+        demand_class=cls,
+        unit_cost=100 * one,
+        moq=kw.get("moq", 0 * one),
+        pack_size=kw.get("pack", one),
+        inventory_position=ip * one,
+        params=kw.get("params", PlanParams()),
+    )
+
+
+def test_policy_uses_discrete_for_slow_and_intermittent():
+    mean = np.array([0.1, 5.0, 5.0])
+    sd = np.array([0.5, 2.0, 2.0])
+    cls = np.array([SMOOTH, SMOOTH, LUMPY])
+    pol = _policy(mean, sd, np.zeros(3), np.full(3, 0.95), cls)
+    assert pol.distribution.tolist()[0] != 0  # μ = 1.7 < 20: discrete
+    assert pol.distribution[1] == 0  # μ = 85: normal
+    assert pol.distribution[2] != 0  # lumpy: discrete
+    assert np.all(pol.reorder_point == np.round(pol.reorder_point)) or pol.distribution[1] == 0
+
+
+def test_fill_rate_target_policy():
+    params = PlanParams(service_target="fill_rate")
+    pol = _policy(
+        np.array([50.0]),
+        np.array([20.0]),
+        np.zeros(1),
+        np.array([0.98]),
+        np.array([SMOOTH]),
+        params=params,
+    )
+    sigma = np.sqrt(17 * 400)
+    k = (pol.reorder_point[0] - 17 * 50) / sigma
+    assert sigma * normal_loss(k) == pytest.approx(0.02 * 7 * 50, rel=1e-6)
+
+
+levels = st.floats(0.5, 0.999)
+classes = st.sampled_from([SMOOTH, INTERMITTENT, LUMPY])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mean=st.floats(0, 50),
+    cv=st.floats(0, 3),
+    lt_sd=st.floats(0, 10),
+    sl1=levels,
+    sl2=levels,
+    cls=classes,
+    fill=st.booleans(),
+)
+def test_higher_service_never_lowers_reorder_point(mean, cv, lt_sd, sl1, sl2, cls, fill):
+    lo, hi = sorted((sl1, sl2))
+    params = PlanParams(service_target="fill_rate" if fill else "cycle")
+    args = (np.array([mean] * 2), np.array([mean * cv + 0.1] * 2), np.array([lt_sd] * 2))
+    pol = _policy(*args, np.array([lo, hi]), np.array([cls] * 2), params=params)
+    assert pol.reorder_point[1] >= pol.reorder_point[0] - 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mean=st.floats(0, 50),
+    cv=st.floats(0, 3),
+    s1=st.floats(0, 10),
+    s2=st.floats(0, 10),
+    sl=levels,
+    cls=classes,
+    fill=st.booleans(),
+)
+def test_more_lead_time_variance_never_lowers_safety_stock(mean, cv, s1, s2, sl, cls, fill):
+    """Normal model (cycle or fill rate) and discrete model with the fill-rate target.
+
+    With a fill-rate target the discrete model is monotone too: for a fixed mean, NB
+    (a Poisson-gamma mixture) grows in the convex order with its variance, so its loss
+    function, hence the stock meeting E[(X − s)⁺] ≤ (1 − β)Q, never falls.  Quantiles of
+    skewed distributions can fall as the variance grows (that is arithmetic, not a bug),
+    so the cycle-service discrete case is excluded here and documented in policy.py.
+    """
+    lo, hi = sorted((s1, s2))
+    if fill:
+        params = PlanParams(service_target="fill_rate")
+    else:
+        params = PlanParams(discrete_mean_below=0.0)
+        cls = SMOOTH
+    args = (np.array([mean] * 2), np.array([mean * cv + 0.1] * 2), np.array([lo, hi]))
+    pol = _policy(*args, np.array([sl] * 2), np.array([cls] * 2), params=params)
+    assert pol.safety_stock[1] >= pol.safety_stock[0] - 1e-9
+
+
+@settings(max_examples=30, deadline=None)
+@given(sd=st.floats(0, 20), sl=levels, cls=classes, ip=st.floats(0, 1000))
+def test_zero_demand_gives_zero_suggestion(sd, sl, cls, ip):
+    pol = _policy(
+        np.zeros(1),
+        np.array([sd]),
+        np.array([3.0]),
+        np.array([sl]),
+        np.array([cls]),
+        ip=ip,
+        moq=np.array([50.0]),
+        pack=np.array([12.0]),
+    )
+    assert pol.suggested_order[0] == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(qty=st.floats(0, 1e5), moq=st.integers(0, 500), pack=st.integers(0, 48))
+def test_rounding_respects_moq_and_pack(qty, moq, pack):
+    out = round_order(np.array([qty]), np.array([float(moq)]), np.array([float(pack)]))[0]
+    if qty <= 1e-9:
+        assert out == 0
+        return
+    p = max(pack, 1)
+    assert out >= moq and out >= qty - 1e-6
+    assert out % p == 0
+    assert out < max(qty, moq) + p + 1e-6

@@ -1,0 +1,171 @@
+"""Order endpoints: pick list, pack by scanning, hand-over (one and batch), order list."""
+
+import pytest
+
+from fulfilment.models import Order
+from fulfilment.services import order_pack
+from fulfilment.tests.factories import order as make_order
+from inventory.models import StockLevel
+from inventory.tests.factories import SkuFactory, WarehouseFactory, ean13, stock_level
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mug(warehouse):
+    sku = SkuFactory(code="MUG-1", name="Mug", barcode=ean13(101))
+    stock_level(sku=sku, warehouse=warehouse, on_hand=10)
+    return sku
+
+
+@pytest.fixture
+def cup(warehouse):
+    sku = SkuFactory(code="CUP-1", name="Cup", barcode=ean13(202))
+    stock_level(sku=sku, warehouse=warehouse, on_hand=10)
+    return sku
+
+
+def _pack(api, number, barcode, **extra):
+    return api.post(
+        f"/api/v1/orders/{number}/pack-scans/", {"barcode": barcode}, format="json", **extra
+    )
+
+
+def test_lookup_lists_open_orders_waiting_for_the_sku(api, warehouse, mug):
+    # given two open orders for mugs, one for 2 units
+    first = make_order(warehouse=warehouse, lines=[(mug, 2)], number="A-1")
+    make_order(warehouse=warehouse, lines=[(mug, 1)], number="A-2")
+    # when the mug is scanned
+    body = api.get(f"/api/v1/barcodes/{ean13(101)}/").json()
+    # then both orders show, the stock reflects their reservations
+    assert (body["on_hand"], body["reserved"], body["available"]) == (10, 3, 7)
+    assert {o["external_number"]: o["quantity"] for o in body["open_orders"]} == {
+        "A-1": 2,
+        "A-2": 1,
+    }
+    assert body["open_orders"][0]["order_id"] == first.pk or len(body["open_orders"]) == 2
+
+
+def test_pick_list_shows_open_orders_by_deadline_with_lines(
+    api, warehouse, mug, cup, django_assert_max_num_queries
+):
+    # given three open orders at the warehouse and one elsewhere
+    late = make_order(warehouse=warehouse, lines=[(mug, 1)], number="LATE")
+    early = make_order(warehouse=warehouse, lines=[(mug, 1), (cup, 2)], number="EARLY")
+    Order.objects.filter(pk=late.pk).update(ship_by=early.ship_by.replace(year=2099))
+    make_order(warehouse=WarehouseFactory(), lines=[(SkuFactory(), 1)], number="ELSEWHERE")
+    # when the device asks for the pick list
+    with django_assert_max_num_queries(5):
+        response = api.get("/api/v1/pick-list/")
+    # then its orders come earliest first, with lines and barcodes
+    assert response.status_code == 200
+    body = response.json()
+    assert [o["external_number"] for o in body] == ["EARLY", "LATE"]
+    assert [(line["sku"], line["quantity"], line["barcodes"]) for line in body[0]["lines"]] == [
+        ("MUG-1", 1, [ean13(101)]),
+        ("CUP-1", 2, [ean13(202)]),
+    ]
+
+
+def test_pack_flow_wrong_item_too_many_then_packed(api, warehouse, mug, cup):
+    # given an order for one mug
+    make_order(warehouse=warehouse, lines=[(mug, 1)], number="P-1")
+    # when a cup is scanned: refused, saying what is expected
+    wrong = _pack(api, "P-1", ean13(202))
+    assert wrong.status_code == 409
+    assert wrong.json() == {
+        "code": "wrong_item",
+        "message": "CUP-1 is not on order P-1. Still to pack: MUG-1 × 1.",
+        "details": {"order": "P-1", "sku": "CUP-1", "expected": {"MUG-1": 1}},
+    }
+    # when the mug is scanned: the order is packed
+    right = _pack(api, "P-1", ean13(101))
+    assert right.status_code == 200
+    body = right.json()
+    assert (body["sku"], body["line_packed"], body["line_quantity"]) == ("MUG-1", 1, 1)
+    assert body["order_complete"] is True
+    assert body["remaining"] == {}
+    assert body["order"]["status"] == "awaiting_deliver"
+    # when the mug is scanned again: the order is no longer open for packing
+    again = _pack(api, "P-1", ean13(101))
+    assert again.status_code == 409
+
+
+def test_too_many_of_an_item_is_409(api, warehouse, mug, cup):
+    make_order(warehouse=warehouse, lines=[(mug, 1), (cup, 1)], number="P-2")
+    assert _pack(api, "P-2", ean13(101)).json()["order_complete"] is False
+    response = _pack(api, "P-2", ean13(101))
+    assert response.status_code == 409
+    assert response.json()["code"] == "too_many"
+    assert response.json()["message"] == (
+        "Too many MUG-1 for order P-2: 0 left to pack, 1 scanned. Still to pack: CUP-1 × 1."
+    )
+
+
+def test_a_retried_pack_scan_counts_once(api, warehouse, mug):
+    make_order(warehouse=warehouse, lines=[(mug, 2)], number="P-3")
+    first = _pack(api, "P-3", ean13(101), HTTP_IDEMPOTENCY_KEY="s-1")
+    retry = _pack(api, "P-3", ean13(101), HTTP_IDEMPOTENCY_KEY="s-1")
+    assert retry.json() == first.json()
+    assert retry.json()["line_packed"] == 1
+
+
+def test_ship_one_order(api, warehouse, mug):
+    # given a packed order for 2 mugs (10 on hand)
+    order = make_order(warehouse=warehouse, lines=[(mug, 2)], number="S-1")
+    order_pack(order=order)
+    # when handed over
+    response = api.post("/api/v1/orders/S-1/ship/")
+    # then it is delivering and stock fell by 2
+    assert response.status_code == 200
+    assert response.json()["status"] == "delivering"
+    level = StockLevel.objects.get(sku=mug, warehouse=warehouse)
+    assert (level.on_hand, level.reserved) == (8, 0)
+
+
+def test_ship_unpacked_order_is_409(api, warehouse, mug):
+    make_order(warehouse=warehouse, lines=[(mug, 1)], number="S-2")
+    response = api.post("/api/v1/orders/S-2/ship/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_packed"
+
+
+def test_ship_a_batch_reports_each_order(api, warehouse, mug):
+    # given two packed orders and an unpacked one
+    for number in ("B-1", "B-2"):
+        order_pack(order=make_order(warehouse=warehouse, lines=[(mug, 1)], number=number))
+    make_order(warehouse=warehouse, lines=[(mug, 1)], number="B-3")
+    # when the batch is handed over
+    response = api.post("/api/v1/shipments/", {"orders": ["B-1", "B-2", "B-3"]}, format="json")
+    # then two ship and the third is reported
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["shipped"], body["failed"]) == (2, 1)
+    assert [(r["order"], r["ok"], r["code"]) for r in body["results"]] == [
+        ("B-1", True, None),
+        ("B-2", True, None),
+        ("B-3", False, "not_packed"),
+    ]
+    assert StockLevel.objects.get(sku=mug, warehouse=warehouse).on_hand == 8
+
+
+def test_batch_with_an_unknown_order_changes_nothing(api, warehouse, mug):
+    order_pack(order=make_order(warehouse=warehouse, lines=[(mug, 1)], number="B-1"))
+    response = api.post("/api/v1/shipments/", {"orders": ["B-1", "NOPE"]}, format="json")
+    assert response.status_code == 404
+    assert Order.objects.get(external_number="B-1").status == "awaiting_deliver"
+
+
+def test_order_of_another_warehouse_is_403(api, mug):
+    other = WarehouseFactory(code="SPB1")
+    make_order(warehouse=other, lines=[(SkuFactory(), 1)], number="X-1")
+    assert api.post("/api/v1/orders/X-1/ship/").status_code == 403
+    assert _pack(api, "X-1", ean13(101)).status_code == 403
+
+
+def test_order_list_filters_by_status(api, warehouse, mug, django_assert_max_num_queries):
+    order_pack(order=make_order(warehouse=warehouse, lines=[(mug, 1)], number="L-1"))
+    make_order(warehouse=warehouse, lines=[(mug, 1)], number="L-2")
+    with django_assert_max_num_queries(6):
+        response = api.get("/api/v1/orders/?status=awaiting_deliver")
+    assert [o["external_number"] for o in response.json()["results"]] == ["L-1"]
