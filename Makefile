@@ -2,38 +2,51 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# One stamp per dependency set and pyproject.toml version: editing pyproject reinstalls.
+SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install run test lint bench-import bench-engine bench-plan bench-api clean
+.PHONY: install install-test run test lint bench-import bench-engine bench-plan bench-api clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test,bench]"
-	@rm -f $(VENV)/.installed-*
+
+$(VENV)/.run-$(SUM): | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
 	@touch $@
 
-install: $(STAMP)
+$(VENV)/.test-$(SUM): | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
+	@touch $@ $(VENV)/.run-$(SUM)
+
+install: $(VENV)/.run-$(SUM)
+install-test: $(VENV)/.test-$(SUM)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench-import: install
+bench-import: install-test
 	$(BIN)/python bench/import_sales.py
 
-bench-engine: install
+bench-engine: install-test
 	$(BIN)/python bench/engine_speed.py
 	$(BIN)/python bench/engine_accuracy.py
 
+bench-plan: install-test
+	$(BIN)/python bench/plan_run.py
+
+bench-api: install-test
+	$(BIN)/python bench/api_load.py
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles

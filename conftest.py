@@ -18,6 +18,12 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "zapas")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Factories set passwords; PBKDF2's deliberate slowness costs ~1 s a user in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _is_postgres() -> bool:
     from django.db import connection
 

@@ -191,6 +191,17 @@ ZAPAS = {
     "ALLOW_OVER_RECEIPT": env.bool("ZAPAS_ALLOW_OVER_RECEIPT", default=False),
     # API Idempotency-Key records are kept this long (at least 24 h).
     "IDEMPOTENCY_TTL_HOURS": env.int("ZAPAS_IDEMPOTENCY_TTL_HOURS", default=48),
+    # A SKU is "at risk" when its stock-out probability before replenishment reaches this and
+    # it expects at least this many cancelled orders.
+    "RISK_THRESHOLD": env.float("ZAPAS_RISK_THRESHOLD", default=0.5),
+    "RISK_MIN_CANCELLED_ORDERS": env.float("ZAPAS_RISK_MIN_CANCELLED_ORDERS", default=0.5),
+    # Lead time (days) for SKUs without a supplier, e.g. an imported sales history.
+    "PLAN_DEFAULT_LEAD_TIME": env.float("ZAPAS_PLAN_DEFAULT_LEAD_TIME", default=14),
+    # SKUs per engine chunk in-process, and per Celery task when a broker is configured.
+    "PLAN_CHUNK_SIZE": env.int("ZAPAS_PLAN_CHUNK_SIZE", default=100_000),
+    "PLAN_DISPATCH_CHUNK_SIZE": env.int("ZAPAS_PLAN_DISPATCH_CHUNK_SIZE", default=10_000),
+    # Engine parameters (planning.engine.PlanParams fields; "tariffs" takes Tariffs fields).
+    "PLAN_PARAMS": {},
 }
 # bench/api_load.py mounts a bare (non-DRF) lookup view for comparison when this is on.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
@@ -206,5 +217,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Eager (in-process) tasks would log every success at INFO; workers keep their own log.
+        "celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
+    },
 }

@@ -25,6 +25,4 @@ def bench_bare_lookup(request: HttpRequest, barcode: str) -> JsonResponse:
         result = barcode_lookup(code=barcode, warehouse=warehouse)
     except DomainError as exc:
         return JsonResponse(exc.as_dict(), status=exc.http_status)
-    sku = result["sku"]
-    result["sku"] = {"id": sku.pk, "code": sku.code, "name": sku.name}
     return JsonResponse(result)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
 from core.errors import DomainError
@@ -475,7 +476,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         return selectors.purchase_order_queryset_with_totals(super().get_queryset(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        readonly = ["status", "created_by", "created_at"]
+        readonly = ["status", "created_by", "created_at", "export"]
         if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
             readonly += ["number", "supplier", "warehouse", "order_date"]
         return readonly
@@ -490,6 +491,19 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         if not change and request.user.is_authenticated:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="export")
+    def export(self, obj: PurchaseOrder) -> str:
+        if obj.pk is None:
+            return "—"
+        # The export lives with the buyers' admin (planning), which builds the files.
+        from planning.admin_buyers import purchase_order_export_url
+
+        return format_html(
+            '<a href="{}">CSV</a> · <a href="{}">XLSX</a>',
+            purchase_order_export_url(obj.pk, "csv"),
+            purchase_order_export_url(obj.pk, "xlsx"),
+        )
 
     @admin.display(description="lines", ordering="line_count")
     def line_count(self, obj: PurchaseOrder) -> int:

@@ -21,6 +21,7 @@ from core.errors import DomainError
 from inventory.models import FulfilmentScheme, Sku, Supplier, Warehouse
 from planning import services, views
 from planning.admin_selectors import (
+    at_risk_filter,
     at_risk_queryset,
     current_run_id_subquery,
     risk_bar,
@@ -33,6 +34,7 @@ from planning.models import (
     FboShipmentSuggestion,
     FulfilmentDecision,
     PlanRun,
+    RiskThreshold,
     ServiceLevelTarget,
     SkuPlan,
     SkuServiceLevel,
@@ -98,7 +100,7 @@ class RiskFilter(admin.SimpleListFilter):
             return queryset
         if self.value() == "short":
             return queryset.filter(expected_units_short__gt=0)
-        return queryset.filter(stockout_probability__gte=risk_bar(PlanRun.objects.current()))
+        return at_risk_filter(queryset, PlanRun.objects.current())
 
 
 class WarehouseStockFilter(admin.SimpleListFilter):
@@ -362,6 +364,7 @@ class AtRiskSkuAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
             "title": "SKUs at risk",
             "live_run": run,
             "risk_bar_pct": round(risk_bar(run) * 100),
+            "risk_min_cancels": RiskThreshold.of_run(run).min_cancelled_orders,
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=extra)

@@ -39,13 +39,14 @@ from inventory.models import (
     Warehouse,
 )
 from planning.charts import Arrival, SkuChartData, forecast_band, projected_on_hand
-from planning.engine.schema import METHOD_NAMES, SEASONAL_METHODS, Tariffs
+from planning.engine.schema import METHOD_NAMES, SEASONAL_METHODS
 from planning.models import (
     DemandHistory,
     FboShipmentSuggestion,
     FulfilmentDecision,
     PlanRun,
     ReorderSuggestion,
+    RiskThreshold,
     SkuPlan,
     SuggestionStatus,
 )
@@ -64,16 +65,17 @@ def current_run_id_subquery() -> Subquery:
 
 
 def risk_bar(run: PlanRun | None) -> float:
-    """Stock-out probability from which a SKU counts as at risk (the run's tariff setting).
+    """Stock-out probability from which a SKU counts as at risk in this run.
 
-    ``plan_run`` stores the engine parameters it used under ``parameters["engine"]``.
+    Part of the run's ``RiskThreshold`` (stored in ``parameters["risk"]`` by ``plan_run``);
+    a SKU must also expect ``min_cancelled_orders`` lost orders, see ``at_risk_filter``.
     """
-    parameters = (run.parameters or {}) if run is not None else {}
-    tariffs = (parameters.get("engine") or {}).get("tariffs") or {}
-    try:
-        return float(tariffs.get("risk_high", Tariffs.risk_high))
-    except (TypeError, ValueError):
-        return Tariffs.risk_high
+    return RiskThreshold.of_run(run).probability
+
+
+def at_risk_filter(queryset: QuerySet[SkuPlan], run: PlanRun | None) -> QuerySet[SkuPlan]:
+    """SKU plans at risk by the run's ``RiskThreshold`` (the same rule as its count)."""
+    return queryset.filter(RiskThreshold.of_run(run).condition())
 
 
 # --- At risk ----------------------------------------------------------------------------------
@@ -436,6 +438,7 @@ class PlanningDashboard:
     live_run: RunSummary | None
     at_risk: int
     risk_bar: float
+    risk_min_cancelled_orders: float
     reorders_waiting: int
     reorders_value: Decimal
     reorder_suppliers: int
@@ -486,7 +489,7 @@ def planning_dashboard() -> PlanningDashboard:
     runs = list(PlanRun.objects.order_by("-created_at", "-id")[:1])
     last_run = runs[0] if runs else None
     live_run = PlanRun.objects.current()
-    bar = risk_bar(live_run)
+    threshold = RiskThreshold.of_run(live_run)
     at_risk = 0
     if live_run is not None:
         at_risk = live_run.at_risk_count
@@ -503,7 +506,8 @@ def planning_dashboard() -> PlanningDashboard:
         last_run=_run_summary(last_run),
         live_run=_run_summary(live_run),
         at_risk=at_risk,
-        risk_bar=bar,
+        risk_bar=threshold.probability,
+        risk_min_cancelled_orders=threshold.min_cancelled_orders,
         reorders_waiting=reorders["n"],
         reorders_value=Decimal(reorders["value"]).quantize(Decimal("0.01")),
         reorder_suppliers=reorders["suppliers"],
@@ -515,6 +519,7 @@ def planning_dashboard() -> PlanningDashboard:
 
 
 __all__ = [
+    "at_risk_filter",
     "at_risk_queryset",
     "chart_horizon_days",
     "planning_dashboard",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import simple_history
 from django.conf import settings
@@ -170,6 +172,65 @@ class PlanRun(models.Model):
         if self.started_at and self.finished_at:
             return (self.finished_at - self.started_at).total_seconds()
         return None
+
+
+@dataclass(frozen=True)
+class RiskThreshold:
+    """When a SKU counts as *at risk* (the At-risk list, its default filter, the dashboard).
+
+    At risk = the stock-out probability over the risk horizon (the supplier lead time, plus
+    the packing days for FBS: the time before an order placed today can help) is at least
+    ``probability`` *and* at least ``min_cancelled_orders`` orders are expected to be lost.
+    The default (0.5 and 0.5) says: more likely than not to run out before a replenishment
+    can arrive, and it costs at least about one order in two. A bar of 1 − service level
+    would list every SKU below its own safety target, which with long import lead times is
+    most of a catalogue: a planning signal (the reorder suggestions), not an alarm.
+
+    Settings: ``ZAPAS["RISK_THRESHOLD"]`` (probability) and
+    ``ZAPAS["RISK_MIN_CANCELLED_ORDERS"]``; each run stores the values it used in
+    ``PlanRun.parameters["risk"]`` so its list and count stay consistent.
+    """
+
+    probability: float = 0.5
+    min_cancelled_orders: float = 0.5
+
+    @classmethod
+    def from_settings(cls) -> RiskThreshold:
+        zapas = getattr(settings, "ZAPAS", {}) or {}
+        return cls(
+            probability=float(zapas.get("RISK_THRESHOLD", cls.probability)),
+            min_cancelled_orders=float(
+                zapas.get("RISK_MIN_CANCELLED_ORDERS", cls.min_cancelled_orders)
+            ),
+        )
+
+    @classmethod
+    def of_run(cls, run: PlanRun | None) -> RiskThreshold:
+        """The threshold a run was made with; the settings for runs that stored none.
+
+        Runs from before ``parameters["risk"]`` existed used the engine's ``risk_high``
+        probability alone; that is honoured so their counts and lists still agree.
+        """
+        parameters: dict[str, Any] = (run.parameters or {}) if run is not None else {}
+        stored = parameters.get("risk")
+        try:
+            if isinstance(stored, dict):
+                return cls(float(stored["probability"]), float(stored["min_cancelled_orders"]))
+            legacy = ((parameters.get("engine") or {}).get("tariffs") or {}).get("risk_high")
+            if legacy is not None:
+                return cls(probability=float(legacy), min_cancelled_orders=0.0)
+        except (KeyError, TypeError, ValueError):
+            pass
+        return cls.from_settings()
+
+    def as_dict(self) -> dict[str, float]:
+        return {"probability": self.probability, "min_cancelled_orders": self.min_cancelled_orders}
+
+    def condition(self) -> Q:
+        """The filter on ``SkuPlan`` rows."""
+        return Q(stockout_probability__gte=self.probability) & Q(
+            expected_cancelled_orders__gte=self.min_cancelled_orders
+        )
 
 
 class SkuPlan(models.Model):

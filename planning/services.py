@@ -60,6 +60,7 @@ from planning.models import (
     FulfilmentDecision,
     PlanRun,
     ReorderSuggestion,
+    RiskThreshold,
     SkuPlan,
     SuggestionStatus,
 )
@@ -570,6 +571,7 @@ def plan_run_start(
         "abc_floors": floors_json,
         "chunk_size": size,
         "engine": _params_json(params),
+        "risk": RiskThreshold.from_settings().as_dict(),
     }
     run.history_days = (plan_date - start).days
     run.chunk_count = len(chunks)
@@ -977,12 +979,13 @@ def plan_run_finalise(*, run_id: int, chunk_results: Sequence[ChunkResult | dict
         stage: round(sum(getattr(r, stage) for r in results), 3)
         for stage in ("read", "engine", "write")
     }
-    risk_bar = plan_params().tariffs.risk_high
     run.sku_count = SkuPlan.objects.filter(run=run).count()
     run.reorder_count = ReorderSuggestion.objects.filter(run=run).count()
     run.fbo_shipment_count = FboShipmentSuggestion.objects.filter(run=run).count()
     run.scheme_change_count = FulfilmentDecision.objects.filter(run=run).count()
-    run.at_risk_count = SkuPlan.objects.filter(run=run, stockout_probability__gte=risk_bar).count()
+    run.at_risk_count = (
+        SkuPlan.objects.filter(run=run).filter(RiskThreshold.of_run(run).condition()).count()
+    )
     timings["finalise"] = round(time.perf_counter() - t0, 3)
     run.timings = {**run.timings, **timings}
     run.status = PlanRun.Status.DONE
@@ -1045,6 +1048,7 @@ def plan_run(
     run still ``running``; False runs everything here; None (default) dispatches only when a
     broker is configured. Raises ``Conflict`` (``plan_running``) if a run is in progress.
     A failure inside the run is not raised: the returned run is ``failed`` with the error.
+    Call it outside a transaction: the chunks (and worker processes) must see the run row.
     """
     if dispatch is None:
         dispatch = _broker_configured()

@@ -16,6 +16,9 @@ How the figures map (units unless stated):
 - ``in_transit`` = Σ (dispatched − received) over open transfers to FBO warehouses; they also
   appear per FBO warehouse in ``fbo.in_transit`` (draft transfers there only). They count in
   the inventory position, but the receipts schedule (own shelves) holds purchase orders only.
+  Units already at FBO warehouses (``fbo.stock``) are sellable: the engine adds them to the
+  position and to the stock its risk figures draw on. ``fbo.enabled`` marks the SKUs sold
+  through FBO (scheme FBO or both): only they get FBO shipment suggestions.
 - Lead time: the primary supplier item's override, else its supplier's figure (a SKU without
   a primary item uses its first supplier item; one without any uses ``PLAN_DEFAULT_LEAD_TIME``).
 - Service level: ``Sku.service_level`` if set, else the ``ServiceLevelTarget`` of the SKU's
@@ -452,6 +455,11 @@ def plan_input_build(
             stock=fbo_stock,
             transit_days=np.array([float(w[1]) for w in fbo_warehouses]),
             in_transit=fbo_in_transit,
+            # FBO shipments only for SKUs sold through FBO (an approved scheme decision has
+            # already switched Sku.scheme)
+            enabled=np.array(
+                [sch in (FulfilmentScheme.FBO, FulfilmentScheme.BOTH) for sch in scheme], dtype=bool
+            ),
         )
 
     snapshot = CatalogueSnapshot(

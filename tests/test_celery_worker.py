@@ -120,6 +120,16 @@ def celery_over_redis():
             worker.wait()
         app.conf.update(saved)
         _reset_connections(app)
+        _forget_queue(queue)
+
+
+def _forget_queue(queue: str) -> None:
+    """Drop the private queue's routing keys from Redis (results expire on their own)."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    client.close()
 
 
 def _reset_connections(app) -> None:

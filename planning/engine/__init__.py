@@ -12,10 +12,11 @@ Entry point of the nightly job
   stockout_mask (n, T) bool and lost_demand (n, T) (optional, censoring); per SKU (n,):
   unit_cost, sale_price, volume_l, weight_kg, fbs_prep_days, lead_time_mean_days,
   lead_time_sd_days, review_days, service_level, moq, pack_size, available, on_order,
-  in_transit, mean_units_per_order, current_scheme (0 FBS / 1 FBO);
-  history_end_weekday (Monday = 0); optional receipt schedule receipts_qty /
+  in_transit, mean_units_per_order, current_scheme (0 FBS / 1 FBO: anchors the scheme
+  hysteresis); history_end_weekday (Monday = 0); optional receipt schedule receipts_qty /
   receipts_in_days (n, K); optional ``FboSnapshot`` (demand_share (n, W), stock (n, W),
-  transit_days (W,), in_transit (n, W)).
+  transit_days (W,), in_transit (n, W), enabled (n,) = sells through FBO).  Stock at FBO
+  counts in the inventory position and in the stock the risk figures draw on.
 * ``PlanParams``: holdout/selection, smoothing grids, class-allowed methods, ABC and SB
   cut-offs, service target ("cycle" or "fill_rate"), discrete-distribution rule, EOQ,
   ``Tariffs`` (every FBO/FBS tariff with its default), chunk size and threads.
@@ -43,12 +44,16 @@ Building blocks (each vectorised over SKUs)
 * Policy: ``reorder_point(mean_daily, sd_daily, lead_time_mean, lead_time_sd, review_days,
   service_level)`` = (L+R)·d + z·√((L+R)·σd² + d²·σL²); ``safety_stock``,
   ``lead_time_demand``, ``fill_rate_safety_factor`` (G(k) = (1 − β)·Q/σ), ``eoq``,
-  ``round_order``, ``compute_policy`` (normal or Poisson / negative binomial).
+  ``round_order``, ``compute_policy`` (normal or Poisson / negative binomial; an (R, s, S)
+  review: S = s + R·d or s + EOQ, an order S − IP only when IP ≤ s).
 * Distributions: ``normal_loss``, ``inverse_normal_loss``, ``choose_distribution``,
   ``discrete_loss``, ``discrete_ppf``, ``discrete_inverse_loss``.
 * Risk: ``stockout_risk``, ``days_of_cover``, ``stockout_day``.
-* Fulfilment: ``choose_fulfilment`` (monthly FBO and FBS cost, recommendation, reasons),
-  ``fbo_shipments``.
+* Fulfilment: ``choose_fulfilment`` (monthly FBO and FBS cost of what differs between the
+  schemes: per-order logistics, processing and own handling vs inbound per unit and per
+  supply line, storage after the free period on the stock FBO must hold, removals of
+  stranded stock, capital; a switch only for a material saving), ``fbo_shipments`` (sends
+  to FBO warehouses whose position is below transit + supply cycle + safety stock).
 * Backtest: ``simulate_policy``, ``naive_min_max``, ``compare_policies``.
 """
 

@@ -1,23 +1,46 @@
 """FBO or FBS: expected monthly cost of each scheme, recommendation with reasons, FBO sends.
 
-Per SKU with d = mean daily demand (units/day), σd its daily sd, R review days, z =
-max(0, Φ⁻¹(service level)), u = mean units per order, v = litres per unit, a month = 30 days,
-U = 30·d units and O = U/u orders per month:
+Only what *differs* between the schemes is costed; what both pay (the supplier's order cycle,
+the stock at the seller's warehouse that buys it, commissions, the marketplace's volume-based
+logistics paid in both schemes alike) cancels out.  Money per month (30 days), per SKU.
 
-FBO (stock at the marketplace):
-  average FBO stock I = d·R/2 + z·σd·√(T + R), T = share-weighted transit days;
-  storage  = U · max(0, I/d − free days) · storage rate · v  (each unit waits I/d days,
-             Little's law, and pays for the days beyond the free period);
-  inbound  = U · (inbound per unit + inbound per litre · v);
-  delivery = O · FBO delivery per order;
-  stranded = max(0, FBO stock − d·stranded_after_days) · (unit_cost · stranded rate
-             + v · storage rate · 30)  (stock the marketplace holds beyond a sane cover).
-FBS (stock at the seller, the marketplace only delivers):
-  handling + delivery = O · (handling per order + FBS delivery per order);
-  storage  = (d·R/2 + SS) · v · own storage rate · 30;
-  cancellations = E[units short per cycle] · (30/R) / u · penalty, the shortage of the
-             order-up-to level S against demand over L + R + prep (normal loss function).
-Recommendation: FBO when its cost is below FBS cost · (1 − margin) and d > 0, else FBS.
+Notation: d = mean daily demand (units/day), σd its daily sd, u = mean units per order,
+v = litres per unit, c = unit cost, z = max(0, Φ⁻¹(service level)), U = 30·d units and
+O = U/u orders a month.  FBO warehouses w = 1…W with demand share s_w (zero rows spread
+evenly), transit T_w days, supplies every R_f = ``Tariffs.fbo_supply_days`` days; the FBS
+protection period is L + R + prep (supplier lead time, review, packing).
+
+FBO (the marketplace stores, picks and ships):
+  stock kept at the marketplace (cycle + safety stock per warehouse, by demand share)
+      I = Σ_w max(1, d·s_w·R_f/2 + z·σd·√(s_w·(T_w + R_f)))  (a shelf needs one unit),
+      pipeline P = d·Σ_w s_w·T_w;
+  delivery  = O · (logistics per order + per litre · v)            (marketplace logistics)
+  inbound   = U · (inbound per unit + inbound per litre · v)        (acceptance, trunking)
+            + W_used · (30/R_f) · inbound per supply line            (one line per SKU, per
+              supply, per warehouse: labelling, documents, slot; W_used = warehouses with
+              a demand share)
+  storage   = max(0, I − d·free days) · v · storage per litre-day · 30  (FIFO: the units
+              older than the free period are the stock beyond d·free days)
+  stranded  = max(0, I − d·stranded_after_days) · removal per unit · 30/stranded_after_days
+              (stock that will not sell in time is taken back: removal fee, once a cycle)
+  capital   = (I + P − SS) · c · capital rate/12, the stock FBO ties up *beyond* the FBS
+              safety stock SS (split safety stock, FBO cycle stock and the road).
+FBS (the seller stores, picks and packs; the marketplace collects and delivers):
+  delivery  = O · (logistics per order + per litre · v + FBS processing per order)
+  handling  = O · own handling per order (pick, pack, label, packaging)
+  storage   = (d·R/2 + SS) · v · own storage per litre-day · 30
+  cancellations = E[units short per cycle] · (30/R) / u · cancel penalty: the shortage of
+              the order-up-to level S against demand over L + R + prep (normal loss).
+
+So per order FBS costs the processing fee and the own handling more (tens of percent); FBO
+pays per unit and per supply line to get stock there and for the stock it keeps.  Fast,
+steady, compact movers go FBO; slow, intermittent (fixed supply-line cost, minimum stock,
+stranding), bulky (inbound and storage per litre) or volatile (split safety stock) SKUs
+stay FBS.
+
+Recommendation with hysteresis: a SKU keeps its current scheme unless the other one saves
+at least ``decision_margin`` of the current cost *and* ``decision_min_saving`` a month.
+With no demand the recommendation is FBS (nothing to send).
 """
 
 from __future__ import annotations
@@ -56,6 +79,8 @@ class FulfilmentResult:
     fbo_inbound: np.ndarray
     fbo_delivery: np.ndarray
     fbo_stranded: np.ndarray
+    fbo_capital: np.ndarray
+    fbo_stock: np.ndarray  # I: units the marketplace must hold (cycle + safety)
     fbs_handling_delivery: np.ndarray
     fbs_storage: np.ndarray
     fbs_cancellations: np.ndarray
@@ -74,6 +99,30 @@ def _share(fbo: FboSnapshot | None, n: int) -> np.ndarray | None:
     return np.where(tot > 0, s / np.where(tot > 0, tot, 1), 1.0 / max(w, 1))
 
 
+def _z(service_level: np.ndarray) -> np.ndarray:
+    sl = np.clip(np.asarray(service_level, np.float64), 1e-6, 1 - 1e-9)
+    return np.maximum(special.ndtri(sl), 0)
+
+
+def fbo_targets(
+    mean_daily: np.ndarray,
+    sd_daily: np.ndarray,
+    service_level: np.ndarray,
+    review_days: np.ndarray,
+    share: np.ndarray,
+    transit_days: np.ndarray,
+) -> np.ndarray:
+    """Stock position each FBO warehouse needs, (n, W) units: demand over transit + review
+    plus safety stock, d·s_w·(T_w + R) + z·σd·√(s_w·(T_w + R))."""
+    d = np.maximum(np.asarray(mean_daily, np.float64), 0)[:, None]
+    sd = np.maximum(np.asarray(sd_daily, np.float64), 0)[:, None]
+    z = _z(service_level)[:, None]
+    p = np.asarray(transit_days, np.float64)[None, :] + np.asarray(review_days, np.float64).reshape(
+        -1, 1
+    )
+    return d * share * p + z * sd * np.sqrt(share * p)
+
+
 def fbo_shipments(
     mean_daily: np.ndarray,
     sd_daily: np.ndarray,
@@ -86,25 +135,19 @@ def fbo_shipments(
 ) -> np.ndarray:
     """Units to send to each FBO warehouse, (n, W).
 
-    For warehouse w with demand share s_w and transit T_w: target = d·s_w·(T_w + R) +
-    z·σd·√s_w·√(T_w + R) (transit, review period and safety stock); send = target − stock −
-    in transit, rounded up to the pack; if the sum exceeds ``available`` all sends are scaled
-    down (whole packs).  Zero where ``send`` is False.
+    For warehouse w the target position is ``fbo_targets`` (transit, review period and
+    safety stock at that warehouse); a shipment is due only where the position (stock + in
+    transit) is *below* it, and is target − position rounded up to whole packs.  If the sum
+    exceeds ``available`` all sends are scaled down (whole packs).  Zero where ``send`` is
+    False (SKUs that do not sell through FBO) or demand is zero.
     """
     n = np.shape(mean_daily)[0]
     share = _share(fbo, n)
-    d = np.maximum(np.asarray(mean_daily, np.float64), 0)[:, None]
-    sd = np.asarray(sd_daily, np.float64)[:, None]
-    z = np.maximum(special.ndtri(np.clip(np.asarray(service_level, np.float64), 1e-6, 1 - 1e-9)), 0)
-    p = (
-        np.asarray(fbo.transit_days, np.float64)[None, :]
-        + np.asarray(review_days, np.float64)[:, None]
-    )
-    target = d * share * p + z[:, None] * sd * np.sqrt(share * p)
+    target = fbo_targets(mean_daily, sd_daily, service_level, review_days, share, fbo.transit_days)
     have = np.asarray(fbo.stock, np.float64)
     if fbo.in_transit is not None:
         have = have + np.asarray(fbo.in_transit, np.float64)
-    need = np.maximum(target - have, 0)
+    need = np.where(have < target - 1e-9, target - have, 0.0)
     pack = np.maximum(np.asarray(pack_size, np.float64), 1)[:, None]
     qty = np.ceil(need / pack - 1e-9) * pack
     total = qty.sum(axis=1)
@@ -113,7 +156,8 @@ def fbo_shipments(
     if over.any():
         scale = np.where(over, avail / np.where(total > 0, total, 1), 1.0)[:, None]
         qty = np.where(over[:, None], np.floor(qty * scale / pack) * pack, qty)
-    qty[~np.asarray(send, bool)] = 0
+    off = ~np.asarray(send, bool) | ~(np.asarray(mean_daily, np.float64) > 0)
+    qty[off] = 0
     return qty
 
 
@@ -134,45 +178,61 @@ def choose_fulfilment(
     available: np.ndarray,
     fbo: FboSnapshot | None,
     tariffs: Tariffs,
-    default_transit_days: float = 7.0,
+    default_transit_days: float = 3.0,
+    current_scheme: np.ndarray | None = None,
 ) -> FulfilmentResult:
-    """Costs of both schemes, the recommendation and its reasons (module docstring)."""
+    """Costs of both schemes, the recommendation and its reasons (module docstring).
+
+    ``current_scheme`` (default all FBS) anchors the hysteresis.  FBO shipments go to the
+    SKUs that sell through FBO: ``fbo.enabled``, by default ``current_scheme == FBO``.
+    Without ``fbo`` one FBO warehouse ``default_transit_days`` away is assumed (no sends).
+    """
     f64 = np.float64
+    t = tariffs
     d = np.maximum(np.asarray(mean_daily, f64), 0)
-    sd = np.asarray(sd_daily, f64)
+    sd = np.maximum(np.asarray(sd_daily, f64), 0)
     n = d.shape[0]
     rv = np.maximum(np.asarray(review_days, f64), 1)
+    rf = max(float(t.fbo_supply_days), 1.0)
     vol = np.maximum(np.asarray(volume_l, f64), 0)
     cost = np.maximum(np.asarray(unit_cost, f64), 0)
     upo = np.maximum(np.asarray(mean_units_per_order, f64), 1)
-    z = np.maximum(special.ndtri(np.clip(np.asarray(service_level, f64), 1e-6, 1 - 1e-9)), 0)
+    ss = np.maximum(np.asarray(safety_stock, f64), 0)
     units = MONTH * d
     orders = units / upo
+    current = np.full(n, FBS, np.int8) if current_scheme is None else np.asarray(current_scheme)
 
+    # --- FBO ---
     share = _share(fbo, n)
-    if fbo is not None:
-        transit = (share * np.asarray(fbo.transit_days, f64)[None, :]).sum(axis=1)
-        fbo_stock = np.asarray(fbo.stock, f64).sum(axis=1)
-    else:
-        transit = np.full(n, default_transit_days)
-        fbo_stock = np.zeros(n)
-    inv_fbo = d * rv / 2 + z * sd * np.sqrt(transit + rv)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.where(d > 0, inv_fbo / np.where(d > 0, d, 1), 0)
-    t = tariffs
-    storage = units * np.maximum(wait - t.fbo_free_storage_days, 0) * t.fbo_storage_per_litre_day
-    storage = storage * vol
-    inbound = units * (t.fbo_inbound_per_unit + t.fbo_inbound_per_litre * vol)
-    delivery = orders * t.fbo_delivery_per_order
-    stranded_units = np.maximum(fbo_stock - d * t.fbo_stranded_after_days, 0)
-    stranded = stranded_units * (
-        cost * t.fbo_stranded_rate_month + vol * t.fbo_storage_per_litre_day * MONTH
+    transit = (
+        np.asarray(fbo.transit_days, f64) if fbo is not None else np.array([default_transit_days])
     )
-    fbo_cost = storage + inbound + delivery + stranded
+    if share is None:
+        share = np.ones((n, 1))
+    target = fbo_targets(d, sd, service_level, np.full(n, rf), share, transit)
+    # the target is the position right after a supply; on average half a cycle has sold;
+    # a warehouse that is to sell the SKU needs at least one unit on its shelf
+    per_wh = np.maximum(target - d[:, None] * share * (transit[None, :] + rf / 2), 0)
+    per_wh = np.where((share > 0) & (d[:, None] > 0), np.maximum(per_wh, 1.0), 0.0)
+    fbo_stock = per_wh.sum(axis=1)
+    pipeline = d * (share * transit[None, :]).sum(axis=1)
+    lines = (share > 0).sum(axis=1) * (MONTH / rf)
+    delivery = orders * (t.logistics_per_order + t.logistics_per_litre * vol)
+    inbound = units * (t.fbo_inbound_per_unit + t.fbo_inbound_per_litre * vol)
+    inbound = inbound + np.where(d > 0, lines * t.fbo_inbound_per_supply_line, 0.0)
+    aged = np.maximum(fbo_stock - d * t.fbo_free_storage_days, 0)
+    storage = aged * vol * t.fbo_storage_per_litre_day * MONTH
+    stranded_units = np.maximum(fbo_stock - d * t.fbo_stranded_after_days, 0)
+    stranded = stranded_units * t.fbo_removal_per_unit * MONTH / t.fbo_stranded_after_days
+    capital = np.maximum(fbo_stock + pipeline - ss, 0) * cost * t.capital_rate_year / 12
+    fbo_cost = delivery + inbound + storage + stranded + capital
 
-    hd = orders * (t.fbs_handling_per_order + t.fbs_delivery_per_order)
-    own = (d * rv / 2 + np.maximum(np.asarray(safety_stock, f64), 0)) * vol
-    own_storage = own * t.own_storage_per_litre_day * MONTH
+    # --- FBS ---
+    fbs_delivery = orders * (
+        t.logistics_per_order + t.logistics_per_litre * vol + t.fbs_processing_per_order
+    )
+    hd = fbs_delivery + orders * t.fbs_handling_per_order
+    own_storage = (d * rv / 2 + ss) * vol * t.own_storage_per_litre_day * MONTH
     prot = np.asarray(lead_time_mean, f64) + rv + np.maximum(np.asarray(fbs_prep_days, f64), 0)
     mu = prot * d
     sig = np.sqrt(prot * sd * sd + d * d * np.asarray(lead_time_sd, f64) ** 2)
@@ -185,16 +245,22 @@ def choose_fulfilment(
     cancel_cost = cancels * t.fbs_cancel_penalty
     fbs_cost = hd + own_storage + cancel_cost
 
+    # --- recommendation with hysteresis ---
     no_demand = d <= 0
-    fbo_better = (fbo_cost < fbs_cost * (1 - t.decision_margin)) & ~no_demand
-    scheme = np.where(fbo_better, FBO, FBS).astype(np.int8)
+    on_fbo = current == FBO
+    current_cost = np.where(on_fbo, fbo_cost, fbs_cost)
+    other_cost = np.where(on_fbo, fbs_cost, fbo_cost)
+    saving = current_cost - other_cost
+    switch = (saving >= t.decision_margin * current_cost) & (saving >= t.decision_min_saving)
+    fbo_rec = np.where(on_fbo, ~switch, switch) & ~no_demand
+    scheme = np.where(fbo_rec, FBO, FBS).astype(np.int8)
     reasons = np.zeros(n, np.int32)
 
     def bit(mask: np.ndarray, b: int) -> None:
         reasons[mask] |= np.int32(1 << b)
 
-    bit(fbo_better, R_FBO_CHEAPER)
-    bit(~fbo_better & ~no_demand, R_FBS_CHEAPER)
+    bit(fbo_rec & (fbo_cost < fbs_cost), R_FBO_CHEAPER)
+    bit(~fbo_rec & ~no_demand & (fbs_cost <= fbo_cost), R_FBS_CHEAPER)
     bit(d >= t.high_velocity_per_day, R_HIGH_VELOCITY)
     bit((d < t.low_velocity_per_day) & ~no_demand, R_LOW_VELOCITY)
     bit(no_demand, R_NO_DEMAND)
@@ -203,7 +269,8 @@ def choose_fulfilment(
     bit(vol >= t.bulky_litres, R_BULKY)
 
     if fbo is not None:
-        ship = fbo_shipments(d, sd, service_level, rv, pack_size, available, fbo, fbo_better)
+        send = on_fbo if fbo.enabled is None else np.asarray(fbo.enabled, bool)
+        ship = fbo_shipments(d, sd, service_level, np.full(n, rf), pack_size, available, fbo, send)
     else:
         ship = np.zeros((n, 0))
     return FulfilmentResult(
@@ -213,6 +280,8 @@ def choose_fulfilment(
         fbo_inbound=inbound,
         fbo_delivery=delivery,
         fbo_stranded=stranded,
+        fbo_capital=capital,
+        fbo_stock=fbo_stock,
         fbs_handling_delivery=hd,
         fbs_storage=own_storage,
         fbs_cancellations=cancel_cost,

@@ -91,7 +91,10 @@ def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None
     abc = abc_classes(revenue, params.abc_cutoffs)
 
     available = np.asarray(s.available, f64)
-    ip = available + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
+    # stock already at the marketplace sells too: it is part of the SKU's position
+    at_fbo = np.zeros_like(available) if s.fbo is None else np.asarray(s.fbo.stock, f64).sum(1)
+    sellable = available + np.maximum(at_fbo, 0)
+    ip = sellable + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
     pol = compute_policy(
         d,
         sd,
@@ -117,7 +120,7 @@ def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None
         s.lead_time_sd_days,
         s.fbs_prep_days,
         s.current_scheme,
-        available,
+        sellable,
         rq,
         rday,
         s.mean_units_per_order,
@@ -143,6 +146,7 @@ def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None
         available,
         s.fbo,
         params.tariffs,
+        current_scheme=s.current_scheme,
     )
     return CataloguePlan(
         demand_class=cls,

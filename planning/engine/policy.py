@@ -14,9 +14,13 @@ protection period.  Lead-time demand over P: μ = P·d, σ = √(P·σd² + d²�
   mean (NB mass piles up at 0), so under the cycle-service target the discrete safety stock
   is not monotone in σL; under the fill-rate target it is (NB grows in the convex order
   with its variance, so its loss function does).
-* Periodic review, order-up-to: S = s (+ EOQ when enabled, giving an (R, s, S) policy);
-  every review the order is S − IP if IP < S (IP ≤ s with EOQ), IP = available + on_order +
-  in_transit, rounded up to the pack size and at least the MOQ.
+* Periodic review (R, s, S): the reorder point s = μ + SS covers demand over the protection
+  period L + R plus the safety stock; the order-up-to level S = s + Q adds one order cycle of
+  expected demand, Q = max(R, 1)·d (or the EOQ when enabled), so a replenishment lasts about one
+  review period and S − s is the cycle stock.  An order is due only when IP ≤ s (IP =
+  available + on_order + in_transit); it is S − IP rounded up to the pack size and at least
+  the MOQ.  Above s nothing is ordered, so a SKU is not re-ordered every night.  With no
+  demand s = S = 0 and nothing is ordered.
 """
 
 from __future__ import annotations
@@ -187,9 +191,10 @@ def compute_policy(
         rop = mu + ss
     rop = np.where(mu > 0, rop, 0.0)
     ss = np.where(mu > 0, ss, 0.0)
-    out = rop + q_eoq
+    # S = s + one order cycle of demand (R·d, or the EOQ when enabled): see the docstring
+    out = np.where(mu > 0, rop + cycle_q, 0.0)
     ip = _f64(inventory_position)
-    trigger = ip <= rop if params.use_eoq else ip < out
+    trigger = (ip <= rop) & (mu > 0)
     want = np.where(trigger, np.maximum(out - ip, 0), 0.0)
     order = round_order(want, moq, pack_size)
     return PolicyResult(

@@ -2,7 +2,8 @@
 
 Horizon H = L (+ fbs_prep_days for SKUs fulfilled FBS): an order placed today cannot help
 before then.  Demand over H: mean H·d, sd √(H·σd² + d²·σL²), normal or discrete
-(Poisson / NB, same rule as the policy).  Stock A = available + receipts due within H.
+(Poisson / NB, same rule as the policy).  Stock A = available + receipts due within H, where
+the plan passes as ``available`` all sellable stock (own warehouses + FBO warehouses).
 
 * stock-out probability P(D_H > A);
 * expected units short E[(D_H − A)⁺] (normal: σ·G((A − μ)/σ); discrete loss function);

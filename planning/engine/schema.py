@@ -63,12 +63,12 @@ FBS, FBO = 0, 1
 
 #: Bits of ``CataloguePlan.scheme_reasons`` (bit ``i`` set <=> reason ``REASON_NAMES[i]``).
 REASON_NAMES: tuple[str, ...] = (
-    "fbo_cheaper",  # expected monthly FBO cost < FBS cost by more than the margin
-    "fbs_cheaper",  # the opposite (or within the margin: FBS is the default)
+    "fbo_cheaper",  # FBO recommended and its expected monthly cost is below FBS
+    "fbs_cheaper",  # FBS recommended and its expected monthly cost is at most FBO
     "high_velocity",  # mean daily demand >= Tariffs.high_velocity_per_day
     "low_velocity",  # mean daily demand < Tariffs.low_velocity_per_day
     "no_demand",  # zero forecast: nothing to send to the marketplace
-    "fbs_cancel_risk",  # FBS stock-out probability over lead time + prep >= Tariffs.risk_high
+    "fbs_cancel_risk",  # FBS stock-out probability per cycle >= Tariffs.risk_high
     "fbo_stranded_risk",  # a material part of the FBO cost is stranded stock
     "bulky",  # volume_l >= Tariffs.bulky_litres (storage-heavy)
 )
@@ -98,12 +98,18 @@ class FboSnapshot:
     stock: (n, W) units already at each FBO warehouse (sellable).
     transit_days: (W,) days from the seller's warehouse to each FBO warehouse (incl. acceptance).
     in_transit: (n, W) units already shipped to each FBO warehouse, not yet accepted (optional).
+    enabled: (n,) bool, SKUs that sell through FBO (scheme FBO or both) and so get FBO
+        shipments (optional; default ``current_scheme == FBO``).
+
+    FBO stock is sellable stock of the SKU: it counts in the inventory position and in the
+    stock the risk figures draw on, next to ``available`` at the seller's warehouses.
     """
 
     demand_share: np.ndarray
     stock: np.ndarray
     transit_days: np.ndarray
     in_transit: np.ndarray | None = None
+    enabled: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,8 @@ class CatalogueSnapshot:
                 v = getattr(self.fbo, name)
                 if v is not None and np.shape(v) != (n, w):
                     raise ValueError(f"fbo.{name} must have shape ({n}, {w})")
+            if self.fbo.enabled is not None and np.shape(self.fbo.enabled) != (n,):
+                raise ValueError(f"fbo.enabled must have shape ({n},)")
         if not 0 <= int(self.history_end_weekday) <= 6:
             raise ValueError("history_end_weekday must be 0 (Monday) … 6 (Sunday)")
 
@@ -225,27 +233,41 @@ _PER_SKU = (
 
 @dataclass(frozen=True)
 class Tariffs:
-    """Fulfilment tariffs for the FBO/FBS comparison (money per unit/order/litre-day).
+    """Fulfilment tariffs for the FBO/FBS comparison (money in RUB; see ``fulfilment_choice``).
 
-    The defaults are illustrative round figures of the order of Ozon's 2024–25 public
-    tariffs; the Django layer should fill them from the seller's current contract.
+    The defaults are round, illustrative figures shaped like Ozon's public tariffs (2024–25):
+    both schemes pay the same volume-based logistics per order; FBS adds a processing fee for
+    the seller's parcel and the seller's own picking and packing; FBO adds acceptance and
+    trunking per unit, a cost per SKU line per supply, storage after a free period, removal
+    of stock that does not sell, and the capital its extra stock ties up.  The Django layer
+    overrides them from ``ZAPAS["PLAN_PARAMS"]["tariffs"]`` with the seller's contract.
     """
 
-    fbo_storage_per_litre_day: float = 0.15  # after the free period
-    fbo_free_storage_days: float = 60.0
-    fbo_inbound_per_unit: float = 10.0  # supply/acceptance cost per unit sent to FBO
-    fbo_inbound_per_litre: float = 2.5  # trunking cost per litre sent to FBO
-    fbo_delivery_per_order: float = 60.0  # marketplace last-mile fee from its warehouse
-    fbo_stranded_after_days: float = 120.0  # cover beyond this is "stranded" at the marketplace
-    fbo_stranded_rate_month: float = 0.03  # × unit_cost per stranded unit per month
-    fbs_handling_per_order: float = 35.0  # own picking/packing per order
-    fbs_delivery_per_order: float = 90.0  # marketplace pickup + last mile for FBS orders
-    fbs_cancel_penalty: float = 150.0  # penalty (and lost rating) per order cancelled by seller
-    own_storage_per_litre_day: float = 0.02  # own warehouse, FBS stock
-    decision_margin: float = 0.05  # FBO must be this fraction cheaper to be recommended
+    # both schemes: marketplace logistics to the buyer, per order
+    logistics_per_order: float = 45.0  # base fee per order, first litre (either scheme)
+    logistics_per_litre: float = 5.0  # plus this per litre of the unit(s) shipped
+    # FBS only, per order
+    fbs_processing_per_order: float = 15.0  # marketplace processing of a seller's parcel
+    fbs_handling_per_order: float = 12.0  # own picking, packing, label and packaging
+    fbs_cancel_penalty: float = 150.0  # fine (and rating) per order the seller cancels
+    own_storage_per_litre_day: float = 0.02  # the seller's own warehouse
+    # FBO only: getting stock there and keeping it there
+    fbo_supply_days: float = 14.0  # days between two supplies to one FBO warehouse
+    fbo_inbound_per_unit: float = 5.0  # acceptance / processing per unit supplied
+    fbo_inbound_per_litre: float = 3.0  # trunking to the FBO warehouse per litre supplied
+    fbo_inbound_per_supply_line: float = 40.0  # per SKU line per supply (labels, documents)
+    fbo_free_storage_days: float = 60.0  # storage is free while a unit is younger than this
+    fbo_storage_per_litre_day: float = 0.3  # storage per litre and day after the free period
+    fbo_stranded_after_days: float = 120.0  # stock beyond this much cover gets taken back
+    fbo_removal_per_unit: float = 30.0  # removal (return to the seller) per stranded unit
+    capital_rate_year: float = 0.25  # cost of capital tied in stock, × unit cost per year
+    # recommendation: switch scheme only for a material saving (hysteresis)
+    decision_margin: float = 0.15  # the other scheme must be ≥ 15 % cheaper a month …
+    decision_min_saving: float = 100.0  # … and save at least this much a month
+    # reason flags (informational)
     high_velocity_per_day: float = 5.0
     low_velocity_per_day: float = 0.2
-    risk_high: float = 0.2
+    risk_high: float = 0.2  # FBS stock-out probability per cycle flagged as a risk
     bulky_litres: float = 20.0
 
 
@@ -339,15 +361,20 @@ class CataloguePlan:
       NaN when undefined (no usable holdout day, or a constant history).
     Policy: lead_time_demand_mean/_sd (units over L + R), distribution (int8,
       DISTRIBUTION_NAMES), safety_stock, reorder_point, order_up_to, inventory_position
-      (available + on_order + in_transit), suggested_order (rounded to MOQ/pack), eoq (0 when
-      disabled).
+      (available + FBO stock + on_order + in_transit); an (R, s, S) review: reorder_point
+      s = demand over L + R + safety stock, order_up_to S = s + R·d (or + EOQ), and
+      suggested_order = S − position rounded to MOQ/pack only when position ≤ s, else 0;
+      eoq (0 when disabled).
     Risk over the replenishment horizon (L, plus fbs_prep_days for FBS SKUs): risk_horizon_days,
-      stockout_probability, expected_units_short, expected_cancelled_orders, days_of_cover
-      (available ÷ forecast_mean, inf if no demand), stockout_day (days from the plan date
+      stockout_probability, expected_units_short, expected_cancelled_orders (all against
+      available + FBO stock + receipts due), days_of_cover ((available + FBO stock) ÷
+      forecast_mean, inf if no demand), stockout_day (days from the plan date
       until expected stock runs out, inf if not within the lookahead).
     Fulfilment: fbo_monthly_cost, fbs_monthly_cost, recommended_scheme (int8, SCHEME_NAMES),
       scheme_reasons (int32 bitmask over REASON_NAMES), fbo_shipment (n, W) units to send to
-      each FBO warehouse (zero for SKUs not recommended FBO; (n, 0) without FBO data).
+      each FBO warehouse (zero for SKUs that do not sell through FBO, see
+      ``FboSnapshot.enabled``, and where the warehouse's position covers transit + supply
+      cycle + safety stock; (n, 0) without FBO data).
     """
 
     demand_class: np.ndarray

@@ -43,6 +43,7 @@ def planning_dashboard(context) -> dict:
         "perms": perms,
         "d": figures,
         "risk_bar_pct": round(figures.risk_bar * 100),
+        "risk_min_cancels": figures.risk_min_cancelled_orders,
         "urls": {
             "at_risk": _url("admin:planning_atrisksku_changelist"),
             "reorders": _url("admin:planning_reordersuggestion_changelist"),

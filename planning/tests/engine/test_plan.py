@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from planning.engine import CataloguePlan, PlanParams, plan_catalogue
+from planning.engine import CataloguePlan, FboSnapshot, PlanParams, plan_catalogue
 from planning.engine.schema import FBO, METHOD_NAMES, NO_DEMAND
 
 from ._factory import snapshot
@@ -33,7 +33,8 @@ def test_plan_shapes_types_and_sanity():
     ordered = plan.suggested_order > 0
     assert np.all(plan.suggested_order[ordered] >= snap.moq[ordered])
     assert np.all((plan.stockout_probability >= 0) & (plan.stockout_probability <= 1))
-    assert np.all(plan.fbo_shipment[plan.recommended_scheme != FBO] == 0)
+    # FBO sends only for SKUs that sell through FBO (the factory's are all FBS)
+    assert np.all(plan.fbo_shipment[snap.current_scheme != FBO] == 0)
     assert isinstance(plan.reasons_of(0), list)
 
 
@@ -86,3 +87,29 @@ def test_eoq_option_gives_an_s_S_policy():
     np.testing.assert_allclose(plan.order_up_to, plan.reorder_point + plan.eoq)
     idle = plan.inventory_position > plan.reorder_point
     assert np.all(plan.suggested_order[idle] == 0)
+
+
+def test_stock_at_fbo_counts_in_the_position_and_fbo_sends_follow_the_scheme():
+    # given the same SKUs, once with nothing at FBO and once with 1000 units per warehouse,
+    # half of them selling through FBO
+    base = snapshot(n=6, n_days=120, seed=3)
+    enabled = np.array([True, False] * 3)
+    empty = dataclasses.replace(
+        base,
+        fbo=FboSnapshot(
+            base.fbo.demand_share, np.zeros((6, 3)), base.fbo.transit_days, enabled=enabled
+        ),
+    )
+    full = dataclasses.replace(
+        base,
+        fbo=FboSnapshot(
+            base.fbo.demand_share, np.full((6, 3), 1000.0), base.fbo.transit_days, enabled=enabled
+        ),
+    )
+    a, b = plan_catalogue(empty), plan_catalogue(full)
+    # then FBO stock raises the position, so nothing is reordered and nothing is at risk
+    np.testing.assert_allclose(b.inventory_position, a.inventory_position + 3000)
+    assert np.all(b.suggested_order == 0) and np.all(b.stockout_probability < 1e-6)
+    # FBO sends only where the SKU sells through FBO, and none to full warehouses
+    assert np.all(a.fbo_shipment[~enabled] == 0) and a.fbo_shipment[enabled].sum() > 0
+    assert np.all(b.fbo_shipment == 0)

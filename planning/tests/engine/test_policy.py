@@ -221,3 +221,39 @@ def test_rounding_respects_moq_and_pack(qty, moq, pack):
     assert out >= moq and out >= qty - 1e-6
     assert out % p == 0
     assert out < max(qty, moq) + p + 1e-6
+
+
+def test_order_up_to_adds_one_review_period_of_demand_and_orders_only_at_or_below_s():
+    # given d = 10/day, σd = 3, L = 10 ± 0, R = 7, 95 %: s = 170 + 1.645·√(17·9) ≈ 190.35,
+    # S = s + 7·10; positions 300 (above s), s itself, and 50 (well below)
+    z = 1.6448536269514722
+    s = 170 + z * np.sqrt(17 * 9)
+    pol = _policy(
+        np.full(3, 10.0),
+        np.full(3, 3.0),
+        np.zeros(3),
+        np.full(3, 0.95),
+        np.full(3, SMOOTH),
+        ip=np.array([300.0, s, 50.0]),
+        moq=np.full(3, 50.0),
+        pack=np.full(3, 12.0),
+    )
+    np.testing.assert_allclose(pol.reorder_point, s, rtol=1e-9)
+    np.testing.assert_allclose(pol.order_up_to, s + 70, rtol=1e-9)
+    # then above s: nothing; at s: S − s = 70 → 72 (6 packs of 12); at 50: 210.35 → 216
+    assert pol.suggested_order.tolist() == [0.0, 72.0, 216.0]
+
+
+def test_order_up_to_with_eoq_replaces_the_review_cycle():
+    params = PlanParams(use_eoq=True, order_cost=500.0, holding_rate_year=0.25)
+    pol = _policy(
+        np.array([10.0]),
+        np.array([3.0]),
+        np.zeros(1),
+        np.array([0.95]),
+        np.array([SMOOTH]),
+        params=params,
+    )
+    q = np.sqrt(2 * 3650 * 500 / 25)  # EOQ √(2·D·K/h), h = 25 % of 100
+    assert pol.eoq[0] == pytest.approx(q)
+    assert pol.order_up_to[0] == pytest.approx(pol.reorder_point[0] + q)
