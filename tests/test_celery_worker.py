@@ -154,7 +154,7 @@ def _wait_until_finished(run: PlanRun, worker: subprocess.Popen, seconds: float)
     pytest.fail(f"The run did not finish within {seconds} s. Worker output:\n{output}")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_chunked_run_is_planned_by_a_worker_process_and_finalised_by_the_chord(
     celery_over_redis,
 ):

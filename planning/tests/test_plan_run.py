@@ -329,7 +329,7 @@ def test_chunked_through_celery_and_in_process_runs_give_identical_results(varie
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_runs_started_at_once_one_plans_and_the_other_is_refused(catalogue, fake_engine):
     # given: two threads start a run at the same moment
     import threading
