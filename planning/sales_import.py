@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from django.db import IntegrityError, connection, transaction
@@ -710,13 +711,14 @@ def _write(
                     _cents_text(cell[REVENUE]),
                 )
             )
-    removed = _remove_stale_cells(rows)
     if connection.vendor == "postgresql":
-        _upsert_postgres(rows)
-    elif connection.vendor == "sqlite":
-        _upsert_sqlite(rows)
+        removed = _replace_postgres(rows)
     else:
-        _upsert_generic(rows)
+        removed = _remove_stale_cells(rows)
+        if connection.vendor == "sqlite":
+            _upsert_sqlite(rows)
+        else:
+            _upsert_generic(rows)
     report = _report(
         parsed,
         file_name=file_name,
@@ -803,13 +805,29 @@ def _upsert_sqlite(rows: list[tuple]) -> None:
             )
 
 
-def _upsert_postgres(rows: list[tuple]) -> None:
-    """COPY the cells into a temporary table, then one INSERT … ON CONFLICT DO UPDATE.
+def _replace_postgres(rows: list[tuple]) -> int:
+    """Write the cells on PostgreSQL; returns the number of stale cells removed.
 
-    About ten times faster than ``bulk_create`` for hundreds of thousands of cells; the
-    result is the same (``lost_units`` and ``stocked_out`` of existing cells are kept).
+    The cells are COPYed into a temporary table, sorted by (SKU, day) so that the B-tree
+    inserts touch neighbouring pages, and ANALYZEd so that the joins below are hash joins.
+    Then three set statements, each a plain join instead of a per-row ``ON CONFLICT`` probe
+    (speculative insertion cost ~25 µs a cell on the 277,714-cell Online Retail file):
+
+    1. delete earlier imported cells on the file's days that the file no longer has;
+    2. update the cells that exist with other figures (unchanged cells are not rewritten, so
+       re-importing an overlapping export writes only what changed);
+    3. insert the cells that do not exist yet.
+
+    Safe without ``ON CONFLICT`` because imports hold the advisory lock (``_serialise_imports``)
+    and nothing else writes ``import`` cells; a stray concurrent writer would make the INSERT
+    fail with ``IntegrityError`` and the whole import roll back. ``lost_units`` and
+    ``stocked_out`` of existing cells are kept.
     """
+    if not rows:
+        return 0
     table = DemandHistory._meta.db_table
+    source = DemandSource.IMPORT.value
+    rows.sort(key=itemgetter(0, 1))
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE zapas_import_cells (sku_id bigint, date date, units integer,"
@@ -831,15 +849,36 @@ def _upsert_postgres(rows: list[tuple]) -> None:
                         ]
                     )
                 )
+        # Without statistics the planner guesses ~2,000 rows and picks nested loops.
+        cursor.execute("ANALYZE zapas_import_cells")
+        cursor.execute(
+            f"DELETE FROM {table} AS d WHERE d.source = %s"
+            " AND d.date IN (SELECT DISTINCT date FROM zapas_import_cells)"
+            " AND NOT EXISTS (SELECT 1 FROM zapas_import_cells AS c"
+            " WHERE c.sku_id = d.sku_id AND c.date = d.date)",
+            [source],
+        )
+        removed = cursor.rowcount
         columns = ", ".join(_UPDATED)
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in _UPDATED)
+        cursor.execute(
+            f"UPDATE {table} AS d SET {', '.join(f'{name} = c.{name}' for name in _UPDATED)}"
+            " FROM zapas_import_cells AS c"
+            " WHERE d.sku_id = c.sku_id AND d.date = c.date AND d.source = %s"
+            f" AND ({', '.join(f'd.{name}' for name in _UPDATED)})"
+            f" IS DISTINCT FROM ({', '.join(f'c.{name}' for name in _UPDATED)})",
+            [source],
+        )
         cursor.execute(
             f"INSERT INTO {table} (sku_id, date, source, {columns}, lost_units, stocked_out)"
-            f" SELECT sku_id, date, %s, {columns}, 0, false FROM zapas_import_cells"
-            f" ON CONFLICT (sku_id, date, source) DO UPDATE SET {updates}",
-            [DemandSource.IMPORT.value],
+            f" SELECT c.sku_id, c.date, %s, {', '.join(f'c.{name}' for name in _UPDATED)},"
+            " 0, false FROM zapas_import_cells AS c"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS d"
+            " WHERE d.sku_id = c.sku_id AND d.date = c.date AND d.source = %s)"
+            " ORDER BY c.sku_id, c.date",
+            [source, source],
         )
         cursor.execute("DROP TABLE zapas_import_cells")
+    return removed
 
 
 def _report(
