@@ -426,30 +426,38 @@ class StockMovementAdmin(admin.ModelAdmin):
 # --- purchase orders --------------------------------------------------------------------------
 
 
-class PurchaseOrderLineInline(admin.TabularInline):
-    """Lines are editable while the PO is a draft; received quantities never are."""
+class DraftLinesInline(admin.TabularInline):
+    """Document lines: editable while the document is a draft, read-only afterwards.
 
-    model = PurchaseOrderLine
+    Subclasses name the quantities that only services may fill (``service_quantities``).
+    """
+
     extra = 0
     autocomplete_fields = ["sku"]
-    fields = ["sku", "quantity_ordered", "unit_cost", "quantity_received"]
+    service_quantities: list[str] = []
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseOrderLine]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("sku")
 
-    def _is_draft(self, obj: PurchaseOrder | None) -> bool:
-        return obj is None or obj.status == PurchaseOrder.Status.DRAFT
+    def _is_draft(self, obj: PurchaseOrder | Transfer | None) -> bool:
+        return obj is None or obj.status == type(obj).Status.DRAFT
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        if self._is_draft(obj):
-            return ["quantity_received"]
-        return self.fields
+        return self.service_quantities if self._is_draft(obj) else self.fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return self._is_draft(obj) and super().has_add_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return self._is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class PurchaseOrderLineInline(DraftLinesInline):
+    """Lines are editable while the PO is a draft; received quantities never are."""
+
+    model = PurchaseOrderLine
+    fields = ["sku", "quantity_ordered", "unit_cost", "quantity_received"]
+    service_quantities = ["quantity_received"]
 
 
 @admin.register(PurchaseOrder)
@@ -604,28 +612,10 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
 # --- transfers --------------------------------------------------------------------------------
 
 
-class TransferLineInline(admin.TabularInline):
+class TransferLineInline(DraftLinesInline):
     model = TransferLine
-    extra = 0
-    autocomplete_fields = ["sku"]
     fields = ["sku", "quantity", "quantity_dispatched", "quantity_received"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[TransferLine]:
-        return super().get_queryset(request).select_related("sku")
-
-    def _is_draft(self, obj: Transfer | None) -> bool:
-        return obj is None or obj.status == Transfer.Status.DRAFT
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        if self._is_draft(obj):
-            return ["quantity_dispatched", "quantity_received"]
-        return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self._is_draft(obj) and super().has_add_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self._is_draft(obj) and super().has_delete_permission(request, obj)
+    service_quantities = ["quantity_dispatched", "quantity_received"]
 
 
 @admin.register(Transfer)

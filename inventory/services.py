@@ -9,7 +9,6 @@ subclasses with a stable ``code``; nothing is half-written.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,16 +202,11 @@ def _offer_to_short_orders(pairs: Iterable[tuple[int, int]]) -> None:
     Runs inside the caller's transaction, after the stock rows are locked: the fulfilment
     side must lock its order rows before stock rows elsewhere too, or not lock orders here.
     """
-    try:
-        fulfilment_services = importlib.import_module("fulfilment.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "fulfilment.services":
-            raise
-        return
-    allocate = getattr(fulfilment_services, "short_orders_allocate", None)
-    if allocate is not None:
-        for sku_id, warehouse_id in sorted(set(pairs)):
-            allocate(sku_id=sku_id, warehouse_id=warehouse_id)
+    # Imported here: fulfilment.services builds on this module.
+    from fulfilment.services import short_orders_allocate
+
+    for sku_id, warehouse_id in sorted(set(pairs)):
+        short_orders_allocate(sku_id=sku_id, warehouse_id=warehouse_id)
 
 
 # --- lookups used by the services and the API -------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 
 from core.errors import DomainError
 from planning import services, views
-from planning.admin_planners import OpenStatusFilter
+from planning.admin_planners import OpenStatusFilter, SuggestionAdminMixin
 from planning.admin_selectors import suggestion_groups
 from planning.models import ReorderSuggestion, SuggestionStatus
 
@@ -60,7 +60,7 @@ class DismissForm(forms.Form):
 
 
 @admin.register(ReorderSuggestion)
-class ReorderSuggestionAdmin(admin.ModelAdmin):
+class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     """Open suggestions by supplier and destination, with totals against the supplier minimum."""
 
     change_list_template = "admin/planning/reordersuggestion/change_list.html"
@@ -86,15 +86,6 @@ class ReorderSuggestionAdmin(admin.ModelAdmin):
     readonly_fields = [
         f.name for f in ReorderSuggestion._meta.fields if f.name not in ("quantity",)
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_approve_permission(self, request):
-        return request.user.has_perm("planning.approve_reordersuggestion")
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=SuggestionQuantityForm, **kwargs)

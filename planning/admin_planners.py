@@ -206,6 +206,24 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class SuggestionAdminMixin:
+    """Suggestions and decisions: made by the planning run, acted on through actions.
+
+    Nobody adds or deletes them by hand; acting on them needs the model's ``approve_…``
+    permission (created with the model, given to the roles by a data migration).
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.approve_{opts.model_name}")
+
+
 def _plan_link(plan: SkuPlan, text: str) -> str:
     return format_html(
         '<a href="{}">{}</a>', reverse("admin:planning_skuplan_change", args=[plan.pk]), text
@@ -473,7 +491,7 @@ class SkuServiceLevelAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FulfilmentDecision)
-class FulfilmentDecisionAdmin(admin.ModelAdmin):
+class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     """FBO/FBS recommendations with both monthly costs and the reasons; approve switches."""
 
     list_display = (
@@ -496,15 +514,6 @@ class FulfilmentDecisionAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "FBO/FBS decisions", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_approve_permission(self, request):
-        return request.user.has_perm("planning.approve_fulfilmentdecision")
 
     @admin.display(description="SKU", ordering="sku__code")
     def sku_code(self, obj):
@@ -561,7 +570,7 @@ def _apply_each(model_admin, request, queryset, service, argument: str, verb: st
 
 
 @admin.register(FboShipmentSuggestion)
-class FboShipmentSuggestionAdmin(admin.ModelAdmin):
+class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     """Units to send to marketplace warehouses; one action turns them into draft transfers."""
 
     list_display = (
@@ -581,15 +590,6 @@ class FboShipmentSuggestionAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "FBO shipment suggestions", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_approve_permission(self, request):
-        return request.user.has_perm("planning.approve_fboshipmentsuggestion")
 
     @admin.display(description="SKU", ordering="sku__code")
     def sku_code(self, obj):

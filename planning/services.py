@@ -182,23 +182,40 @@ def suggestions_approve(
     return orders
 
 
+def _dismiss(model, pk: int, *, user: User, open_statuses: tuple, code: str, **fields: Any):
+    """Lock one suggestion or decision and mark it dismissed, recording who and when."""
+    locked = model.objects.select_for_update().get(pk=pk)
+    if locked.status not in open_statuses:
+        raise InvalidTransition(
+            f"The {model._meta.verbose_name} is {locked.get_status_display().lower()}; "
+            "it cannot be dismissed.",
+            code=code,
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.status = SuggestionStatus.DISMISSED
+    locked.decided_by = _user_or_none(user)
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at", *fields])
+    return locked
+
+
+_OPEN_SUGGESTION = (SuggestionStatus.PROPOSED, SuggestionStatus.APPROVED)
+
+
 @transaction.atomic
 def suggestion_dismiss(
     *, suggestion: ReorderSuggestion, user: User, reason: str = ""
 ) -> ReorderSuggestion:
     """Dismiss an open reorder suggestion; ordered ones cannot be dismissed (cancel the PO)."""
-    locked = ReorderSuggestion.objects.select_for_update().get(pk=suggestion.pk)
-    if locked.status not in (SuggestionStatus.PROPOSED, SuggestionStatus.APPROVED):
-        raise InvalidTransition(
-            f"The suggestion is {locked.get_status_display().lower()}; it cannot be dismissed.",
-            code="suggestion_not_open",
-        )
-    locked.status = SuggestionStatus.DISMISSED
-    locked.dismiss_reason = (reason or "")[:255]
-    locked.decided_by = _user_or_none(user)
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
-    return locked
+    return _dismiss(
+        ReorderSuggestion,
+        suggestion.pk,
+        user=user,
+        open_statuses=_OPEN_SUGGESTION,
+        code="suggestion_not_open",
+        dismiss_reason=(reason or "")[:255],
+    )
 
 
 @transaction.atomic
@@ -262,17 +279,13 @@ def fulfilment_decision_approve(*, decision: FulfilmentDecision, user: User) -> 
 @transaction.atomic
 def fulfilment_decision_dismiss(*, decision: FulfilmentDecision, user: User) -> FulfilmentDecision:
     """Keep the current scheme: the decision becomes dismissed (who/when recorded)."""
-    locked = FulfilmentDecision.objects.select_for_update().get(pk=decision.pk)
-    if locked.status != SuggestionStatus.PROPOSED:
-        raise InvalidTransition(
-            f"The decision is {locked.get_status_display().lower()} already.",
-            code="decision_not_open",
-        )
-    locked.status = SuggestionStatus.DISMISSED
-    locked.decided_by = _user_or_none(user)
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "decided_by", "decided_at"])
-    return locked
+    return _dismiss(
+        FulfilmentDecision,
+        decision.pk,
+        user=user,
+        open_statuses=(SuggestionStatus.PROPOSED,),
+        code="decision_not_open",
+    )
 
 
 # --- FBO shipments ----------------------------------------------------------------------------
@@ -357,14 +370,13 @@ def fbo_suggestion_dismiss(
     *, suggestion: FboShipmentSuggestion, user: User
 ) -> FboShipmentSuggestion:
     """Dismiss an open FBO shipment suggestion."""
-    locked = FboShipmentSuggestion.objects.select_for_update().get(pk=suggestion.pk)
-    if locked.status not in (SuggestionStatus.PROPOSED, SuggestionStatus.APPROVED):
-        raise InvalidTransition("The suggestion is no longer open.", code="suggestion_not_open")
-    locked.status = SuggestionStatus.DISMISSED
-    locked.decided_by = _user_or_none(user)
-    locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "decided_by", "decided_at"])
-    return locked
+    return _dismiss(
+        FboShipmentSuggestion,
+        suggestion.pk,
+        user=user,
+        open_statuses=_OPEN_SUGGESTION,
+        code="suggestion_not_open",
+    )
 
 
 # --- purchase order export --------------------------------------------------------------------

@@ -706,11 +706,10 @@ def test_every_domain_error_is_typed(sku, warehouse):
 
 
 def test_short_orders_are_offered_new_stock(sku, warehouse, monkeypatch):
-    import types
+    from fulfilment import services as fulfilment_services
 
     calls = []
-    fake = types.SimpleNamespace(short_orders_allocate=lambda **kw: calls.append(kw))
-    monkeypatch.setattr(services.importlib, "import_module", lambda name: fake)
+    monkeypatch.setattr(fulfilment_services, "short_orders_allocate", lambda **kw: calls.append(kw))
 
     services.stock_receive(sku=sku, warehouse=warehouse, quantity=2)
     services.stock_count(sku=sku, warehouse=warehouse, counted=5)
