@@ -21,9 +21,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -83,6 +85,31 @@ def _replay(record: IdempotencyRecord, request_hash: str, key: str) -> Response:
     return response
 
 
+@cache
+def _claim_sql() -> str:
+    opts, qn = IdempotencyRecord._meta, connection.ops.quote_name
+    columns = ("principal", "key", "method", "path", "request_hash", "status_code", "created_at")
+    return (
+        f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(c) for c in columns)})"
+        f" VALUES (%s, %s, %s, %s, %s, 0, %s)"
+        f" ON CONFLICT ({qn('principal')}, {qn('key')}) DO NOTHING RETURNING {qn('id')}"
+    )
+
+
+def _claim(principal: str, key: str, method: str, path: str, request_hash: str) -> int | None:
+    """Insert the key's record; ``None`` if the key is already taken.
+
+    ``ON CONFLICT DO NOTHING`` instead of catching ``IntegrityError``: no savepoint around the
+    insert (two statements fewer per write). On PostgreSQL it still waits for a concurrent
+    transaction holding the same key, and returns nothing if that one commits.
+    """
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(), [principal, key, method, path, request_hash, created_at])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
     """Decorate a write handler (``post``/``put``/``patch``/``delete``) of an ``APIView``."""
 
@@ -102,16 +129,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         request_hash = _request_hash(request)  # parses the body: a bad body is a 400 here
         principal = _principal(request)
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        principal=principal,
-                        key=key,
-                        method=request.method,
-                        path=request.path[:512],
-                        request_hash=request_hash,
-                    )
-            except IntegrityError:
+            record_id = _claim(principal, key, request.method, request.path[:512], request_hash)
+            if record_id is None:
                 # The first request with this key has committed by now (we waited on its lock).
                 first = IdempotencyRecord.objects.get(principal=principal, key=key)
                 return _replay(first, request_hash, key)
@@ -122,9 +141,10 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             if response.status_code >= 500 or response.status_code in _NOT_STORED:
                 transaction.set_rollback(True)
                 return response
-            record.status_code = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            record.save(update_fields=["status_code", "response_body"])
+            IdempotencyRecord.objects.filter(pk=record_id).update(
+                status_code=response.status_code,
+                response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+            )
             return response
 
     return wrapper

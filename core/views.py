@@ -17,7 +17,7 @@ def scan_station(request: HttpRequest) -> HttpResponse:
 def bench_bare_lookup(request: HttpRequest, barcode: str) -> JsonResponse:
     """Only mounted with ``BENCH_VIEWS=true``: the barcode lookup without DRF or auth."""
     from core.errors import DomainError
-    from inventory.apis import barcode_lookup
+    from inventory.lookup import barcode_lookup
     from inventory.models import Warehouse
 
     warehouse = Warehouse.objects.get(code=request.GET.get("warehouse", ""))

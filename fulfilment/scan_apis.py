@@ -7,6 +7,7 @@ contract). Views validate, check the warehouse, call a fulfilment service and se
 from __future__ import annotations
 
 import django_filters
+from django.db.models import prefetch_related_objects
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -270,7 +271,9 @@ class ShipApi(APIView):
     def post(self, request: Request, number: str) -> Response:
         order = order_by_number(request, number)
         order = fulfilment_services.order_ship(order=order, actor=actor_for(request))
-        return Response(order_out(order))
+        # The shipped order comes back with its lines (SKUs joined): only barcodes are missing.
+        prefetch_related_objects([line.sku for line in order.lines.all()], "barcodes")
+        return Response(OrderOutSerializer(order).data)
 
 
 class ShipBatchApi(APIView):

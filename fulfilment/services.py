@@ -122,10 +122,14 @@ def _refresh_watch(order: Order, *, now: datetime | None = None) -> None:
     order.watch_checked_at = now or timezone.now()
 
 
-def _schedule_demand_feed(order: Order, day_moment: datetime) -> None:
+def _schedule_demand_feed(
+    order: Order, day_moment: datetime, *, sku_ids: Iterable[int] | None = None
+) -> None:
     from fulfilment.tasks import demand_feed_refresh_task
 
-    sku_ids = sorted({line.sku_id for line in order.lines.all()})
+    if sku_ids is None:
+        sku_ids = {line.sku_id for line in order.lines.all()}
+    sku_ids = sorted(sku_ids)
     day = timezone.localdate(day_moment)
     transaction.on_commit(
         partial(demand_feed_refresh_task.delay, since=day.isoformat(), sku_ids=sku_ids)
@@ -386,13 +390,18 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
         reason=f"Order {order.external_number} handed to carrier",
     )
     OrderLine.objects.filter(order=order).update(reserved_quantity=0)
+    for line in lines:
+        line.reserved_quantity = 0
     order.status = OrderStatus.DELIVERING
     order.shipped_at = at
     order.shipped_late = at > order.ship_by
     order.is_short = False
     order.watch_state = ""
     order.save(update_fields=["status", "shipped_at", "shipped_late", "is_short", "watch_state"])
-    _schedule_demand_feed(order, at)
+    _schedule_demand_feed(order, at, sku_ids={line.sku_id for line in lines})
+    # The caller gets the lines with the order (as prefetch_related would leave them): the API
+    # answers with them without reading them again.
+    order._prefetched_objects_cache = {"lines": lines}
     return order
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, pagination
+from rest_framework import generics, pagination, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +35,7 @@ from inventory.api_serializers import (
     TransferSerializer,
     WhoAmISerializer,
 )
+from inventory.lookup import barcode_lookup
 from inventory.models import (
     MovementKind,
     PurchaseOrder,
@@ -125,73 +126,6 @@ class WhoAmIApi(APIView):
 # --- barcode lookup ---------------------------------------------------------------------------
 
 
-_OPEN_ORDER_FIELDS = (
-    "order_id",
-    "external_number",
-    "status",
-    "ship_by",
-    "quantity",
-    "reserved_quantity",
-    "packed_quantity",
-)
-
-
-def barcode_lookup(*, code: str, warehouse: Warehouse) -> dict:
-    """SKU of a barcode with its stock at ``warehouse`` and the open orders waiting for it.
-
-    The hottest read of the scanner API, so it reads plain values (no model instances) in two
-    indexed queries in the usual case: the barcode's SKU joined to its stock row, then the
-    open order lines (by ``sku_id``, earliest deadline first). An offer id scanned instead of
-    a barcode, or a SKU without a stock row here, takes one more query.
-    """
-    from fulfilment.models import Order, OrderLine
-
-    if not code or not code.isprintable() or len(code) > 64:
-        sku_for_scan(code)  # raises the usual 404
-    stocked = list(
-        StockLevel.objects.filter(warehouse=warehouse, sku__barcodes__code=code.strip())
-        .order_by()
-        .values_list("sku_id", "sku__code", "sku__name", "on_hand", "reserved")[:1]
-    )
-    if stocked:
-        sku_id, sku_code, sku_name, on_hand, reserved = stocked[0]
-    else:
-        sku = sku_for_scan(code)
-        sku_id, sku_code, sku_name = sku.pk, sku.code, sku.name
-        on_hand, reserved = next(
-            iter(
-                StockLevel.objects.filter(sku_id=sku_id, warehouse=warehouse)
-                .order_by()
-                .values_list("on_hand", "reserved")
-            ),
-            (0, 0),
-        )
-    lines = (
-        OrderLine.objects.filter(
-            sku_id=sku_id, order__warehouse=warehouse, order__status__in=Order.OPEN_STATUSES
-        )
-        .order_by("order__ship_by", "order_id")
-        .values_list(
-            "order_id",
-            "order__external_number",
-            "order__status",
-            "order__ship_by",
-            "quantity",
-            "reserved_quantity",
-            "packed_quantity",
-        )[:50]
-    )
-    return {
-        "barcode": code,
-        "sku": {"id": sku_id, "code": sku_code, "name": sku_name},
-        "warehouse": warehouse.code,
-        "on_hand": on_hand,
-        "reserved": reserved,
-        "available": on_hand - reserved,
-        "open_orders": [dict(zip(_OPEN_ORDER_FIELDS, line, strict=True)) for line in lines],
-    }
-
-
 class BarcodeLookupApi(APIView):
     @extend_schema(
         operation_id="barcode_lookup",
@@ -206,8 +140,23 @@ class BarcodeLookupApi(APIView):
     )
     def get(self, request: Request, barcode: str) -> Response:
         warehouse = resolve_warehouse(request, request.query_params.get("warehouse"))
-        result = barcode_lookup(code=barcode, warehouse=warehouse)
-        return Response(BarcodeLookupSerializer(result).data)
+        return Response(lookup_representation(barcode_lookup(code=barcode, warehouse=warehouse)))
+
+
+_SHIP_BY = serializers.DateTimeField()
+
+
+def lookup_representation(result: dict) -> dict:
+    """``BarcodeLookupSerializer(result).data``, without building a serializer tree per scan
+    (a fifth of the lookup's CPU). The serializer still documents the response in the schema;
+    ``test_lookup`` checks that both give the same JSON."""
+    return {
+        **result,
+        "open_orders": [
+            {**line, "ship_by": _SHIP_BY.to_representation(line["ship_by"])}
+            for line in result["open_orders"]
+        ],
+    }
 
 
 # --- receipts ---------------------------------------------------------------------------------

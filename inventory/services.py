@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -169,8 +170,10 @@ def _write_movement(
     level.on_hand = new_on_hand
     level.reserved = new_reserved
     level.save(update_fields=["on_hand", "reserved", "updated_at"])
+    # A savepoint only where the insert can clash (a scanner's key): two statements saved per
+    # ledger row on the hot paths, which pass no key.
     try:
-        with transaction.atomic():
+        with transaction.atomic() if idempotency_key else nullcontext():
             return StockMovement.objects.create(
                 sku_id=level.sku_id,
                 warehouse_id=level.warehouse_id,

@@ -115,3 +115,33 @@ def test_device_cannot_act_on_another_warehouse(api):
         "message": "Device TSD-01 belongs to warehouse MSK1; it cannot act on warehouse SPB1.",
         "details": {"device_warehouse": "MSK1"},
     }
+
+
+def test_token_lookup_builds_the_same_instances_as_the_orm(device):
+    # given a device used an hour ago (a stored datetime) by a staff user
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.auth import _device_by_token_hash
+    from inventory.models import Warehouse
+
+    used = timezone.now() - timedelta(hours=1)
+    ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=used)
+    type(device.user).objects.filter(pk=device.user_id).update(is_staff=True)
+    # when its token is looked up by the hand-written statement
+    found = _device_by_token_hash(token_hash(device.token))
+    # then device, user and warehouse carry the ORM's values and types
+    orm = ScannerDevice.objects.select_related("user", "warehouse").get(pk=device.pk)
+    for name in ("id", "name", "warehouse_id", "user_id", "is_active"):
+        assert getattr(found, name) == getattr(orm, name)
+    assert found.last_used_at == used and found.last_used_at.utcoffset() == timedelta(0)
+    for name in ("id", "username", "is_active", "is_staff", "is_superuser"):
+        assert getattr(found.user, name) == getattr(orm.user, name)
+        assert type(getattr(found.user, name)) is type(getattr(orm.user, name))
+    assert found.user.is_staff is True
+    for field in Warehouse._meta.concrete_fields:
+        assert getattr(found.warehouse, field.attname) == getattr(orm.warehouse, field.attname)
+    # and a column it leaves out still loads on demand
+    assert found.user.email == orm.user.email
+    assert _device_by_token_hash(token_hash("not-a-token")) is None
