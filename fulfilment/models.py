@@ -115,12 +115,9 @@ class Order(models.Model):
     is_short = models.BooleanField(
         "short",
         default=False,
-        db_index=True,
         help_text="Some units could not be reserved: the order cannot ship yet.",
     )
-    watch_state = models.CharField(
-        max_length=10, choices=WatchState.choices, blank=True, db_index=True
-    )
+    watch_state = models.CharField(max_length=10, choices=WatchState.choices, blank=True)
     watch_checked_at = models.DateTimeField(null=True, blank=True)
     carrier_delay_until = models.DateField(
         null=True, blank=True, help_text="New delivery estimate after a carrier delay."
@@ -146,7 +143,17 @@ class Order(models.Model):
                 name="order_cancellation_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["status", "warehouse", "ship_by"])]
+        indexes = [
+            models.Index(fields=["status", "warehouse", "ship_by"]),
+            # Partial: the few orders that are short or watched, not every order ever shipped
+            # (a hand-over then writes two index entries fewer).
+            models.Index(
+                fields=["warehouse", "ship_by"], condition=Q(is_short=True), name="order_short_idx"
+            ),
+            models.Index(
+                fields=["watch_state"], condition=~Q(watch_state=""), name="order_watched_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.external_number

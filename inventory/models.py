@@ -332,7 +332,8 @@ OUTBOUND_KINDS = [MovementKind.SHIPMENT, MovementKind.TRANSFER_OUT]
 class StockMovement(models.Model):
     """One change of on hand. Append-only: rows are never updated or deleted."""
 
-    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements")
+    # No index of its own: the (sku, warehouse, created_at) index below serves sku lookups.
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="movements", db_index=False)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=16, choices=MovementKind.choices)
     quantity = models.IntegerField(help_text="Signed change of on hand (units).")

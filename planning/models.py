@@ -31,8 +31,10 @@ class DemandHistory(models.Model):
     ``lost_units`` is demand that could not be served (stock-out cancellations).
     """
 
+    # No index of its own: the unique (sku, date, source) index serves sku lookups, and one
+    # index fewer to maintain over tens of millions of rows (bulk loads, imports).
     sku = models.ForeignKey(
-        "inventory.Sku", on_delete=models.CASCADE, related_name="demand_history"
+        "inventory.Sku", on_delete=models.CASCADE, related_name="demand_history", db_index=False
     )
     date = models.DateField()
     source = models.CharField(
