@@ -31,10 +31,11 @@ class DemandHistory(models.Model):
     ``lost_units`` is demand that could not be served (stock-out cancellations).
     """
 
-    # No index of its own: the unique (sku, date, source) index serves sku lookups, and one
-    # index fewer to maintain over tens of millions of rows (bulk loads, imports).
+    # Its own index looks redundant next to the unique (sku, date, source) one, but the nightly
+    # read streams the history grouped by SKU through it: without it PostgreSQL picks a parallel
+    # seq scan and hash aggregate (read 10.5 → 22.6 s and 1.5 → 2.1 GB on 100,000 SKUs).
     sku = models.ForeignKey(
-        "inventory.Sku", on_delete=models.CASCADE, related_name="demand_history", db_index=False
+        "inventory.Sku", on_delete=models.CASCADE, related_name="demand_history"
     )
     date = models.DateField()
     source = models.CharField(
