@@ -169,3 +169,24 @@ def test_order_list_filters_by_status(api, warehouse, mug, django_assert_max_num
     with django_assert_max_num_queries(6):
         response = api.get("/api/v1/orders/?status=awaiting_deliver")
     assert [o["external_number"] for o in response.json()["results"]] == ["L-1"]
+
+
+def test_order_representation_is_what_the_schema_serializer_gives(warehouse, mug, cup):
+    # given a shipped order (every timestamp set) and an open one (none set), several barcodes
+    from fulfilment.scan_apis import OrderOutSerializer, order_representation
+    from fulfilment.selectors import orders_with_lines
+    from fulfilment.services import order_ship
+    from inventory.models import Barcode
+
+    Barcode.objects.create(sku=mug, code="MUG-BOX-6")
+    shipped = make_order(warehouse=warehouse, lines=[(mug, 2), (cup, 1)], number="S-1")
+    order_ship(order=order_pack(order=shipped))
+    make_order(warehouse=warehouse, lines=[(cup, 1)], number="O-1")
+    for order in orders_with_lines():
+        # then the hand-built JSON equals the serializer's, key order included
+        fast, slow = order_representation(order), OrderOutSerializer(order).data
+        assert fast == slow
+        assert list(fast) == list(slow) and list(fast["lines"][0]) == list(slow["lines"][0])
+    shipped_out = order_representation(orders_with_lines().get(pk=shipped.pk))
+    assert shipped_out["shipped_at"] is not None and shipped_out["packed_at"] is not None
+    assert sorted(shipped_out["lines"][0]["barcodes"]) == sorted([ean13(101), "MUG-BOX-6"])
