@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import secrets
 import shutil
 import signal
@@ -252,6 +253,27 @@ def wait_for(url: str, seconds: float = 120) -> None:
     raise RuntimeError(f"gunicorn did not answer at {url}")
 
 
+def cpu_seconds_by_role() -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn processes and the PostgreSQL server processes
+    (every backend and helper), read from /proc; empty where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"django": 0.0, "postgres": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:3]
+        except OSError:
+            continue  # the process ended meanwhile
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if any(b"gunicorn" in part for part in command):
+            totals["django"] += used
+        elif name.startswith("postgres"):
+            totals["postgres"] += used
+    return totals
+
+
 def run_wrk(
     script: str, url: str, env: dict, *, seconds: int, connections: int, threads: int
 ) -> dict:
@@ -266,17 +288,29 @@ def run_wrk(
         str(ROOT / "bench" / "wrk" / script),
         url,
     ]
+    before, children = cpu_seconds_by_role(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    after, children_after = cpu_seconds_by_role(), resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
     data = json.loads(line[len("RESULT ") :])
     seconds_run = data["duration_us"] / 1e6
     errors = sum(v for k, v in data.items() if k.startswith("errors_"))
+    per_request = 1000 / max(data["requests"], 1)
+    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
+        children.ru_utime + children.ru_stime
+    )
     return {
         "rps": data["requests"] / seconds_run,
         "p50_ms": data["p50_us"] / 1000,
         "p99_ms": data["p99_us"] / 1000,
         "requests": data["requests"],
         "errors": errors,
+        # Where the two cores went, in CPU ms per request, during this very run.
+        "served_ms": {
+            "django": (after["django"] - before["django"]) * per_request,
+            "postgres": (after["postgres"] - before["postgres"]) * per_request,
+            "wrk": wrk_cpu * per_request,
+        },
     }
 
 
@@ -310,6 +344,10 @@ def combine(runs: list[dict]) -> dict:
         "p99_ms": sum(r["p99_ms"] for r in runs) / len(runs),
         "requests": requests,
         "errors": sum(r["errors"] for r in runs),
+        "served_ms": {
+            role: sum(r["served_ms"][role] * r["requests"] for r in runs) / max(requests, 1)
+            for role in runs[0]["served_ms"]
+        },
     }
 
 
@@ -492,9 +530,11 @@ def render(results: dict, ledger: dict, args: argparse.Namespace) -> str:
     cpu = results["cpu_ms"]
 
     def row(name: str, r: dict, key: str) -> str:
+        served = r["served_ms"]
         return (
             f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-            f"{r['requests']:,} | {r['errors']} | {cpu[key]:.1f} |"
+            f"{r['requests']:,} | {r['errors']} | {cpu[key]:.1f} | {served['django']:.2f} | "
+            f"{served['postgres']:.2f} | {served['wrk']:.2f} |"
         )
 
     def verdict(ok: bool) -> str:
@@ -513,15 +553,18 @@ def render(results: dict, ledger: dict, args: argparse.Namespace) -> str:
         f"Load average before the run: {results['load_before']}; after: {os.getloadavg()[0]:.1f} "
         "(other work on the machine competes for the same 2 cores and skews every figure).",
         "",
-        "| scenario | requests/s | p50 ms | p99 ms | requests | errors | CPU ms/request |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | requests/s | p50 ms | p99 ms | requests | errors | CPU ms/request "
+        "in-process | under load: gunicorn | PostgreSQL | wrk |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         row("barcode lookup, API (token auth)", api, "lookup_api"),
         row("barcode lookup, bare Django view", bare, "lookup_bare"),
         row("hand-over (ship order), API write", write, "handover_api"),
         "",
-        "CPU ms/request: the Django process alone, measured in-process before the run (a WSGI "
-        "call loop timed with `time.process_time()`, so it hardly depends on the machine's "
-        "load); PostgreSQL, gunicorn's HTTP handling and wrk come on top, on the same 2 cores.",
+        "CPU ms/request in-process: Django alone, measured before the run (a WSGI call loop "
+        "timed with `time.process_time()`, so it hardly depends on the machine's load). Under "
+        "load: CPU ms per request that the gunicorn processes (Django plus HTTP handling), the "
+        "PostgreSQL server processes and wrk used during the run, read from /proc. With 2 "
+        "cores, requests/s cannot exceed 2,000 ÷ (their sum + the kernel's share).",
         "",
         f"API ÷ bare (lookups/s): **{ratio:.2f}**",
         "",
