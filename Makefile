@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install install-test run test lint bench-import bench-engine bench-plan bench-api clean
+.PHONY: install install-test run test lint bench-import bench-seed bench-engine bench-plan bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ lint: install-test
 
 bench-import: install-test
 	$(BIN)/python bench/import_sales.py
+
+bench-seed: install-test
+	$(BIN)/python bench/seed_demo.py
 
 bench-engine: install-test
 	$(BIN)/python bench/engine_speed.py
