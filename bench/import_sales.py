@@ -50,7 +50,8 @@ def child(mode: str, path: Path) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from planning.sales_import import ImportOptions, sales_file_parse, sales_import
+    from planning.sales_import import sales_import
+    from planning.sales_parse import ImportOptions, sales_file_parse
 
     options = ImportOptions(**OPTIONS)
     if mode == "parse":

@@ -18,7 +18,8 @@ from django.utils.html import format_html_join
 from core.errors import DomainError
 from planning.forms import SalesImportForm
 from planning.models import DemandHistory, SalesImport
-from planning.sales_import import ImportReport, sales_import
+from planning.sales_import import sales_import
+from planning.sales_parse import ImportReport
 
 
 @admin.register(DemandHistory)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from planning.sales_import import DEFAULT_EXCLUDE_CODES, ImportOptions
+from planning.sales_parse import DEFAULT_EXCLUDE_CODES, ImportOptions
 
 _DEFAULTS = ImportOptions()
 

@@ -1,4 +1,4 @@
-"""Celery tasks of the planning run: thin wrappers around ``planning.services``.
+"""Celery tasks of the planning run: thin wrappers around ``planning.runs``.
 
 The nightly schedule (02:00 in ``TIME_ZONE``) is a django-celery-beat ``PeriodicTask`` seeded by
 migration ``planning.0003`` and editable in the admin (Periodic tasks). ``plan_nightly`` starts
@@ -14,7 +14,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from core.errors import Conflict
-from planning import services
+from planning import runs
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def plan_nightly(plan_date: str | None = None) -> int | None:
 
     day = date.fromisoformat(plan_date) if plan_date else timezone.localdate()
     try:
-        run = services.plan_run(plan_date=day, triggered_by="schedule")
+        run = runs.plan_run(plan_date=day, triggered_by="schedule")
     except Conflict:
         logger.warning("Nightly planning skipped: another run is in progress.")
         return None
@@ -37,17 +37,17 @@ def plan_nightly(plan_date: str | None = None) -> int | None:
 def plan_chunk(run_id: int, lo: int, hi: int) -> dict:
     """Plan SKU ids ``lo`` … ``hi`` of run ``run_id``; on failure the run is marked failed."""
     try:
-        return services.plan_chunk_process(run_id=run_id, lo=lo, hi=hi).as_dict()
+        return runs.plan_chunk_process(run_id=run_id, lo=lo, hi=hi).as_dict()
     except Exception as exc:
-        services.plan_run_fail(run_id=run_id, error=exc)
+        runs.plan_run_fail(run_id=run_id, error=exc)
         raise
 
 
 @shared_task(name="planning.tasks.plan_finalise")
 def plan_finalise(chunk_results: list[dict], run_id: int) -> int:
-    """Chord callback: make the run's results live (see ``services.plan_run_finalise``)."""
+    """Chord callback: make the run's results live (see ``runs.plan_run_finalise``)."""
     try:
-        return services.plan_run_finalise(run_id=run_id, chunk_results=chunk_results).pk
+        return runs.plan_run_finalise(run_id=run_id, chunk_results=chunk_results).pk
     except Exception as exc:
-        services.plan_run_fail(run_id=run_id, error=exc)
+        runs.plan_run_fail(run_id=run_id, error=exc)
         raise

@@ -18,7 +18,7 @@ from inventory.tests.factories import (
     WarehouseFactory,
     stock_level,
 )
-from planning import services, tasks
+from planning import runs, tasks
 from planning.models import DemandHistory, PlanRun, SkuPlan
 from planning.tests.factories import fake_plan_catalogue
 
@@ -46,7 +46,7 @@ def shop():
 
 def test_the_plan_command_plans_the_catalogue_and_reports(shop, monkeypatch):
     # given
-    monkeypatch.setattr(services, "_engine_plan", fake_plan_catalogue)
+    monkeypatch.setattr(runs, "_engine_plan", fake_plan_catalogue)
     out = io.StringIO()
 
     # when
@@ -59,7 +59,7 @@ def test_the_plan_command_plans_the_catalogue_and_reports(shop, monkeypatch):
 
 
 def test_the_plan_command_plans_some_skus(shop, monkeypatch):
-    monkeypatch.setattr(services, "_engine_plan", fake_plan_catalogue)
+    monkeypatch.setattr(runs, "_engine_plan", fake_plan_catalogue)
     call_command("plan", "--sku", "slow", stdout=io.StringIO(), stderr=io.StringIO())
     assert list(SkuPlan.objects.values_list("sku__code", flat=True)) == ["slow"]
 
@@ -68,7 +68,7 @@ def test_the_plan_command_fails_loudly(shop, monkeypatch):
     def broken(snapshot, params):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "_engine_plan", broken)
+    monkeypatch.setattr(runs, "_engine_plan", broken)
     with pytest.raises(CommandError, match="failed: RuntimeError: boom"):
         call_command("plan", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="Unknown or inactive SKU code"):
@@ -88,7 +88,7 @@ def test_the_nightly_run_is_scheduled_at_two_in_the_editable_beat_schedule():
 
 def test_the_nightly_task_plans_today_and_skips_when_a_run_is_going(shop, monkeypatch):
     # given
-    monkeypatch.setattr(services, "_engine_plan", fake_plan_catalogue)
+    monkeypatch.setattr(runs, "_engine_plan", fake_plan_catalogue)
 
     # when
     run_id = tasks.plan_nightly.delay("2026-11-20").get()

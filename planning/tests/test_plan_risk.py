@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from planning import services
+from planning import runs
 from planning.admin_selectors import at_risk_filter, planning_dashboard, risk_bar
 from planning.models import PlanRun, RiskThreshold, SkuPlan
 from planning.tests.factories import PlanRunFactory, SkuPlanFactory
@@ -67,7 +67,7 @@ def test_a_run_stores_its_threshold_and_counts_with_it(catalogue, fake_engine, s
     # given a threshold the fake engine's fast SKU meets (probability 0.5, no cancellations)
     settings.ZAPAS = {**settings.ZAPAS, "RISK_THRESHOLD": 0.5, "RISK_MIN_CANCELLED_ORDERS": 0}
     # when
-    run = services.plan_run(plan_date=PLAN_DATE)
+    run = runs.plan_run(plan_date=PLAN_DATE)
     # then
     assert run.parameters["risk"] == {"probability": 0.5, "min_cancelled_orders": 0.0}
     assert run.at_risk_count == 1

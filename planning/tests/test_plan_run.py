@@ -18,7 +18,7 @@ from inventory.tests.factories import (
     WarehouseFactory,
     stock_level,
 )
-from planning import services
+from planning import runs, services
 from planning.models import (
     DemandHistory,
     FboShipmentSuggestion,
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    monkeypatch.setattr(services, "_engine_plan", fake_plan_catalogue)
+    monkeypatch.setattr(runs, "_engine_plan", fake_plan_catalogue)
 
 
 def _history(sku, per_day: int, days: int = 60) -> None:
@@ -70,7 +70,7 @@ def catalogue():
 
 def test_a_run_stores_one_plan_per_sku_and_the_suggestions(catalogue, fake_engine):
     # when
-    run = services.plan_run(plan_date=PLAN_DATE)
+    run = runs.plan_run(plan_date=PLAN_DATE)
 
     # then: fast has position 10 ≤ ROP 60 → orders up to 6 × 17 = 102 − 10 = 92
     assert run.status == PlanRun.Status.DONE, run.error
@@ -95,7 +95,7 @@ def test_a_run_stores_one_plan_per_sku_and_the_suggestions(catalogue, fake_engin
 
 def test_abc_classes_are_computed_over_the_whole_catalogue(catalogue, fake_engine):
     # when
-    run = services.plan_run(plan_date=PLAN_DATE, chunk_size=1)
+    run = runs.plan_run(plan_date=PLAN_DATE, chunk_size=1)
 
     # then: revenue 6 × 60 × 250 = 90 000 (fast), 15 000 (slow), 0 (dead)
     classes = dict(SkuPlan.objects.filter(run=run).values_list("sku__code", "abc_class"))
@@ -106,10 +106,10 @@ def test_abc_classes_are_computed_over_the_whole_catalogue(catalogue, fake_engin
 
 def test_rerunning_a_date_replaces_its_results(catalogue, fake_engine):
     # given
-    first = services.plan_run(plan_date=PLAN_DATE)
+    first = runs.plan_run(plan_date=PLAN_DATE)
 
     # when
-    second = services.plan_run(plan_date=PLAN_DATE)
+    second = runs.plan_run(plan_date=PLAN_DATE)
 
     # then
     first.refresh_from_db()
@@ -124,15 +124,15 @@ def test_a_failed_run_records_its_error_and_keeps_the_previous_results(
     catalogue, fake_engine, monkeypatch
 ):
     # given
-    good = services.plan_run(plan_date=PLAN_DATE)
+    good = runs.plan_run(plan_date=PLAN_DATE)
 
     def broken(snapshot, params):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(services, "_engine_plan", broken)
+    monkeypatch.setattr(runs, "_engine_plan", broken)
 
     # when
-    failed = services.plan_run(plan_date=PLAN_DATE)
+    failed = runs.plan_run(plan_date=PLAN_DATE)
 
     # then
     assert failed.status == PlanRun.Status.FAILED
@@ -156,10 +156,10 @@ def test_a_failure_after_some_chunks_leaves_nothing_of_the_failed_run(
             raise ValueError("bad chunk")
         return fake_plan_catalogue(snapshot, params)
 
-    monkeypatch.setattr(services, "_engine_plan", flaky)
+    monkeypatch.setattr(runs, "_engine_plan", flaky)
 
     # when
-    run = services.plan_run(plan_date=PLAN_DATE, chunk_size=1)
+    run = runs.plan_run(plan_date=PLAN_DATE, chunk_size=1)
 
     # then
     assert run.status == PlanRun.Status.FAILED
@@ -169,7 +169,7 @@ def test_a_failure_after_some_chunks_leaves_nothing_of_the_failed_run(
 
 def test_approved_and_ordered_suggestions_are_never_overwritten(catalogue, fake_engine):
     # given: today's suggestion ordered, a second SKU's suggestion approved
-    run = services.plan_run(plan_date=PLAN_DATE)
+    run = runs.plan_run(plan_date=PLAN_DATE)
     ordered = ReorderSuggestion.objects.get(run=run)
     (po,) = services.suggestions_approve(suggestions=[ordered], user=None)
     approved = ReorderSuggestion.objects.create(
@@ -183,7 +183,7 @@ def test_approved_and_ordered_suggestions_are_never_overwritten(catalogue, fake_
     )
 
     # when
-    rerun = services.plan_run(plan_date=PLAN_DATE)
+    rerun = runs.plan_run(plan_date=PLAN_DATE)
 
     # then: both survive untouched; the open PO now counts as on order, so no new suggestion
     ordered.refresh_from_db()
@@ -197,13 +197,13 @@ def test_approved_and_ordered_suggestions_are_never_overwritten(catalogue, fake_
 
 def test_a_dismissed_suggestion_is_not_proposed_again_the_same_day(catalogue, fake_engine):
     # given
-    services.plan_run(plan_date=PLAN_DATE)
+    runs.plan_run(plan_date=PLAN_DATE)
     services.suggestion_dismiss(
         suggestion=ReorderSuggestion.objects.get(), user=None, reason="discontinued"
     )
 
     # when
-    services.plan_run(plan_date=PLAN_DATE)
+    runs.plan_run(plan_date=PLAN_DATE)
 
     # then
     assert list(ReorderSuggestion.objects.values_list("status", flat=True)) == ["dismissed"]
@@ -211,10 +211,10 @@ def test_a_dismissed_suggestion_is_not_proposed_again_the_same_day(catalogue, fa
 
 def test_a_partial_run_replaces_only_its_skus(catalogue, fake_engine):
     # given
-    full = services.plan_run(plan_date=PLAN_DATE)
+    full = runs.plan_run(plan_date=PLAN_DATE)
 
     # when
-    partial = services.plan_run(plan_date=PLAN_DATE, sku_codes=["fast"])
+    partial = runs.plan_run(plan_date=PLAN_DATE, sku_codes=["fast"])
 
     # then: the current run holds all three SKUs, fast newly planned
     full.refresh_from_db()
@@ -231,7 +231,7 @@ def test_a_second_run_cannot_start_while_one_is_running(catalogue, fake_engine):
 
     # when / then
     with pytest.raises(Conflict) as excinfo:
-        services.plan_run(plan_date=PLAN_DATE)
+        runs.plan_run(plan_date=PLAN_DATE)
     assert excinfo.value.code == "plan_running"
     assert PlanRun.objects.count() == 1
 
@@ -250,7 +250,7 @@ def test_a_stale_running_run_is_abandoned(catalogue, fake_engine):
     PlanRun.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=7))
 
     # when
-    run = services.plan_run(plan_date=PLAN_DATE)
+    run = runs.plan_run(plan_date=PLAN_DATE)
 
     # then
     stale.refresh_from_db()
@@ -262,7 +262,7 @@ def test_unknown_sku_codes_are_refused_without_a_run(catalogue, fake_engine):
     from core.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as excinfo:
-        services.plan_run(plan_date=PLAN_DATE, sku_codes=["fast", "nope"])
+        runs.plan_run(plan_date=PLAN_DATE, sku_codes=["fast", "nope"])
     assert excinfo.value.code == "unknown_sku"
     assert PlanRun.objects.filter(status="running").count() == 0
 
@@ -306,7 +306,7 @@ def varied_catalogue():
 
 def test_chunked_through_celery_and_in_process_runs_give_identical_results(varied_catalogue):
     # given: one in-process pass over the whole catalogue
-    whole = services.plan_run(plan_date=PLAN_DATE, dispatch=False, chunk_size=1000)
+    whole = runs.plan_run(plan_date=PLAN_DATE, dispatch=False, chunk_size=1000)
     assert whole.status == PlanRun.Status.DONE, whole.error
     expected = _figures(whole)
     expected_reorders = list(
@@ -314,7 +314,7 @@ def test_chunked_through_celery_and_in_process_runs_give_identical_results(varie
     )
 
     # when: the same date again, as a chord of 5-SKU chunks (eager Celery: in-process)
-    chunked = services.plan_run(plan_date=PLAN_DATE, dispatch=True, chunk_size=5)
+    chunked = runs.plan_run(plan_date=PLAN_DATE, dispatch=True, chunk_size=5)
 
     # then
     chunked.refresh_from_db()
@@ -342,7 +342,7 @@ def test_two_runs_started_at_once_one_plans_and_the_other_is_refused(catalogue, 
     def start() -> None:
         try:
             barrier.wait()
-            run = services.plan_run(plan_date=PLAN_DATE)
+            run = runs.plan_run(plan_date=PLAN_DATE)
             outcomes.append(run.status)
         except Conflict as exc:
             outcomes.append(exc.code)

@@ -15,7 +15,8 @@ from core.errors import InvalidInput
 from inventory.models import Sku
 from inventory.tests.factories import SkuFactory
 from planning.models import DemandHistory, DemandSource, SalesImport
-from planning.sales_import import ImportOptions, sales_import
+from planning.sales_import import sales_import
+from planning.sales_parse import ImportOptions
 
 pytestmark = pytest.mark.django_db
 

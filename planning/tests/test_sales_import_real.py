@@ -22,7 +22,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from planning.models import DemandHistory, SalesImport
-from planning.sales_import import ImportOptions, sales_import
+from planning.sales_import import sales_import
+from planning.sales_parse import ImportOptions
 
 pytestmark = pytest.mark.django_db
 

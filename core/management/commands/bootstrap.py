@@ -100,7 +100,7 @@ class Command(BaseCommand):
 
     # --- call site for the planning app (issue 3): keep this name --------------------------------
     def _run_plan_if_available(self) -> None:
-        """Run ``manage.py plan`` (``planning.services.plan_run``) if the command exists yet."""
+        """Run ``manage.py plan`` (``planning.runs.plan_run``) if the command exists yet."""
         if "plan" not in get_commands():
             self.stdout.write("plan: skipped (no `plan` command yet)")
             return

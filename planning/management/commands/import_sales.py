@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError
 from planning.models import SalesImport
-from planning.sales_import import DEFAULT_EXCLUDE_CODES, ImportOptions, sales_import
+from planning.sales_import import sales_import
+from planning.sales_parse import DEFAULT_EXCLUDE_CODES, ImportOptions
 
 _DEFAULTS = ImportOptions()
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from core.errors import DomainError
-from planning import services
+from planning import runs
 from planning.models import PlanRun
 from planning.snapshot import catalogue_sku_ids
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         quiet = options["verbosity"] == 0
         with tqdm(total=total, unit="SKU", disable=quiet, file=self.stderr._out) as bar:
             try:
-                run = services.plan_run(
+                run = runs.plan_run(
                     plan_date=options["date"],
                     sku_codes=options["sku"],
                     chunk_size=options["chunk_size"],
