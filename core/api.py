@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -26,6 +27,15 @@ _DRF_CODES = {
     exceptions.ParseError: "parse_error",
     exceptions.ValidationError: "invalid",
 }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+def datetime_text(value: datetime | None) -> str | None:
+    """A datetime as the API's serializers write it (ISO 8601 in the current time zone), for
+    responses built without a serializer on hot paths."""
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

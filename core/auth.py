@@ -18,6 +18,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
+from core import rawsql
 from core.errors import Forbidden
 from core.models import ScannerDevice, token_hash
 from inventory.models import Warehouse
@@ -29,64 +30,53 @@ _LAST_USED_PRECISION = timedelta(minutes=1)
 
 # What a request reads of the device, its user and its warehouse. The user's password hash,
 # names and dates stay deferred (reading one still works, with one more query).
-_DEVICE_COLUMNS = (
-    (ScannerDevice, ("id", "name", "warehouse", "user", "is_active", "last_used_at")),
-    (get_user_model(), ("id", "username", "is_active", "is_staff", "is_superuser")),
-    (Warehouse, None),  # all of it: views act on the device's warehouse
-)
+_DEVICE_FIELDS = ("id", "name", "warehouse", "user", "is_active", "last_used_at")
+_USER_FIELDS = ("id", "username", "is_active", "is_staff", "is_superuser")
 
 
 @cache
 def _device_statement() -> tuple[str, list[tuple]]:
-    """The token lookup as one SQL statement, and how to turn its row into model instances.
+    """The token lookup as one SQL statement, and the columns of each model it reads.
 
     It runs on every API request. Built through the ORM it cost 0.8 ms of Python per request on
     the 2-core bench VM, nearly all of it compiling the same query again; written once here
-    (and prepared by PostgreSQL after five runs) it costs under 0.1 ms. Values pass through the
-    ORM's own converters, so instances are the same as the ORM's (``test_auth`` checks).
+    (and prepared by PostgreSQL after five runs) it costs under 0.1 ms. ``core.rawsql`` reads
+    the values back through the ORM's converters (``test_auth`` compares the instances).
     """
-    qn = connection.ops.quote_name
-    columns, loaders = [], []
-    for alias, (model, names) in zip("duw", _DEVICE_COLUMNS, strict=True):
-        wanted = {model._meta.get_field(name).attname for name in names or ()}
-        # In the model's field order: ``Model.from_db`` maps a partial row by that order.
-        fields = [f for f in model._meta.concrete_fields if not wanted or f.attname in wanted]
-        columns += [f"{alias}.{qn(field.column)}" for field in fields]
-        converters = []  # per column: (the ORM's converter functions, the expression they take)
-        for field in fields:
-            col = field.get_col(alias)
-            functions = [
-                *connection.ops.get_db_converters(col),
-                *field.get_db_converters(connection),
-            ]
-            converters.append((functions, col))
-        loaders.append((model, [field.attname for field in fields], converters))
-    device, user = ScannerDevice._meta, get_user_model()._meta
+    User = get_user_model()
+    selected = [
+        (ScannerDevice, rawsql.columns(ScannerDevice, "d", _DEVICE_FIELDS)),
+        (User, rawsql.columns(User, "u", _USER_FIELDS)),
+        (Warehouse, rawsql.columns(Warehouse, "w")),  # all of it: views act on it
+    ]
+
+    def ref(model, alias: str, name: str) -> str:
+        return rawsql.column(model, alias, name).sql
+
     sql = (
-        f"SELECT {', '.join(columns)} FROM {qn(device.db_table)} d"
-        f" JOIN {qn(user.db_table)} u ON u.{qn(user.pk.column)} = d.{qn('user_id')}"
-        f" JOIN {qn(Warehouse._meta.db_table)} w ON w.{qn('id')} = d.{qn('warehouse_id')}"
-        f" WHERE d.{qn('token_hash')} = %s"
+        f"SELECT {', '.join(col.sql for _, cols in selected for col in cols)}"
+        f" FROM {rawsql.table(ScannerDevice)} d"
+        f" JOIN {rawsql.table(User)} u"
+        f" ON {ref(User, 'u', User._meta.pk.name)} = {ref(ScannerDevice, 'd', 'user')}"
+        f" JOIN {rawsql.table(Warehouse)} w"
+        f" ON {ref(Warehouse, 'w', 'id')} = {ref(ScannerDevice, 'd', 'warehouse')}"
+        f" WHERE {ref(ScannerDevice, 'd', 'token_hash')} = %s"
     )
-    return sql, loaders
+    return sql, selected
 
 
 def _device_by_token_hash(digest: str) -> ScannerDevice | None:
     """The device holding this token, with its user and warehouse: one indexed query."""
-    sql, loaders = _device_statement()
+    sql, selected = _device_statement()
     with connection.cursor() as cursor:
         cursor.execute(sql, [digest])
         row = cursor.fetchone()
     if row is None:
         return None
     instances, start = [], 0
-    for model, attnames, converters in loaders:
-        values = list(row[start : start + len(attnames)])
-        start += len(attnames)
-        for i, (functions, col) in enumerate(converters):
-            for convert in functions:
-                values[i] = convert(values[i], col, connection)
-        instances.append(model.from_db(connection.alias, attnames, values))
+    for model, cols in selected:
+        instances.append(rawsql.instance(model, cols, row[start : start + len(cols)]))
+        start += len(cols)
     device, device.user, device.warehouse = instances
     return device
 

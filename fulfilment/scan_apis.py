@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import error_responses
+from core.api import datetime_text, error_responses
 from core.auth import check_warehouse, request_device
 from core.errors import InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -114,11 +114,11 @@ def order_by_number(request: Request, number: str) -> Order:
     """The order with this posting number (``?channel=`` if two marketplaces share one)."""
     if not number.isprintable() or len(number) > 64:
         raise NotFound(f"No order {number!r}.", code="unknown_order")
-    # Only what the checks need: services lock and re-read the order themselves.
+    # What the checks and a failed batch outcome need: services lock and re-read the order.
     candidates = list(
         Order.objects.filter(external_number=number)
         .order_by()
-        .only("id", "channel", "external_number", "warehouse_id")[:2]
+        .only("id", "channel", "external_number", "warehouse_id", "status")[:2]
     )
     channel = request.query_params.get("channel")
     if channel:
@@ -142,13 +142,6 @@ def order_out(order: Order) -> dict:
     return order_representation(order_reloaded(order))
 
 
-_DATETIME = serializers.DateTimeField()
-
-
-def _when(value):
-    return None if value is None else _DATETIME.to_representation(value)
-
-
 def order_representation(order: Order) -> dict:
     """``OrderOutSerializer(order).data`` for an order with its lines, SKUs and barcodes loaded,
     without building the serializer tree (a tenth of a hand-over's CPU). The serializer still
@@ -160,10 +153,10 @@ def order_representation(order: Order) -> dict:
         "scheme": order.scheme,
         "warehouse": order.warehouse.code,
         "status": order.status,
-        "ship_by": _when(order.ship_by),
+        "ship_by": datetime_text(order.ship_by),
         "is_short": order.is_short,
-        "packed_at": _when(order.packed_at),
-        "shipped_at": _when(order.shipped_at),
+        "packed_at": datetime_text(order.packed_at),
+        "shipped_at": datetime_text(order.shipped_at),
         "lines": [
             {
                 "sku": line.sku.code,

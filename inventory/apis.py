@@ -13,12 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, pagination, serializers
+from rest_framework import generics, pagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import error_responses
+from core.api import datetime_text, error_responses
 from core.auth import check_warehouse, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -143,9 +143,6 @@ class BarcodeLookupApi(APIView):
         return Response(lookup_representation(barcode_lookup(code=barcode, warehouse=warehouse)))
 
 
-_SHIP_BY = serializers.DateTimeField()
-
-
 def lookup_representation(result: dict) -> dict:
     """``BarcodeLookupSerializer(result).data``, without building a serializer tree per scan
     (a fifth of the lookup's CPU). The serializer still documents the response in the schema;
@@ -153,8 +150,7 @@ def lookup_representation(result: dict) -> dict:
     return {
         **result,
         "open_orders": [
-            {**line, "ship_by": _SHIP_BY.to_representation(line["ship_by"])}
-            for line in result["open_orders"]
+            {**line, "ship_by": datetime_text(line["ship_by"])} for line in result["open_orders"]
         ],
     }
 

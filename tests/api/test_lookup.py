@@ -87,7 +87,7 @@ def test_lookup_without_a_stock_row_here_reports_zero():
     assert result["open_orders"] == []
 
 
-def test_lookup_by_offer_id_takes_the_orm_path_with_the_same_answer():
+def test_lookup_by_offer_id_gives_the_same_answer():
     here = WarehouseFactory()
     mug = SkuFactory(code="MUG-5", barcode=ean13(5))
     stock_level(sku=mug, warehouse=here, on_hand=4)
