@@ -96,6 +96,10 @@ else:
             {"server_side_binding": True, "prepare_threshold": 5}
         )
 
+# The cache only coordinates work (one demand-feed refresh per burst of hand-overs): memory of
+# each process by default; a Redis URL shares it between processes and machines.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from celery import current_app
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from fulfilment.conf import setting
 from fulfilment.models import CancelReason, Order, OrderLine, OrderStatus
 from planning.models import DemandHistory, DemandSource
 
@@ -112,3 +115,25 @@ def demand_feed_refresh(
                 ],
             )
     return len(rows)
+
+
+def demand_feed_schedule(*, since: date, sku_ids: Iterable[int]) -> None:
+    """Have the cells of ``sku_ids`` from ``since`` on recomputed soon (call after commit).
+
+    Without a broker (tasks run in-process) they are recomputed now. With one, a burst of
+    hand-overs makes one task per process rather than one each: the first queues a refresh of
+    every SKU from ``since`` to run ``DEMAND_FEED_DELAY_SECONDS`` later, and while that is
+    pending (a cache key marks it) the others queue nothing. The task starts after the key
+    expires, so every change committed while the key stood is in what it reads. The hourly
+    refresh of the last three days remains the safety net.
+    """
+    from fulfilment.tasks import demand_feed_refresh_task
+
+    if current_app.conf.task_always_eager:
+        demand_feed_refresh_task.delay(since=since.isoformat(), sku_ids=sorted(set(sku_ids)))
+        return
+    delay = setting("DEMAND_FEED_DELAY_SECONDS")
+    if cache.add(f"zapas:demand-feed-pending:{since.isoformat()}", True, timeout=delay):
+        demand_feed_refresh_task.apply_async(
+            kwargs={"since": since.isoformat()}, countdown=delay + 1
+        )

@@ -23,8 +23,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.compiled import CompiledQuery
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
+from fulfilment.demand import demand_feed_schedule
 from fulfilment.models import (
     CancelledBy,
     CancelReason,
@@ -93,15 +95,33 @@ def _aware(moment: datetime, what: str) -> datetime:
     return moment
 
 
+# Every order change takes these two locks, on every scan: compiled once (``core.compiled``).
+_LOCKED_ORDER = CompiledQuery(
+    lambda p: (
+        Order.objects.select_for_update(of=("self",)).select_related("warehouse").filter(pk=p.pk)
+    )
+)
+_LOCKED_LINES = CompiledQuery(
+    lambda p: (
+        OrderLine.objects.select_for_update(of=("self",))
+        .select_related("sku")
+        .filter(order_id=p.order_id)
+        .order_by("pk")
+    )
+)
+
+
 def _lock_order(order: Order) -> Order:
     """The order row, locked, fresh from the database, with its warehouse."""
-    return (
-        Order.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=order.pk)
-    )
+    return _LOCKED_ORDER.get(pk=order.pk)
 
 
 def _lock_lines(order: Order) -> list[OrderLine]:
-    return list(order.lines.select_for_update(of=("self",)).select_related("sku").order_by("pk"))
+    """The order's lines with their SKUs, locked in pk order (after the order itself)."""
+    lines = _LOCKED_LINES.all(order_id=order.pk)
+    for line in lines:
+        OrderLine.order.field.set_cached_value(line, order)
+    return lines
 
 
 def _transition_error(order: Order, action: str, allowed: Iterable[str]) -> InvalidTransition:
@@ -125,14 +145,10 @@ def _refresh_watch(order: Order, *, now: datetime | None = None) -> None:
 def _schedule_demand_feed(
     order: Order, day_moment: datetime, *, sku_ids: Iterable[int] | None = None
 ) -> None:
-    from fulfilment.tasks import demand_feed_refresh_task
-
     if sku_ids is None:
         sku_ids = {line.sku_id for line in order.lines.all()}
-    sku_ids = sorted(sku_ids)
-    day = timezone.localdate(day_moment)
     transaction.on_commit(
-        partial(demand_feed_refresh_task.delay, since=day.isoformat(), sku_ids=sku_ids)
+        partial(demand_feed_schedule, since=timezone.localdate(day_moment), sku_ids=sku_ids)
     )
 
 

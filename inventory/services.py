@@ -19,9 +19,10 @@ from decimal import ROUND_CEILING, Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from core.compiled import CompiledQuery, Param
 from core.errors import Conflict, InsufficientStock, InvalidInput, InvalidTransition, NotFound
 from inventory.models import (
     Barcode,
@@ -63,6 +64,36 @@ class CountResult:
 # --- locking helpers -------------------------------------------------------------------------
 
 
+def _levels_query(count: int) -> CompiledQuery:
+    """The locking read of ``count`` stock rows, compiled once per size (``core.compiled``)."""
+
+    def build(_params: object) -> QuerySet[StockLevel]:
+        condition = Q()
+        for n in range(count):
+            condition |= Q(sku_id=Param(f"sku{n}"), warehouse_id=Param(f"warehouse{n}"))
+        return StockLevel.objects.select_for_update().filter(condition).order_by("pk")
+
+    return CompiledQuery(build)
+
+
+# Orders and receipts touch a few rows at a time; larger sets are rare and compile each time.
+_LEVELS_QUERIES = [_levels_query(count) for count in range(1, 17)]
+
+
+def _locked_levels(wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    if len(wanted) <= len(_LEVELS_QUERIES):
+        values = {}
+        for n, (sku_id, warehouse_id) in enumerate(wanted):
+            values[f"sku{n}"], values[f"warehouse{n}"] = sku_id, warehouse_id
+        locked = _LEVELS_QUERIES[len(wanted) - 1].all(**values)
+    else:
+        condition = Q()
+        for sku_id, warehouse_id in wanted:
+            condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
+        locked = StockLevel.objects.select_for_update().filter(condition).order_by("pk")
+    return {(row.sku_id, row.warehouse_id): row for row in locked}
+
+
 def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
     """Lock the stock rows of (sku_id, warehouse_id) pairs, creating missing ones at zero.
 
@@ -71,11 +102,7 @@ def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stoc
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    condition = Q()
-    for sku_id, warehouse_id in wanted:
-        condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
-    locked = StockLevel.objects.select_for_update().filter(condition).order_by("pk")
-    levels = {(row.sku_id, row.warehouse_id): row for row in locked}
+    levels = _locked_levels(wanted)
     missing = [pair for pair in wanted if pair not in levels]
     if missing:
         _check_exist(missing)
@@ -85,8 +112,7 @@ def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stoc
         StockLevel.objects.bulk_create(
             [StockLevel(sku_id=s, warehouse_id=w) for s, w in missing], ignore_conflicts=True
         )
-        locked = StockLevel.objects.select_for_update().filter(condition).order_by("pk")
-        levels = {(row.sku_id, row.warehouse_id): row for row in locked}
+        levels = _locked_levels(wanted)
     return levels
 
 

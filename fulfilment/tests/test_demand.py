@@ -5,6 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from fulfilment.demand import demand_feed_refresh
 from fulfilment.services import order_cancel, order_pack, order_ship
@@ -104,3 +105,74 @@ def test_ship_and_cancel_refresh_the_feed_after_commit(django_capture_on_commit_
         order = order_ship(order=order, actor=SYSTEM)
     row = DemandHistory.objects.get(source=DemandSource.ORDERS)
     assert (row.sku_id, row.units, row.orders) == (sku.pk, 2, 1)
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """Tasks go to a broker instead of running in-process; apply_async is recorded."""
+    from celery import current_app
+    from django.core.cache import cache
+
+    from fulfilment.tasks import demand_feed_refresh_task
+
+    monkeypatch.setitem(current_app.conf, "task_always_eager", False)
+    sent = []
+    monkeypatch.setattr(
+        demand_feed_refresh_task, "apply_async", lambda **kwargs: sent.append(kwargs)
+    )
+    cache.clear()
+    yield sent
+    cache.clear()
+
+
+def test_with_a_broker_a_burst_of_handovers_queues_one_refresh(
+    broker, settings, django_capture_on_commit_callbacks
+):
+    # given three packed orders of different SKUs and a 30-second coalescing delay
+    from django.core.cache import cache
+
+    settings.ZAPAS_FULFILMENT = {"DEMAND_FEED_DELAY_SECONDS": 30}
+    warehouse = WarehouseFactory()
+    orders = []
+    for _ in range(3):
+        sku = SkuFactory()
+        stock_level(sku=sku, warehouse=warehouse, on_hand=5)
+        orders.append(order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 1)])))
+    # when all three are handed over
+    with django_capture_on_commit_callbacks(execute=True):
+        for order in orders:
+            order_ship(order=order, actor=SYSTEM)
+    # then one refresh of the whole day is queued, to start after the pending mark expires
+    today = timezone.localdate().isoformat()
+    assert broker == [{"kwargs": {"since": today}, "countdown": 31}]
+    assert DemandHistory.objects.count() == 0  # nothing computed inside the request
+    # and once the mark has expired, the next hand-over queues the next refresh
+    cache.clear()
+    sku = SkuFactory()
+    stock_level(sku=sku, warehouse=warehouse, on_hand=5)
+    last = order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 1)]))
+    with django_capture_on_commit_callbacks(execute=True):
+        order_ship(order=last, actor=SYSTEM)
+    assert len(broker) == 2
+
+
+def test_the_queued_refresh_covers_every_sku_of_the_day(settings):
+    # given two hand-overs today whose cells were never computed
+    from fulfilment.tasks import demand_feed_refresh_task
+
+    warehouse = WarehouseFactory()
+    for code in ("PEN", "INK"):
+        sku = SkuFactory(code=code)
+        stock_level(sku=sku, warehouse=warehouse, on_hand=5)
+        order_ship(
+            order=order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 2)])),
+            actor=SYSTEM,
+        )
+    DemandHistory.objects.all().delete()
+    # when the task queued with only a day runs
+    demand_feed_refresh_task.apply(kwargs={"since": timezone.localdate().isoformat()})
+    # then both SKUs' cells are there
+    assert {(code, units) for (code, _), (units, *_) in cells().items()} == {
+        ("PEN", 2),
+        ("INK", 2),
+    }

@@ -288,6 +288,24 @@ def test_reserve_all_or_nothing(sku, warehouse):
     assert level_of(sku, warehouse) == (5, 0)
 
 
+@pytest.mark.parametrize("count", [1, 2, 16, 17, 40])
+def test_reserve_many_skus_at_once(warehouse, count):
+    # given `count` SKUs, every other one with 3 on hand and the rest with no stock row yet
+    # (up to 16 rows are locked by a compiled query, more by a query built each time)
+    skus = SkuFactory.create_batch(count)
+    for sku in skus[::2]:
+        StockLevelFactory(sku=sku, warehouse=warehouse, on_hand=3)
+    # when 2 of each are reserved, in reverse order
+    granted = services.stock_reserve(
+        warehouse_id=warehouse.pk, lines=[(sku.pk, 2) for sku in reversed(skus)]
+    )
+    # then stocked SKUs get 2, the others 0, and every row now exists
+    assert granted == [2 if n % 2 == 0 else 0 for n in reversed(range(count))]
+    assert [level_of(sku, warehouse) for sku in skus] == [
+        (3, 2) if n % 2 == 0 else (0, 0) for n in range(count)
+    ]
+
+
 def test_reserve_unknown_ids_is_not_found(sku, warehouse):
     assert_raises_code(
         "unknown_sku", services.stock_reserve, warehouse_id=warehouse.pk, lines=[(999_999, 1)]

@@ -5,7 +5,7 @@ import pytest
 from fulfilment.models import Order
 from fulfilment.services import order_pack
 from fulfilment.tests.factories import order as make_order
-from inventory.models import StockLevel
+from inventory.models import Barcode, StockLevel
 from inventory.tests.factories import SkuFactory, WarehouseFactory, ean13, stock_level
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +121,19 @@ def test_ship_one_order(api, warehouse, mug):
     assert response.json()["status"] == "delivering"
     level = StockLevel.objects.get(sku=mug, warehouse=warehouse)
     assert (level.on_hand, level.reserved) == (8, 0)
+
+
+def test_ship_answers_with_the_order_as_reading_it_would(api, warehouse, mug, cup):
+    # given a packed order of two SKUs, one with a second barcode
+    Barcode.objects.create(sku=mug, code="MUG-BOX-6")
+    order_pack(order=make_order(warehouse=warehouse, lines=[(mug, 2), (cup, 1)], number="S-9"))
+    # when handed over, the answer is the order exactly as a later read shows it
+    shipped = api.post("/api/v1/orders/S-9/ship/").json()
+    assert shipped == api.get("/api/v1/orders/S-9/").json()
+    assert [line["barcodes"] for line in shipped["lines"]] == [
+        sorted([ean13(101), "MUG-BOX-6"]),
+        [ean13(202)],
+    ]
 
 
 def test_ship_unpacked_order_is_409(api, warehouse, mug):

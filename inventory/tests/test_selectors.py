@@ -1,0 +1,31 @@
+"""Inventory selectors."""
+
+import pytest
+
+from inventory.models import Barcode
+from inventory.selectors import barcode_codes
+from inventory.tests.factories import SkuFactory, ean13
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("count", [1, 3, 16, 17, 30])
+def test_barcode_codes_lists_each_skus_barcodes_in_code_order(count):
+    # given SKUs with one barcode each, the first with two more, and one SKU with none
+    # (up to 16 SKUs are read by a compiled query, more by a query built each time)
+    skus = [SkuFactory(barcode=ean13(500 + n)) for n in range(count - 1)]
+    bare = SkuFactory(barcode=False)
+    first = skus[0] if skus else bare
+    Barcode.objects.create(sku=first, code="ZZZ-BOX")
+    Barcode.objects.create(sku=first, code="AAA-BOX")
+    # when read for all of them, one SKU twice
+    found = barcode_codes(sku_ids=[*(sku.pk for sku in skus), bare.pk, first.pk])
+    # then every SKU is there with its codes sorted; the one without barcodes has none
+    expected = {sku.pk: [ean13(500 + n)] for n, sku in enumerate(skus)}
+    expected[bare.pk] = []
+    expected[first.pk] = sorted([*expected[first.pk], "AAA-BOX", "ZZZ-BOX"])
+    assert found == expected
+
+
+def test_barcode_codes_of_nothing_is_empty():
+    assert barcode_codes(sku_ids=[]) == {}
