@@ -96,10 +96,6 @@ else:
             {"server_side_binding": True, "prepare_threshold": 5}
         )
 
-# The cache only coordinates work (one demand-feed refresh per burst of hand-overs): memory of
-# each process by default; a Redis URL shares it between processes and machines.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -189,6 +185,10 @@ CELERY_BEAT_SCHEDULE["fulfilment-deadline-watch"] = {
 CELERY_BEAT_SCHEDULE["fulfilment-notices-send-pending"] = {
     "task": "fulfilment.notices_send_pending",
     "schedule": 5 * 60,  # picks up notices whose send task was lost
+}
+CELERY_BEAT_SCHEDULE["fulfilment-demand-feed-recent"] = {
+    "task": "fulfilment.demand_feed_recent",
+    "schedule": 60,  # today's order demand, so that hand-overs queue no task of their own
 }
 CELERY_BEAT_SCHEDULE["fulfilment-demand-feed"] = {
     "task": "fulfilment.demand_feed_refresh",

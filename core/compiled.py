@@ -69,6 +69,7 @@ class _Params:
 class _Plan:
     sql: str
     params: tuple  # constants, and Param where a value is bound at run time
+    fields: dict[str, models.Field]  # Param name → the field it is compared with
     model: type[models.Model]
     db: str
     init_list: tuple[str, ...]
@@ -105,8 +106,18 @@ class CompiledQuery:
     def _compile(self, connection) -> _Plan:
         queryset = self._build(_Params())
         query = queryset.query
-        if query.annotations or queryset._iterable_class is not ModelIterable:
-            raise TypeError("CompiledQuery selects model instances only (no values(), annotate()).")
+        if (
+            queryset._iterable_class is not ModelIterable
+            or query.annotations
+            or query.extra
+            or query.combinator
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+        ):
+            raise TypeError(
+                "CompiledQuery runs plain model querysets only: no values(), annotate(), "
+                "extra(), union(), prefetch_related() or related managers."
+            )
         compiler = query.get_compiler(using=self._using)
         # Outside a transaction the compiler itself refuses FOR UPDATE, as the ORM would; later
         # calls repeat that check without compiling.
@@ -117,6 +128,7 @@ class CompiledQuery:
         return _Plan(
             sql=sql,
             params=tuple(params),
+            fields=_compared_fields(query.where),
             model=klass_info["model"],
             db=self._using,
             init_list=tuple(f[0].target.attname for f in select[start:end]),
@@ -135,7 +147,9 @@ class CompiledQuery:
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        params = [_bound(p, values, connection) if isinstance(p, Param) else p for p in plan.params]
+        params = [
+            _bound(p, plan, values, connection) if isinstance(p, Param) else p for p in plan.params
+        ]
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
@@ -165,11 +179,26 @@ class CompiledQuery:
         raise model.MultipleObjectsReturned(f"{len(found)} rows match {values}; expected one.")
 
 
-def _bound(param: Param, values: dict[str, Any], connection) -> Any:
+def _compared_fields(node: Any) -> dict[str, models.Field]:
+    """Param name → the field its lookup compares it with, found in the WHERE tree: a value is
+    prepared for the database as that field prepares it (a datetime on SQLite, an id)."""
+    found: dict[str, models.Field] = {}
+    for child in getattr(node, "children", ()):
+        found.update(_compared_fields(child))
+    rhs = getattr(node, "rhs", None)
+    for value in rhs if isinstance(rhs, list | tuple) else [rhs]:
+        if isinstance(value, Param) and value.name not in found:
+            found[value.name] = value._output_field_or_none or node.lhs.output_field
+    return found
+
+
+def _bound(param: Param, plan: _Plan, values: dict[str, Any], connection) -> Any:
     try:
         value = values[param.name]
     except KeyError:
         raise TypeError(f"No value given for {param.name!r}.") from None
-    if param._output_field_or_none is not None:
-        return param.output_field.get_db_prep_value(value, connection)
-    return value
+    if value is None:
+        # "= NULL" matches nothing, where the ORM would have written "IS NULL".
+        raise TypeError(f"{param.name!r} is None; filter with __isnull in the queryset instead.")
+    field = param._output_field_or_none or plan.fields.get(param.name)
+    return value if field is None else field.get_db_prep_value(value, connection)

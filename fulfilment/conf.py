@@ -24,9 +24,6 @@ DEFAULTS: dict[str, Any] = {
         "on_time_rate": {"warning": 0.90, "danger": 0.80},
     },
     "METRIC_WINDOWS_DAYS": (7, 14, 30),
-    # With a broker, hand-overs and cancellations within this many seconds share one refresh
-    # of the order demand feed (fulfilment.demand.demand_feed_schedule).
-    "DEMAND_FEED_DELAY_SECONDS": 60,
     # Customer delay notices.
     "NOTICE_REQUIRE_APPROVAL": False,
     "NOTICE_DEFAULT_LANGUAGE": "ru",

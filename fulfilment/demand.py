@@ -19,12 +19,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from celery import current_app
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from fulfilment.conf import setting
 from fulfilment.models import CancelReason, Order, OrderLine, OrderStatus
 from planning.models import DemandHistory, DemandSource
 
@@ -42,7 +40,8 @@ def demand_feed_refresh(
     *, since: date, until: date | None = None, sku_ids: Iterable[int] | None = None
 ) -> int:
     """Recompute the ``orders`` demand cells for days ``since``…``until`` (inclusive, local
-    dates; ``until`` defaults to today), optionally for some SKUs only. Returns cells written.
+    dates; ``until`` defaults to today), optionally for some SKUs only. Returns the number of
+    cells written (new or changed; unchanged cells are left alone).
     """
     until = until or timezone.localdate()
     tz = timezone.get_current_timezone()
@@ -77,63 +76,65 @@ def demand_feed_refresh(
         if reason == CancelReason.OUT_OF_STOCK:
             cell.lost_units += quantity
 
-    rows = [
-        DemandHistory(
-            sku_id=sku_id,
-            date=day,
-            source=DemandSource.ORDERS,
-            units=cell.units,
-            orders=cell.orders,
-            revenue=cell.revenue,
-            cancelled_units=cell.cancelled_units,
-            lost_units=cell.lost_units,
-            stocked_out=cell.lost_units > 0,
+    fields = ("units", "orders", "revenue", "cancelled_units", "lost_units", "stocked_out")
+    wanted = {
+        key: (
+            cell.units,
+            cell.orders,
+            cell.revenue,
+            cell.cancelled_units,
+            cell.lost_units,
+            cell.lost_units > 0,
         )
-        for (sku_id, day), cell in sorted(cells.items())
-    ]
+        for key, cell in cells.items()
+    }
     with transaction.atomic():
-        # Cells in the range that no longer have any order behind them go.
-        existing = DemandHistory.objects.filter(
-            sku_filter, source=DemandSource.ORDERS, date__gte=since, date__lte=until
-        ).values_list("pk", "sku_id", "date")
-        stale = [pk for pk, sku_id, day in existing if (sku_id, day) not in cells]
+        existing = {
+            (sku_id, day): (pk, values)
+            for pk, sku_id, day, *values in DemandHistory.objects.filter(
+                sku_filter, source=DemandSource.ORDERS, date__gte=since, date__lte=until
+            ).values_list("pk", "sku_id", "date", *fields)
+        }
+        # Cells in the range that no longer have any order behind them go; only cells whose
+        # figures changed are written, so a frequent refresh of today costs reads, not writes.
+        stale = [pk for key, (pk, _) in existing.items() if key not in wanted]
         if stale:
             DemandHistory.objects.filter(pk__in=stale).delete()
+        rows = [
+            DemandHistory(
+                sku_id=sku_id,
+                date=day,
+                source=DemandSource.ORDERS,
+                **dict(zip(fields, values, strict=True)),
+            )
+            for (sku_id, day), values in sorted(wanted.items())
+            if _changed(existing.get((sku_id, day)), values)
+        ]
         if rows:
             DemandHistory.objects.bulk_create(
                 rows,
                 batch_size=500,
                 update_conflicts=True,
                 unique_fields=["sku", "date", "source"],
-                update_fields=[
-                    "units",
-                    "orders",
-                    "revenue",
-                    "cancelled_units",
-                    "lost_units",
-                    "stocked_out",
-                ],
+                update_fields=list(fields),
             )
     return len(rows)
 
 
-def demand_feed_schedule(*, since: date, sku_ids: Iterable[int]) -> None:
-    """Have the cells of ``sku_ids`` from ``since`` on recomputed soon (call after commit).
+def _changed(existing: tuple[int, list] | None, values: tuple) -> bool:
+    return existing is None or tuple(existing[1]) != values
 
-    Without a broker (tasks run in-process) they are recomputed now. With one, a burst of
-    hand-overs makes one task per process rather than one each: the first queues a refresh of
-    every SKU from ``since`` to run ``DEMAND_FEED_DELAY_SECONDS`` later, and while that is
-    pending (a cache key marks it) the others queue nothing. The task starts after the key
-    expires, so every change committed while the key stood is in what it reads. The hourly
-    refresh of the last three days remains the safety net.
+
+def demand_feed_schedule(*, since: date, sku_ids: Iterable[int]) -> None:
+    """Have the cells of ``sku_ids`` on day ``since`` recomputed (call after commit).
+
+    Without a broker (tasks run in-process) they are recomputed now. With one, today's cells
+    are recomputed every minute for the whole catalogue by ``fulfilment.demand_feed_recent``
+    (Celery beat), so a hand-over of today queues nothing; a back-dated one queues a refresh
+    of its day and SKUs. The hourly refresh of the last three days is the safety net.
     """
     from fulfilment.tasks import demand_feed_refresh_task
 
-    if current_app.conf.task_always_eager:
-        demand_feed_refresh_task.delay(since=since.isoformat(), sku_ids=sorted(set(sku_ids)))
-        return
-    delay = setting("DEMAND_FEED_DELAY_SECONDS")
-    if cache.add(f"zapas:demand-feed-pending:{since.isoformat()}", True, timeout=delay):
-        demand_feed_refresh_task.apply_async(
-            kwargs={"since": since.isoformat()}, countdown=delay + 1
-        )
+    if current_app.conf.task_always_eager or since != timezone.localdate():
+        day = since.isoformat()
+        demand_feed_refresh_task.delay(since=day, until=day, sku_ids=sorted(set(sku_ids)))

@@ -98,7 +98,10 @@ def _aware(moment: datetime, what: str) -> datetime:
 # Every order change takes these two locks, on every scan: compiled once (``core.compiled``).
 _LOCKED_ORDER = CompiledQuery(
     lambda p: (
-        Order.objects.select_for_update(of=("self",)).select_related("warehouse").filter(pk=p.pk)
+        Order.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
+        .filter(pk=p.pk)
+        .order_by()
     )
 )
 _LOCKED_LINES = CompiledQuery(

@@ -42,6 +42,14 @@ def notices_send_pending_task() -> int:
     return len(ids)
 
 
+@shared_task(name="fulfilment.demand_feed_recent")
+def demand_feed_recent_task() -> int:
+    """Recompute today's order demand (and yesterday's in the first minutes after midnight).
+
+    Every minute with a broker, so that hand-overs need not queue a task each."""
+    return demand_feed_refresh(since=timezone.localdate(timezone.now() - timedelta(minutes=5)))
+
+
 @shared_task(name="fulfilment.demand_feed_refresh")
 def demand_feed_refresh_task(
     since: str | None = None, until: str | None = None, sku_ids: list[int] | None = None

@@ -1,15 +1,15 @@
 """CompiledQuery: the ORM's own SQL and instances, compiled once, on SQLite and PostgreSQL."""
 
 import re
-from datetime import timedelta
+from datetime import datetime
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, models, transaction
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from core.compiled import CompiledQuery, Param
 from fulfilment.models import Order, OrderLine
@@ -36,6 +36,11 @@ DUE_BEFORE = CompiledQuery(
     lambda p: Order.objects.filter(
         warehouse_id=p.warehouse_id, ship_by__lt=Param("before", models.DateTimeField())
     ).order_by("ship_by", "pk")
+)
+DUE_BEFORE_UNTYPED = CompiledQuery(
+    lambda p: Order.objects.filter(warehouse_id=p.warehouse_id, ship_by__lt=p.before).order_by(
+        "ship_by", "pk"
+    )
 )
 LOCKED_ORDER = CompiledQuery(lambda p: Order.objects.select_for_update().filter(pk=p.pk))
 
@@ -105,19 +110,24 @@ def test_only_and_slicing_give_the_orms_deferred_instances(orders):
     assert LIGHT_ORDERS.all(number="nope") == []
 
 
-def test_typed_parameters_are_prepared_for_the_database(orders):
-    # given two orders due in a day and one due in three
+def test_parameters_are_prepared_for_the_database(orders):
+    # given orders due at 20:00 and 22:00 UTC, and a bound of 00:30 the next day in Moscow
+    # (21:30 UTC): SQLite stores datetimes as UTC text, so an unprepared bound compares wrong
     warehouse, first, second = orders
-    Order.objects.filter(pk=second.pk).update(ship_by=timezone.now() + timedelta(days=3))
-    late = make_order(warehouse=warehouse, number="C-3")
-    Order.objects.filter(pk=late.pk).update(ship_by=timezone.now() + timedelta(days=1))
-    before = timezone.now() + timedelta(days=2)
-    # then the compiled query compares aware datetimes as the ORM does (SQLite stores text)
-    found = DUE_BEFORE.all(warehouse_id=warehouse.pk, before=before)
-    expected = Order.objects.filter(warehouse_id=warehouse.pk, ship_by__lt=before).order_by(
-        "ship_by", "pk"
+    utc = ZoneInfo("UTC")
+    Order.objects.filter(pk=first.pk).update(ship_by=datetime(2026, 3, 2, 20, tzinfo=utc))
+    Order.objects.filter(pk=second.pk).update(ship_by=datetime(2026, 3, 2, 22, tzinfo=utc))
+    before = datetime(2026, 3, 3, 0, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    expected = list(
+        Order.objects.filter(warehouse_id=warehouse.pk, ship_by__lt=before).order_by(
+            "ship_by", "pk"
+        )
     )
-    assert [o.pk for o in found] == [o.pk for o in expected] and len(found) == 2
+    assert [o.pk for o in expected] == [first.pk]
+    # then a declared type and one taken from the compared field both give the ORM's answer
+    found = DUE_BEFORE.all(warehouse_id=warehouse.pk, before=before)
+    assert [fields(o) for o in found] == [fields(o) for o in expected]
+    found = DUE_BEFORE_UNTYPED.all(warehouse_id=str(warehouse.pk), before=before)
     assert [fields(o) for o in found] == [fields(o) for o in expected]
 
 
@@ -131,11 +141,29 @@ def test_get_raises_the_models_own_errors(orders):
         multiple.get(warehouse_id=first.warehouse_id)
 
 
-def test_a_missing_value_or_a_values_query_is_refused(orders):
-    with pytest.raises(TypeError, match="order_id"):
+def test_a_missing_or_none_value_is_refused(orders):
+    with pytest.raises(TypeError, match="No value given for 'order_id'"):
         LINES_WITH_SKU.all()
-    with pytest.raises(TypeError, match="model instances only"):
-        CompiledQuery(lambda p: Order.objects.filter(pk=p.pk).values("pk")).all(pk=1)
+    # "= NULL" would silently match nothing where the ORM writes "IS NULL"
+    with pytest.raises(TypeError, match="__isnull"):
+        LINES_WITH_SKU.all(order_id=None)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda p: Order.objects.filter(pk=p.pk).values("pk"),
+        lambda p: Order.objects.filter(pk=p.pk).annotate(n=models.Count("lines")),
+        lambda p: Order.objects.filter(pk=p.pk).prefetch_related("lines"),
+        lambda p: Order.objects.filter(pk=p.pk).extra(select={"one": "1"}),
+        lambda p: Order.objects.filter(pk=p.pk).union(Order.objects.filter(pk=p.pk)),
+        lambda p: Order.objects.get(external_number="C-1").lines.filter(pk=p.pk),
+    ],
+    ids=["values", "annotate", "prefetch_related", "extra", "union", "related_manager"],
+)
+def test_what_it_could_not_reproduce_is_refused(orders, build):
+    with pytest.raises(TypeError, match="plain model querysets only"):
+        CompiledQuery(build).all(pk=1)
 
 
 @pytest.mark.postgres

@@ -1,7 +1,8 @@
 """Demand feed: shipped lines, cancellations and lost demand roll up idempotently."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -107,72 +108,104 @@ def test_ship_and_cancel_refresh_the_feed_after_commit(django_capture_on_commit_
     assert (row.sku_id, row.units, row.orders) == (sku.pk, 2, 1)
 
 
+def test_a_refresh_writes_only_cells_that_changed(history, settings):
+    # given the feed computed once
+    settings.TIME_ZONE = "Europe/Moscow"
+    warehouse, mug, _ = history
+    assert demand_feed_refresh(since=date(2026, 3, 1), until=date(2026, 3, 5)) == 3
+    # then computing it again writes nothing
+    assert demand_feed_refresh(since=date(2026, 3, 1), until=date(2026, 3, 5)) == 0
+    # and one more hand-over on the 3rd rewrites that one cell
+    order = make_order(
+        warehouse=warehouse, lines=[(mug, 1)], accepted_at=datetime(2026, 3, 3, 9, tzinfo=MSK)
+    )
+    order_ship(order=order_pack(order=order), at=datetime(2026, 3, 3, 11, tzinfo=MSK))
+    assert demand_feed_refresh(since=date(2026, 3, 1), until=date(2026, 3, 5)) == 1
+    assert cells()[("MUG", date(2026, 3, 3))][:2] == (5, 2)
+
+
 @pytest.fixture
 def broker(monkeypatch):
-    """Tasks go to a broker instead of running in-process; apply_async is recorded."""
+    """Tasks go to a broker instead of running in-process; what is queued is recorded."""
     from celery import current_app
-    from django.core.cache import cache
 
     from fulfilment.tasks import demand_feed_refresh_task
 
     monkeypatch.setitem(current_app.conf, "task_always_eager", False)
     sent = []
-    monkeypatch.setattr(
-        demand_feed_refresh_task, "apply_async", lambda **kwargs: sent.append(kwargs)
-    )
-    cache.clear()
-    yield sent
-    cache.clear()
+    monkeypatch.setattr(demand_feed_refresh_task, "delay", lambda **kwargs: sent.append(kwargs))
+    return sent
 
 
-def test_with_a_broker_a_burst_of_handovers_queues_one_refresh(
-    broker, settings, django_capture_on_commit_callbacks
-):
-    # given three packed orders of different SKUs and a 30-second coalescing delay
-    from django.core.cache import cache
+def packed_order(warehouse, code):
+    sku = SkuFactory(code=code)
+    stock_level(sku=sku, warehouse=warehouse, on_hand=5)
+    return order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 2)])), sku
 
-    settings.ZAPAS_FULFILMENT = {"DEMAND_FEED_DELAY_SECONDS": 30}
+
+def test_with_a_broker_todays_handovers_queue_nothing(broker, django_capture_on_commit_callbacks):
+    # given two packed orders
     warehouse = WarehouseFactory()
-    orders = []
-    for _ in range(3):
-        sku = SkuFactory()
-        stock_level(sku=sku, warehouse=warehouse, on_hand=5)
-        orders.append(order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 1)])))
-    # when all three are handed over
+    orders = [packed_order(warehouse, code)[0] for code in ("PEN", "INK")]
+    # when handed over now, with a broker
     with django_capture_on_commit_callbacks(execute=True):
         for order in orders:
             order_ship(order=order, actor=SYSTEM)
-    # then one refresh of the whole day is queued, to start after the pending mark expires
-    today = timezone.localdate().isoformat()
-    assert broker == [{"kwargs": {"since": today}, "countdown": 31}]
-    assert DemandHistory.objects.count() == 0  # nothing computed inside the request
-    # and once the mark has expired, the next hand-over queues the next refresh
-    cache.clear()
-    sku = SkuFactory()
-    stock_level(sku=sku, warehouse=warehouse, on_hand=5)
-    last = order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 1)]))
+    # then no task is queued and nothing is computed inside the request
+    assert broker == []
+    assert DemandHistory.objects.count() == 0
+
+
+def test_with_a_broker_a_backdated_handover_queues_its_day(
+    broker, django_capture_on_commit_callbacks
+):
+    # given a packed order handed over with yesterday's time, with a broker
+    order, sku = packed_order(WarehouseFactory(), "PEN")
+    yesterday = timezone.localdate() - timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
-        order_ship(order=last, actor=SYSTEM)
-    assert len(broker) == 2
+        order_ship(order=order, actor=SYSTEM, at=timezone.now() - timedelta(days=1))
+    # then one refresh of that day and SKU is queued
+    day = yesterday.isoformat()
+    assert broker == [{"since": day, "until": day, "sku_ids": [sku.pk]}]
 
 
-def test_the_queued_refresh_covers_every_sku_of_the_day(settings):
+def test_the_minutely_refresh_covers_today_for_every_sku(settings):
     # given two hand-overs today whose cells were never computed
-    from fulfilment.tasks import demand_feed_refresh_task
+    from fulfilment.tasks import demand_feed_recent_task
 
     warehouse = WarehouseFactory()
     for code in ("PEN", "INK"):
-        sku = SkuFactory(code=code)
-        stock_level(sku=sku, warehouse=warehouse, on_hand=5)
-        order_ship(
-            order=order_pack(order=make_order(warehouse=warehouse, lines=[(sku, 2)])),
-            actor=SYSTEM,
-        )
+        order_ship(order=packed_order(warehouse, code)[0], actor=SYSTEM)
     DemandHistory.objects.all().delete()
-    # when the task queued with only a day runs
-    demand_feed_refresh_task.apply(kwargs={"since": timezone.localdate().isoformat()})
+    # when the beat's task runs
+    assert demand_feed_recent_task.apply().get() == 2
     # then both SKUs' cells are there
-    assert {(code, units) for (code, _), (units, *_) in cells().items()} == {
-        ("PEN", 2),
-        ("INK", 2),
+    today = timezone.localdate()
+    assert cells() == {
+        ("PEN", today): (2, 1, Decimal("200.00"), 0, 0, False),
+        ("INK", today): (2, 1, Decimal("200.00"), 0, 0, False),
     }
+
+
+def test_just_after_midnight_the_minutely_refresh_also_covers_yesterday(settings):
+    from fulfilment.tasks import demand_feed_recent_task
+
+    settings.TIME_ZONE = "Europe/Moscow"
+    # given a hand-over at 23:59 and the task running at 00:02 the next day
+    order, _ = packed_order(WarehouseFactory(), "PEN")
+    order_ship(order=order, actor=SYSTEM, at=datetime(2026, 3, 2, 23, 59, tzinfo=MSK))
+    DemandHistory.objects.all().delete()
+    with mock.patch(
+        "django.utils.timezone.now", return_value=datetime(2026, 3, 3, 0, 2, tzinfo=MSK)
+    ):
+        demand_feed_recent_task.apply()
+    # then the 23:59 hand-over is counted on the 2nd
+    assert list(cells()) == [("PEN", date(2026, 3, 2))]
+
+
+def test_the_minutely_refresh_is_on_the_beat_schedule(settings):
+    from celery import current_app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["fulfilment-demand-feed-recent"]
+    assert entry["schedule"] == 60
+    assert entry["task"] in current_app.tasks

@@ -461,3 +461,39 @@ def test_short_orders_reallocate_sweeps_everything(warehouse, skus):
     assert services.short_orders_reallocate() == 3
     order.refresh_from_db()
     assert order.is_short is False
+
+
+# --- the compiled locking reads ---------------------------------------------------------------
+
+
+def _values(instance) -> dict:
+    return {k: v for k, v in vars(instance).items() if k != "_state"}
+
+
+def test_the_order_locks_read_what_the_orm_queries_read(django_assert_num_queries):
+    # given an order of two SKUs
+    from django.db import transaction
+
+    from fulfilment.models import Order, OrderLine
+
+    warehouse, mug, cup = WarehouseFactory(), SkuFactory(), SkuFactory()
+    order = make_order(warehouse=warehouse, lines=[(mug, 2), (cup, 1)])
+    with transaction.atomic():
+        # when locked through the services' compiled reads
+        locked = services._lock_order(order)
+        lines = services._lock_lines(locked)
+        # then they equal the ORM querysets they replace, related objects included
+        orm_order = Order.objects.select_for_update(of=("self",)).select_related("warehouse")
+        assert _values(locked) == _values(orm_order.get(pk=order.pk))
+        orm_lines = list(
+            locked.lines.select_for_update(of=("self",)).select_related("sku").order_by("pk")
+        )
+        assert [_values(line) for line in lines] == [_values(line) for line in orm_lines]
+        assert [line.sku.code for line in lines] == [mug.code, cup.code]
+        with django_assert_num_queries(0):
+            assert locked.warehouse.code == warehouse.code
+            assert all(line.order is locked for line in lines)
+        with pytest.raises(Order.DoesNotExist):
+            services._lock_order(Order(pk=999_999))
+        assert services._lock_lines(Order(pk=999_999)) == []
+        assert OrderLine.objects.count() == 2

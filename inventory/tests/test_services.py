@@ -306,6 +306,27 @@ def test_reserve_many_skus_at_once(warehouse, count):
     ]
 
 
+@pytest.mark.parametrize("count", [1, 2, 16, 17])
+def test_lock_levels_reads_the_rows_of_each_pair_across_warehouses(count):
+    # given stock of the same SKUs at two warehouses (distinct amounts per row)
+    from django.db import transaction
+
+    first, second = WarehouseFactory(), WarehouseFactory()
+    skus = SkuFactory.create_batch(count)
+    for n, sku in enumerate(skus):
+        StockLevelFactory(sku=sku, warehouse=first, on_hand=n + 1)
+        StockLevelFactory(sku=sku, warehouse=second, on_hand=100 + n)
+    # when the even SKUs are locked at the first warehouse and the odd ones at the second
+    pairs = [(sku.pk, (first if n % 2 == 0 else second).pk) for n, sku in enumerate(skus)]
+    with transaction.atomic():
+        levels = services._lock_levels(reversed(pairs))
+    # then exactly those rows come back, keyed by their pair
+    assert sorted(levels) == sorted(pairs)
+    assert [levels[pair].on_hand for pair in pairs] == [
+        n + 1 if n % 2 == 0 else 100 + n for n in range(count)
+    ]
+
+
 def test_reserve_unknown_ids_is_not_found(sku, warehouse):
     assert_raises_code(
         "unknown_sku", services.stock_reserve, warehouse_id=warehouse.pk, lines=[(999_999, 1)]
