@@ -17,7 +17,8 @@ queryset's. ``core/tests/test_compiled.py`` checks that on both databases, and t
 is the ORM's (the ORM only puts each placeholder in brackets). The ORM's per-call check that
 ``select_for_update`` runs inside a transaction is repeated here.
 
-Use it for hot reads of model instances whose shape is fixed. ``core.rawsql`` serves the two
+Use it for hot reads of model instances whose shape is fixed (``CompiledQueries`` when the
+condition has one term per item). ``core.rawsql`` serves the two
 statements written by hand (the device-token and barcode lookups).
 """
 
@@ -93,8 +94,7 @@ class CompiledQuery:
         self._plans: dict[tuple[str, str], _Plan] = {}
         self._lock = threading.Lock()
 
-    def _plan(self) -> _Plan:
-        connection = connections[self._using]
+    def _plan(self, connection) -> _Plan:
         key = (self._using, connection.vendor)
         plan = self._plans.get(key)
         if plan is None:
@@ -141,8 +141,8 @@ class CompiledQuery:
         )
 
     def all(self, **values: Any) -> list[models.Model]:
-        plan = self._plan()
-        connection = connections[plan.db]
+        connection = connections[self._using]
+        plan = self._plan(connection)
         if plan.for_update and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
@@ -173,10 +173,27 @@ class CompiledQuery:
         found = self.all(**values)
         if len(found) == 1:
             return found[0]
-        model = self._plan().model
+        model = self._plan(connections[self._using]).model
         if not found:
             raise model.DoesNotExist(f"No {model._meta.object_name} matches {values}.")
         raise model.MultipleObjectsReturned(f"{len(found)} rows match {values}; expected one.")
+
+
+class CompiledQueries:
+    """A query whose condition grows with the number of items (``build(p, size)``), e.g. one
+    ``OR`` term per stock row: one ``CompiledQuery`` per size, kept for sizes up to ``keep``
+    (the common few); a larger size is compiled for its call, as the ORM would."""
+
+    def __init__(self, build: Callable[[_Params, int], models.QuerySet], *, keep: int = 16) -> None:
+        self._build = build
+        self._kept = {size: self._query(size) for size in range(1, keep + 1)}
+
+    def _query(self, size: int) -> CompiledQuery:
+        return CompiledQuery(lambda p: self._build(p, size))
+
+    def all(self, size: int, **values: Any) -> list[models.Model]:
+        query = self._kept.get(size) or self._query(size)
+        return query.all(**values)
 
 
 def _compared_fields(node: Any) -> dict[str, models.Field]:
@@ -200,5 +217,5 @@ def _bound(param: Param, plan: _Plan, values: dict[str, Any], connection) -> Any
     if value is None:
         # "= NULL" matches nothing, where the ORM would have written "IS NULL".
         raise TypeError(f"{param.name!r} is None; filter with __isnull in the queryset instead.")
-    field = param._output_field_or_none or plan.fields.get(param.name)
+    field = plan.fields.get(param.name)
     return value if field is None else field.get_db_prep_value(value, connection)

@@ -90,7 +90,7 @@ def demand_feed_refresh(
     }
     with transaction.atomic():
         existing = {
-            (sku_id, day): (pk, values)
+            (sku_id, day): (pk, tuple(values))
             for pk, sku_id, day, *values in DemandHistory.objects.filter(
                 sku_filter, source=DemandSource.ORDERS, date__gte=since, date__lte=until
             ).values_list("pk", "sku_id", "date", *fields)
@@ -108,7 +108,7 @@ def demand_feed_refresh(
                 **dict(zip(fields, values, strict=True)),
             )
             for (sku_id, day), values in sorted(wanted.items())
-            if _changed(existing.get((sku_id, day)), values)
+            if existing.get((sku_id, day), (None, None))[1] != values
         ]
         if rows:
             DemandHistory.objects.bulk_create(
@@ -119,10 +119,6 @@ def demand_feed_refresh(
                 update_fields=list(fields),
             )
     return len(rows)
-
-
-def _changed(existing: tuple[int, list] | None, values: tuple) -> bool:
-    return existing is None or tuple(existing[1]) != values
 
 
 def demand_feed_schedule(*, since: date, sku_ids: Iterable[int]) -> None:

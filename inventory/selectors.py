@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import (
     Count,
@@ -19,7 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from core.compiled import CompiledQuery, Param
+from core.compiled import CompiledQueries
 from inventory.models import (
     Barcode,
     PurchaseOrder,
@@ -32,35 +34,22 @@ from inventory.models import (
     TransferLine,
 )
 
-
-def _barcodes_query(count: int) -> CompiledQuery:
-    def build(_params: object) -> QuerySet[Barcode]:
-        condition = Q()
-        for n in range(count):
-            condition |= Q(sku_id=Param(f"sku{n}"))
-        return Barcode.objects.filter(condition).order_by("sku_id", "code")
-
-    return CompiledQuery(build)
-
-
 # Hand-over responses list the barcodes of an order's few SKUs on every scan: compiled once.
-_BARCODES_QUERIES = [_barcodes_query(count) for count in range(1, 17)]
+_BARCODES = CompiledQueries(
+    lambda p, size: Barcode.objects.filter(
+        reduce(operator.or_, (Q(sku_id=getattr(p, f"sku{n}")) for n in range(size)))
+    ).order_by("sku_id", "code")
+)
 
 
 def barcode_codes(*, sku_ids: Iterable[int]) -> dict[int, list[str]]:
     """SKU id → its barcodes in code order (an empty list for a SKU without any)."""
     wanted = sorted(set(sku_ids))
     found: dict[int, list[str]] = {sku_id: [] for sku_id in wanted}
-    if not wanted:
-        return found
-    if len(wanted) <= len(_BARCODES_QUERIES):
-        rows = _BARCODES_QUERIES[len(wanted) - 1].all(
-            **{f"sku{n}": sku_id for n, sku_id in enumerate(wanted)}
-        )
-    else:
-        rows = Barcode.objects.filter(sku_id__in=wanted).order_by("sku_id", "code")
-    for barcode in rows:
-        found[barcode.sku_id].append(barcode.code)
+    if wanted:
+        values = {f"sku{n}": sku_id for n, sku_id in enumerate(wanted)}
+        for barcode in _BARCODES.all(len(wanted), **values):
+            found[barcode.sku_id].append(barcode.code)
     return found
 
 

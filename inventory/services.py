@@ -9,12 +9,14 @@ subclasses with a stable ``code``; nothing is half-written.
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from core.compiled import CompiledQuery, Param
+from core.compiled import CompiledQueries
 from core.errors import Conflict, InsufficientStock, InvalidInput, InvalidTransition, NotFound
 from inventory.models import (
     Barcode,
@@ -64,33 +66,24 @@ class CountResult:
 # --- locking helpers -------------------------------------------------------------------------
 
 
-def _levels_query(count: int) -> CompiledQuery:
-    """The locking read of ``count`` stock rows, compiled once per size (``core.compiled``)."""
-
-    def build(_params: object) -> QuerySet[StockLevel]:
-        condition = Q()
-        for n in range(count):
-            condition |= Q(sku_id=Param(f"sku{n}"), warehouse_id=Param(f"warehouse{n}"))
-        return StockLevel.objects.select_for_update().filter(condition).order_by("pk")
-
-    return CompiledQuery(build)
+def _levels_for_update(p, size: int) -> QuerySet[StockLevel]:
+    """The locking read of ``size`` stock rows: ``sku{n}``/``warehouse{n}`` per row."""
+    rows = (
+        Q(sku_id=getattr(p, f"sku{n}"), warehouse_id=getattr(p, f"warehouse{n}"))
+        for n in range(size)
+    )
+    return StockLevel.objects.select_for_update().filter(reduce(operator.or_, rows)).order_by("pk")
 
 
-# Orders and receipts touch a few rows at a time; larger sets are rare and compile each time.
-_LEVELS_QUERIES = [_levels_query(count) for count in range(1, 17)]
+# Orders and receipts lock a few rows at a time, on every scan: compiled once per row count.
+_LOCKED_LEVELS = CompiledQueries(_levels_for_update)
 
 
 def _locked_levels(wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    if len(wanted) <= len(_LEVELS_QUERIES):
-        values = {}
-        for n, (sku_id, warehouse_id) in enumerate(wanted):
-            values[f"sku{n}"], values[f"warehouse{n}"] = sku_id, warehouse_id
-        locked = _LEVELS_QUERIES[len(wanted) - 1].all(**values)
-    else:
-        condition = Q()
-        for sku_id, warehouse_id in wanted:
-            condition |= Q(sku_id=sku_id, warehouse_id=warehouse_id)
-        locked = StockLevel.objects.select_for_update().filter(condition).order_by("pk")
+    values = {}
+    for n, (sku_id, warehouse_id) in enumerate(wanted):
+        values[f"sku{n}"], values[f"warehouse{n}"] = sku_id, warehouse_id
+    locked = _LOCKED_LEVELS.all(len(wanted), **values)
     return {(row.sku_id, row.warehouse_id): row for row in locked}
 
 
