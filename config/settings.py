@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "inventory",
     "fulfilment",
     "planning",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -186,12 +187,12 @@ CELERY_BEAT_SCHEDULE["fulfilment-notices-send-pending"] = {
     "task": "fulfilment.notices_send_pending",
     "schedule": 5 * 60,  # picks up notices whose send task was lost
 }
-CELERY_BEAT_SCHEDULE["fulfilment-demand-feed-recent"] = {
-    "task": "fulfilment.demand_feed_recent",
+CELERY_BEAT_SCHEDULE["planning-demand-feed-recent"] = {
+    "task": "planning.demand_feed_recent",
     "schedule": 60,  # today's order demand, so that hand-overs queue no task of their own
 }
-CELERY_BEAT_SCHEDULE["fulfilment-demand-feed"] = {
-    "task": "fulfilment.demand_feed_refresh",
+CELERY_BEAT_SCHEDULE["planning-demand-feed"] = {
+    "task": "planning.demand_feed_refresh",
     "schedule": 60 * 60,  # hourly; recomputes the last three days of order demand
 }
 

@@ -17,4 +17,6 @@ urlpatterns = [
 
 if settings.BENCH_VIEWS:
     # bench/api_load.py compares the API with a bare Django view running the same lookup.
-    urlpatterns.append(path("bench/bare-lookup/<str:barcode>/", core_views.bench_bare_lookup))
+    from demo.views import bench_bare_lookup
+
+    urlpatterns.append(path("bench/bare-lookup/<str:barcode>/", bench_bare_lookup))

@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from core import rawsql
 from core.errors import Forbidden
 from core.models import ScannerDevice, token_hash
-from inventory.models import Warehouse
 
 _KEYWORDS = (b"token", b"bearer")
 # Recording every use would turn each read into a write; a minute's precision is plenty.
@@ -44,6 +43,8 @@ def _device_statement() -> tuple[str, list[tuple]]:
     the values back through the ORM's converters (``test_auth`` compares the instances).
     """
     User = get_user_model()
+    # The warehouse model through the relation: core sits below inventory and never imports it.
+    Warehouse = ScannerDevice._meta.get_field("warehouse").related_model
     selected = [
         (ScannerDevice, rawsql.columns(ScannerDevice, "d", _DEVICE_FIELDS)),
         (User, rawsql.columns(User, "u", _USER_FIELDS)),

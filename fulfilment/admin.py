@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.errors import DomainError
+from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.imports import orders_import
 from fulfilment.models import (
     CancelledBy,
@@ -32,7 +33,6 @@ from fulfilment.services import (
     order_pack,
     order_ship_batch,
 )
-from fulfilment.watch import deadline_watch_run
 from inventory.models import Warehouse
 from inventory.services import Actor
 

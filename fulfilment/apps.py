@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class FulfilmentConfig(AppConfig):
     name = "fulfilment"
+
+    def ready(self) -> None:
+        from fulfilment import services
+        from inventory import hooks as inventory_hooks
+
+        # Receipts, counts and releases offer the units to short orders first, inside the
+        # stock transaction (inventory cannot import fulfilment: it sits below it).
+        inventory_hooks.on_stock_freed(services.short_orders_on_stock_freed)

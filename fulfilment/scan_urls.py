@@ -2,9 +2,12 @@
 
 from django.urls import path
 
-from fulfilment import scan_apis
+from fulfilment import lookup_apis, scan_apis
 
 urlpatterns = [
+    path(
+        "barcodes/<str:barcode>/", lookup_apis.BarcodeLookupApi.as_view(), name="api-barcode-lookup"
+    ),
     path("pick-list/", scan_apis.PickListApi.as_view(), name="api-pick-list"),
     path("orders/", scan_apis.OrderListApi.as_view(), name="api-orders"),
     path("orders/<str:number>/", scan_apis.OrderDetailApi.as_view(), name="api-order"),

@@ -2,13 +2,13 @@
 
 Locks, always in this order: the order row, then its lines, then stock rows (through
 ``inventory.services``, which lock stock rows in primary-key order). The one exception is
-:func:`short_orders_allocate`, which is called by ``inventory.services`` while a stock row is
-already locked; it therefore only takes order locks that are free (``SKIP LOCKED``) and leaves a
+:func:`short_orders_allocate`, which runs through the ``inventory.hooks.on_stock_freed`` hook
+(registered in ``FulfilmentConfig.ready()``) while a stock row is already locked; it therefore only takes order locks that are free (``SKIP LOCKED``) and leaves a
 busy order for the next receipt or the periodic deadline watch, which retries short orders.
 
 Each public function runs in one transaction and raises ``core.errors.DomainError`` subclasses
-with stable codes; nothing is half-written. Side effects (notices, the demand feed) leave through
-``transaction.on_commit``.
+with stable codes; nothing is half-written. Side effects (notices) leave through
+``transaction.on_commit``; higher apps follow hand-overs and cancellations through ``hooks``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -25,8 +24,8 @@ from django.utils import timezone
 
 from core.compiled import CompiledQuery
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
+from fulfilment import hooks
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
-from fulfilment.demand import demand_feed_schedule
 from fulfilment.models import (
     CancelledBy,
     CancelReason,
@@ -143,16 +142,6 @@ def _describe(lines: Iterable[OrderLine], attr: str) -> str:
 def _refresh_watch(order: Order, *, now: datetime | None = None) -> None:
     order.watch_state = order_watch_state(order, now=now or timezone.now())
     order.watch_checked_at = now or timezone.now()
-
-
-def _schedule_demand_feed(
-    order: Order, day_moment: datetime, *, sku_ids: Iterable[int] | None = None
-) -> None:
-    if sku_ids is None:
-        sku_ids = {line.sku_id for line in order.lines.all()}
-    transaction.on_commit(
-        partial(demand_feed_schedule, since=timezone.localdate(day_moment), sku_ids=sku_ids)
-    )
 
 
 def _top_up_reservations(order: Order, lines: list[OrderLine]) -> int:
@@ -417,7 +406,7 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
     order.is_short = False
     order.watch_state = ""
     order.save(update_fields=["status", "shipped_at", "shipped_late", "is_short", "watch_state"])
-    _schedule_demand_feed(order, at, sku_ids={line.sku_id for line in lines})
+    hooks.order_shipped(order, at, frozenset(line.sku_id for line in lines))
     # The caller gets the lines with the order (as prefetch_related would leave them): the API
     # answers with them without reading them again.
     order._prefetched_objects_cache = {"lines": lines}
@@ -498,7 +487,7 @@ def order_cancel(
     OrderLine.objects.filter(order=order).update(reserved_quantity=0)
     if reserved:
         stock.stock_release(warehouse_id=order.warehouse_id, lines=reserved)
-    _schedule_demand_feed(order, at)
+    hooks.order_cancelled(order, at, frozenset(line.sku_id for line in lines))
     return order
 
 
@@ -533,7 +522,7 @@ def short_orders_allocate(*, sku_id: int, warehouse_id: int) -> int:
     """Offer available units of a SKU at a warehouse to its short open orders.
 
     Oldest ship-by deadline first (then oldest order). Runs inside the caller's transaction
-    (``inventory.services`` calls it with the stock row locked), so it takes only free order
+    (``short_orders_on_stock_freed`` calls it with the stock row locked), so it takes only free order
     locks: an order being packed, shipped or cancelled right now is skipped and picked up by the
     next receipt or the deadline watch. Returns the units allocated.
     """
@@ -596,6 +585,13 @@ def short_orders_allocate(*, sku_id: int, warehouse_id: int) -> int:
             orders.append(order)
         Order.objects.bulk_update(orders, ["is_short", "watch_state", "watch_checked_at"])
         return sum(granted)
+
+
+def short_orders_on_stock_freed(pairs: Sequence[tuple[int, int]]) -> None:
+    """The ``inventory.hooks.on_stock_freed`` handler: freed or arrived units go to short
+    orders first (oldest deadline first). Runs with those stock rows locked."""
+    for sku_id, warehouse_id in pairs:
+        short_orders_allocate(sku_id=sku_id, warehouse_id=warehouse_id)
 
 
 def short_orders_reallocate() -> int:

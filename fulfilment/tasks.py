@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from celery import shared_task
-from django.utils import timezone
 
-from fulfilment.demand import demand_feed_refresh
+from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.notices.outbox import NoticeRetry, notice_send, notices_send_pending
-from fulfilment.watch import deadline_watch_run
 
 
 @shared_task(name="fulfilment.deadline_watch")
@@ -40,24 +36,3 @@ def notices_send_pending_task() -> int:
     for notice_id in ids:
         notice_send_task.delay(notice_id)
     return len(ids)
-
-
-@shared_task(name="fulfilment.demand_feed_recent")
-def demand_feed_recent_task() -> int:
-    """Recompute today's order demand (and yesterday's in the first minutes after midnight).
-
-    Every minute with a broker, so that hand-overs need not queue a task each."""
-    return demand_feed_refresh(since=timezone.localdate(timezone.now() - timedelta(minutes=5)))
-
-
-@shared_task(name="fulfilment.demand_feed_refresh")
-def demand_feed_refresh_task(
-    since: str | None = None, until: str | None = None, sku_ids: list[int] | None = None
-) -> int:
-    """Recompute the orders demand cells; without ``since``, the last three days."""
-    first = date.fromisoformat(since) if since else timezone.localdate() - timedelta(days=3)
-    return demand_feed_refresh(
-        since=first,
-        until=date.fromisoformat(until) if until else None,
-        sku_ids=sku_ids,
-    )

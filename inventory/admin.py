@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
 from core.errors import DomainError
-from inventory import selectors, services
+from inventory import selectors, services, views
 from inventory.forms import (
     PurchaseOrderReceiveForm,
     StockCountForm,
@@ -460,6 +460,14 @@ class PurchaseOrderLineInline(DraftLinesInline):
     service_quantities = ["quantity_received"]
 
 
+EXPORT_URL_NAME = "inventory_purchaseorder_export"
+
+
+def purchase_order_export_url(po_id: int, fmt: str) -> str:
+    """Admin URL of a purchase order's CSV/XLSX export (for links from other admin pages)."""
+    return reverse(f"admin:{EXPORT_URL_NAME}", args=[po_id, fmt])
+
+
 @admin.register(PurchaseOrder)
 class PurchaseOrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -479,6 +487,9 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     date_hierarchy = "order_date"
     inlines = [PurchaseOrderLineInline]
     actions = ["send", "cancel", "receive_all_open"]
+
+    def _export(self, request: HttpRequest, po_id: int, fmt: str) -> HttpResponse:
+        return views.purchase_order_export(request, po_id=po_id, fmt=fmt)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PurchaseOrder]:
         return selectors.purchase_order_queryset_with_totals(super().get_queryset(request))
@@ -504,9 +515,6 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     def export(self, obj: PurchaseOrder) -> str:
         if obj.pk is None:
             return "—"
-        # The export lives with the buyers' admin (planning), which builds the files.
-        from planning.admin_buyers import purchase_order_export_url
-
         return format_html(
             '<a href="{}">CSV</a> · <a href="{}">XLSX</a>',
             purchase_order_export_url(obj.pk, "csv"),
@@ -561,6 +569,11 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 "<path:object_id>/receive/",
                 self.admin_site.admin_view(self.receive_view),
                 name="{}_{}_receive".format(*info),
+            ),
+            path(
+                "<int:po_id>/export.<str:fmt>",
+                self.admin_site.admin_view(self._export),
+                name=EXPORT_URL_NAME,
             ),
             *super().get_urls(),
         ]

@@ -51,26 +51,6 @@ class WhoAmISerializer(serializers.Serializer):
     warehouses = WarehouseBriefSerializer(many=True, help_text="Warehouses this caller may use.")
 
 
-class OpenOrderLineSerializer(serializers.Serializer):
-    order_id = serializers.IntegerField()
-    external_number = serializers.CharField()
-    status = serializers.CharField()
-    ship_by = serializers.DateTimeField()
-    quantity = serializers.IntegerField(help_text="Units of this SKU on the order.")
-    reserved_quantity = serializers.IntegerField()
-    packed_quantity = serializers.IntegerField()
-
-
-class BarcodeLookupSerializer(serializers.Serializer):
-    barcode = serializers.CharField()
-    sku = SkuBriefSerializer()
-    warehouse = serializers.CharField(help_text="Warehouse code.")
-    on_hand = serializers.IntegerField()
-    reserved = serializers.IntegerField()
-    available = serializers.IntegerField()
-    open_orders = OpenOrderLineSerializer(many=True, help_text="Open orders waiting for it.")
-
-
 class MovementSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code", help_text="Offer id.")
     warehouse = serializers.CharField(source="warehouse.code")

@@ -1,4 +1,4 @@
-"""Scanner and supervisor API for stock: barcode lookup, receipts, counts, transfers, lists.
+"""Scanner and supervisor API for stock: receipts, counts, transfers, lists.
 
 Views are thin: validate the input, resolve the warehouse (a device acts only on its own —
 403 otherwise), call a service, serialize the result. Every write accepts ``Idempotency-Key``.
@@ -18,13 +18,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import datetime_text, error_responses
+from core.api import error_responses
 from core.auth import check_warehouse, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from inventory import services
 from inventory.api_serializers import (
-    BarcodeLookupSerializer,
     CountInputSerializer,
     CountResultSerializer,
     MovementSerializer,
@@ -35,7 +34,6 @@ from inventory.api_serializers import (
     TransferSerializer,
     WhoAmISerializer,
 )
-from inventory.lookup import barcode_lookup
 from inventory.models import (
     MovementKind,
     PurchaseOrder,
@@ -121,38 +119,6 @@ class WhoAmIApi(APIView):
                 }
             ).data
         )
-
-
-# --- barcode lookup ---------------------------------------------------------------------------
-
-
-class BarcodeLookupApi(APIView):
-    @extend_schema(
-        operation_id="barcode_lookup",
-        summary="Look up a scanned barcode",
-        description="The SKU, its on hand / reserved / available at the warehouse, and the open "
-        "orders waiting for it (earliest deadline first, at most 50).",
-        parameters=[
-            OpenApiParameter("barcode", OpenApiTypes.STR, OpenApiParameter.PATH),
-            WAREHOUSE_PARAMETER,
-        ],
-        responses={200: BarcodeLookupSerializer, **error_responses(400, 404)},
-    )
-    def get(self, request: Request, barcode: str) -> Response:
-        warehouse = resolve_warehouse(request, request.query_params.get("warehouse"))
-        return Response(lookup_representation(barcode_lookup(code=barcode, warehouse=warehouse)))
-
-
-def lookup_representation(result: dict) -> dict:
-    """``BarcodeLookupSerializer(result).data``, without building a serializer tree per scan
-    (a fifth of the lookup's CPU). The serializer still documents the response in the schema;
-    ``test_lookup`` checks that both give the same JSON."""
-    return {
-        **result,
-        "open_orders": [
-            {**line, "ship_by": datetime_text(line["ship_by"])} for line in result["open_orders"]
-        ],
-    }
 
 
 # --- receipts ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.compiled import CompiledQueries
+from core.errors import NotFound
 from inventory.models import (
     Barcode,
     PurchaseOrder,
@@ -51,6 +52,20 @@ def barcode_codes(*, sku_ids: Iterable[int]) -> dict[int, list[str]]:
         for barcode in _BARCODES.all(len(wanted), **values):
             found[barcode.sku_id].append(barcode.code)
     return found
+
+
+def sku_by_barcode(code: str) -> Sku:
+    """The SKU with this barcode (or this offer id); ``NotFound`` with code ``unknown_barcode``."""
+    code = (code or "").strip()
+    barcode = Barcode.objects.select_related("sku").filter(code=code).first()
+    if barcode is not None:
+        return barcode.sku
+    sku = Sku.objects.filter(code=code).first()
+    if sku is None:
+        raise NotFound(
+            f"No SKU has barcode {code!r}.", code="unknown_barcode", details={"barcode": code}
+        )
+    return sku
 
 
 def _sum_subquery(queryset: QuerySet, group_by: str, field: str) -> Coalesce:

@@ -6,7 +6,6 @@ from inventory import apis
 
 urlpatterns = [
     path("me/", apis.WhoAmIApi.as_view(), name="api-whoami"),
-    path("barcodes/<str:barcode>/", apis.BarcodeLookupApi.as_view(), name="api-barcode-lookup"),
     path("receipts/", apis.ReceiptApi.as_view(), name="api-receipt"),
     path("counts/", apis.CountApi.as_view(), name="api-count"),
     path(

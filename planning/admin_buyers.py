@@ -1,5 +1,6 @@
 """The buyers' admin: reorder suggestions grouped by supplier and destination, quantities edited
-in the list, approval into draft purchase orders, dismissal with a reason, PO export.
+in the list, approval into draft purchase orders, dismissal with a reason, links to
+the PO export (``inventory.admin``).
 
 Every write is a ``planning.services`` call: the list's quantity field saves through
 ``suggestion_update_quantity`` (re-rounded to MOQ/pack), approval through
@@ -12,22 +13,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from core.errors import DomainError
-from planning import services, views
+from inventory.admin import purchase_order_export_url
+from planning import services
 from planning.admin_planners import OpenStatusFilter, SuggestionAdminMixin
 from planning.admin_selectors import suggestion_groups
 from planning.models import ReorderSuggestion, SuggestionStatus
-
-EXPORT_URL_NAME = "planning_purchaseorder_export"
-
-
-def purchase_order_export_url(po_id: int, fmt: str) -> str:
-    """Admin URL of a purchase order's CSV/XLSX export (for links from other admin pages)."""
-    return reverse(f"admin:{EXPORT_URL_NAME}", args=[po_id, fmt])
 
 
 def _po_change_url(po_id: int) -> str | None:
@@ -89,20 +84,6 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=SuggestionQuantityForm, **kwargs)
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "po/<int:po_id>/export.<str:fmt>",
-                wrap(self._export),
-                name=EXPORT_URL_NAME,
-            ),
-            *super().get_urls(),
-        ]
-
-    def _export(self, request, po_id, fmt):
-        return views.purchase_order_export(request, po_id=po_id, fmt=fmt)
 
     # --- columns
 

@@ -2,8 +2,7 @@
 
 The run itself (``plan_run``) lives in ``planning.runs``. These services are what the admin
 calls: approve reorder suggestions into draft purchase orders, dismiss or resize them, approve a
-fulfilment-scheme change, turn FBO shipment suggestions into transfers, and export a purchase
-order for the supplier.
+fulfilment-scheme change, and turn FBO shipment suggestions into transfers.
 
 Every service is keyword-only, runs in one transaction and locks the rows it changes with
 ``select_for_update()`` in primary-key order, so two people clicking at once cannot order the
@@ -12,12 +11,10 @@ same suggestion twice.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -47,7 +44,6 @@ __all__ = [
     "fulfilment_decision_approve",
     "fulfilment_decision_dismiss",
     "order_quantity_round",
-    "purchase_order_export",
     "suggestion_dismiss",
     "suggestion_update_quantity",
     "suggestions_approve",
@@ -341,75 +337,3 @@ def fbo_suggestion_dismiss(
         open_statuses=_OPEN_SUGGESTION,
         code="suggestion_not_open",
     )
-
-
-# --- purchase order export --------------------------------------------------------------------
-
-_EXPORT_HEADER = [
-    "PO number",
-    "Order date",
-    "Supplier",
-    "Supplier item code",
-    "Offer id",
-    "Name",
-    "Barcode",
-    "Quantity",
-    "Unit cost",
-    "Line total",
-    "Expected arrival",
-]
-
-
-def _export_rows(purchase_order: PurchaseOrder) -> list[list]:
-    po = PurchaseOrder.objects.select_related("supplier").get(pk=purchase_order.pk)
-    lines = list(po.lines.select_related("sku").prefetch_related("sku__barcodes").order_by("id"))
-    codes = dict(
-        SupplierItem.objects.filter(
-            supplier_id=po.supplier_id, sku_id__in=[line.sku_id for line in lines]
-        ).values_list("sku_id", "supplier_code")
-    )
-    rows = []
-    for line in lines:
-        barcodes = sorted(b.code for b in line.sku.barcodes.all())
-        rows.append(
-            [
-                po.number,
-                po.order_date.isoformat(),
-                po.supplier.name,
-                codes.get(line.sku_id, ""),
-                line.sku.code,
-                line.sku.name,
-                barcodes[0] if barcodes else "",
-                line.quantity_ordered,
-                line.unit_cost,
-                (line.unit_cost * line.quantity_ordered).quantize(Decimal("0.01")),
-                po.expected_arrival.isoformat() if po.expected_arrival else "",
-            ]
-        )
-    return rows
-
-
-def purchase_order_export(
-    *, purchase_order: PurchaseOrder, fmt: Literal["csv", "xlsx"] = "csv"
-) -> bytes:
-    """The PO as a file for the supplier: one row per line (UTF-8 CSV with BOM, or XLSX)."""
-    rows = _export_rows(purchase_order)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(_EXPORT_HEADER)
-        writer.writerows([[str(v) for v in row] for row in rows])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = str(rows[0][0] if rows else "PO")[:31]
-        sheet.append(_EXPORT_HEADER)
-        for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
-    raise InvalidInput(f"Unknown export format {fmt!r}; use csv or xlsx.", code="invalid_format")

@@ -9,12 +9,14 @@ callback ``plan_finalise`` swaps the results in. Without a broker everything run
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
 from core.errors import Conflict
 from planning import runs
+from planning.demand_feed import demand_feed_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +24,6 @@ logger = logging.getLogger(__name__)
 @shared_task(name="planning.tasks.plan_nightly", ignore_result=True)
 def plan_nightly(plan_date: str | None = None) -> int | None:
     """Plan the whole catalogue for today (or ``plan_date``, ISO); skip if a run is going."""
-    from datetime import date
-
     day = date.fromisoformat(plan_date) if plan_date else timezone.localdate()
     try:
         run = runs.plan_run(plan_date=day, triggered_by="schedule")
@@ -51,3 +51,24 @@ def plan_finalise(chunk_results: list[dict], run_id: int) -> int:
     except Exception as exc:
         runs.plan_run_fail(run_id=run_id, error=exc)
         raise
+
+
+@shared_task(name="planning.demand_feed_recent")
+def demand_feed_recent_task() -> int:
+    """Recompute today's order demand (and yesterday's in the first minutes after midnight).
+
+    Every minute with a broker, so that hand-overs need not queue a task each."""
+    return demand_feed_refresh(since=timezone.localdate(timezone.now() - timedelta(minutes=5)))
+
+
+@shared_task(name="planning.demand_feed_refresh")
+def demand_feed_refresh_task(
+    since: str | None = None, until: str | None = None, sku_ids: list[int] | None = None
+) -> int:
+    """Recompute the orders demand cells; without ``since``, the last three days."""
+    first = date.fromisoformat(since) if since else timezone.localdate() - timedelta(days=3)
+    return demand_feed_refresh(
+        since=first,
+        until=date.fromisoformat(until) if until else None,
+        sku_ids=sku_ids,
+    )

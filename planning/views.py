@@ -19,11 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.text import slugify
 
-from core.errors import DomainError
-from inventory.models import PurchaseOrder
-from planning import services
 from planning.admin_selectors import sku_chart_data, sku_plan_figures
 from planning.charts import sku_plan_chart
 from planning.models import SkuPlan
@@ -32,10 +28,6 @@ if TYPE_CHECKING:
     from planning.charts import SkuChartData
 
 CHART_CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
-EXPORT_CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 #: The chart also shows open purchase orders, which change during the day: cache briefly.
 CHART_MAX_AGE_SECONDS = 300
 
@@ -147,21 +139,3 @@ def sku_plan_page(request: HttpRequest, *, model_admin: ModelAdmin, object_id: s
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/planning/skuplan/plan_page.html", context)
-
-
-def purchase_order_export(request: HttpRequest, *, po_id: int, fmt: str) -> HttpResponse:
-    """Download a purchase order as CSV or XLSX (for the supplier)."""
-    if not request.user.has_perm("inventory.view_purchaseorder"):
-        raise PermissionDenied
-    if fmt not in EXPORT_CONTENT_TYPES:
-        raise Http404("Unknown export format.")
-    purchase_order = get_object_or_404(PurchaseOrder, pk=po_id)
-    try:
-        content = services.purchase_order_export(purchase_order=purchase_order, fmt=fmt)
-    except DomainError as exc:  # an unknown format is caught above; anything else is a 404
-        raise Http404(exc.message) from exc
-    response = HttpResponse(content, content_type=EXPORT_CONTENT_TYPES[fmt])
-    filename = f"{slugify(purchase_order.number) or purchase_order.pk}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    patch_cache_control(response, private=True, no_store=True)
-    return response

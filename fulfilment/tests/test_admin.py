@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import Notice, NoticeStatus, Order, OrderStatus
 from fulfilment.services import order_pack
 from fulfilment.tests.factories import order as make_order
-from fulfilment.watch import deadline_watch_run
 from inventory.tests.factories import SkuFactory, StaffUserFactory, WarehouseFactory, stock_level
 
 pytestmark = pytest.mark.django_db

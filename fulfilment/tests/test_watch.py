@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
+from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import Notice, NoticeKind, Order, WatchState
 from fulfilment.tests.factories import order as make_order
-from fulfilment.watch import deadline_watch_run
 from inventory.tests.factories import SkuFactory, WarehouseFactory, stock_level
 
 pytestmark = pytest.mark.django_db

@@ -745,10 +745,11 @@ def test_every_domain_error_is_typed(sku, warehouse):
 
 
 def test_short_orders_are_offered_new_stock(sku, warehouse, monkeypatch):
-    from fulfilment import services as fulfilment_services
+    from inventory import hooks
 
     calls = []
-    monkeypatch.setattr(fulfilment_services, "short_orders_allocate", lambda **kw: calls.append(kw))
+    record = lambda pairs: calls.extend({"sku_id": s, "warehouse_id": w} for s, w in pairs)  # noqa: E731
+    monkeypatch.setattr(hooks, "_stock_freed", [record])
 
     services.stock_receive(sku=sku, warehouse=warehouse, quantity=2)
     services.stock_count(sku=sku, warehouse=warehouse, counted=5)

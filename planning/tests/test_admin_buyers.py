@@ -107,7 +107,7 @@ def test_approving_makes_one_draft_purchase_order_per_supplier_and_warehouse(cli
     page = response.content.decode()
     assert "2 draft purchase order(s) created" in page
     for po in new:
-        assert reverse("admin:planning_purchaseorder_export", args=[po.pk, "csv"]) in page
+        assert reverse("admin:inventory_purchaseorder_export", args=[po.pk, "csv"]) in page
 
 
 def test_approving_an_already_ordered_suggestion_is_refused_without_writing(client):
@@ -173,8 +173,10 @@ def test_purchase_order_exports_as_csv_and_xlsx(client):
     client.force_login(staff_member("Buyer", "buyer"))
     po = state.purchase_order
     # when the buyer downloads it in both formats
-    csv_response = client.get(reverse("admin:planning_purchaseorder_export", args=[po.pk, "csv"]))
-    xlsx_response = client.get(reverse("admin:planning_purchaseorder_export", args=[po.pk, "xlsx"]))
+    csv_response = client.get(reverse("admin:inventory_purchaseorder_export", args=[po.pk, "csv"]))
+    xlsx_response = client.get(
+        reverse("admin:inventory_purchaseorder_export", args=[po.pk, "xlsx"])
+    )
     # then both are attachments with one row per line
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
     assert csv_response["Content-Disposition"] == f'attachment; filename="{po.number.lower()}.csv"'
@@ -192,23 +194,25 @@ def test_export_needs_purchase_order_permission_and_a_known_format(client):
     po = state.purchase_order
     client.force_login(staff_member("Planner", "planner"))  # views POs: may export
     assert (
-        client.get(reverse("admin:planning_purchaseorder_export", args=[po.pk, "pdf"])).status_code
+        client.get(reverse("admin:inventory_purchaseorder_export", args=[po.pk, "pdf"])).status_code
         == 404
     )
     assert (
-        client.get(reverse("admin:planning_purchaseorder_export", args=[999999, "csv"])).status_code
+        client.get(
+            reverse("admin:inventory_purchaseorder_export", args=[999999, "csv"])
+        ).status_code
         == 404
     )
     client.force_login(staff_member("Warehouse", "wh"))
     assert (
-        client.get(reverse("admin:planning_purchaseorder_export", args=[po.pk, "csv"])).status_code
+        client.get(reverse("admin:inventory_purchaseorder_export", args=[po.pk, "csv"])).status_code
         == 200
     )
     from inventory.tests.factories import UserFactory
 
     client.force_login(UserFactory(username="staff-no-perms", is_staff=True))
     assert (
-        client.get(reverse("admin:planning_purchaseorder_export", args=[po.pk, "csv"])).status_code
+        client.get(reverse("admin:inventory_purchaseorder_export", args=[po.pk, "csv"])).status_code
         == 403
     )
 

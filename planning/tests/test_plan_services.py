@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from core.errors import InvalidInput, InvalidTransition
+from inventory import exports
 from inventory.models import PurchaseOrder, Transfer
 from inventory.tests.factories import (
     FboWarehouseFactory,
@@ -223,8 +224,8 @@ def test_purchase_orders_export_as_csv_and_xlsx():
     (po,) = services.suggestions_approve(suggestions=ReorderSuggestion.objects.all(), user=None)
 
     # when
-    csv_bytes = services.purchase_order_export(purchase_order=po, fmt="csv")
-    xlsx_bytes = services.purchase_order_export(purchase_order=po, fmt="xlsx")
+    csv_bytes = exports.purchase_order_export(purchase_order=po, fmt="csv")
+    xlsx_bytes = exports.purchase_order_export(purchase_order=po, fmt="xlsx")
 
     # then
     rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
@@ -234,4 +235,4 @@ def test_purchase_orders_export_as_csv_and_xlsx():
     sheet = load_workbook(io.BytesIO(xlsx_bytes)).active
     assert [c.value for c in sheet[2]][7:10] == [12, 2.5, 30.0]
     with pytest.raises(InvalidInput):
-        services.purchase_order_export(purchase_order=po, fmt="pdf")
+        exports.purchase_order_export(purchase_order=po, fmt="pdf")

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from fulfilment.lookup import OPEN_ORDERS_LIMIT, barcode_lookup
 from fulfilment.models import Order, OrderLine, OrderStatus
 from fulfilment.services import order_cancel, order_pack
 from fulfilment.tests.factories import order as make_order
-from inventory.lookup import OPEN_ORDERS_LIMIT, barcode_lookup
 from inventory.models import StockLevel
 from inventory.tests.factories import SkuFactory, WarehouseFactory, ean13, stock_level
 
@@ -106,8 +106,7 @@ def test_lookup_trims_the_scanned_code():
 
 
 def test_lookup_representation_is_what_the_schema_serializer_gives():
-    from inventory.api_serializers import BarcodeLookupSerializer
-    from inventory.apis import lookup_representation
+    from fulfilment.lookup_apis import BarcodeLookupSerializer, lookup_representation
 
     here = WarehouseFactory()
     mug = SkuFactory(barcode=ean13(13))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from fulfilment.watch import deadline_watch_run
+from fulfilment.deadline_watch import deadline_watch_run
 
 
 class Command(BaseCommand):

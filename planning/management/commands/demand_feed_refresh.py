@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from fulfilment.demand import demand_feed_refresh
+from planning.demand_feed import demand_feed_refresh
 
 
 class Command(BaseCommand):

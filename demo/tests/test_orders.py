@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from fulfilment.demo import seed_orders
+from demo.orders import seed_orders
 from fulfilment.metrics import seller_metrics
 from fulfilment.models import Notice, Order, OrderStatus, WatchState
 from inventory.tests.factories import SkuFactory, WarehouseFactory, stock_level

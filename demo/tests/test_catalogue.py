@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
-import types
 from collections import Counter
 from datetime import date, timedelta
 
@@ -16,7 +14,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from core.barcodes import EAN13, validate_barcode
-from inventory import demo
+from demo import catalogue as demo
 from inventory.models import (
     Barcode,
     MovementKind,
@@ -339,14 +337,15 @@ def test_seed_demo_rejects_bad_sizes():
 
 @pytest.mark.django_db
 def test_seed_demo_hands_over_to_fulfilment_demo_orders(monkeypatch):
-    # given a fulfilment.demo module with seed_orders
-    import fulfilment
+    # given the demo orders' seeder, recorded
+    from demo import orders
 
     calls = []
-    fake = types.ModuleType("fulfilment.demo")
-    fake.seed_orders = lambda *, rng, today: calls.append((type(rng), today, Sku.objects.count()))
-    monkeypatch.setitem(sys.modules, "fulfilment.demo", fake)
-    monkeypatch.setattr(fulfilment, "demo", fake, raising=False)
+    monkeypatch.setattr(
+        orders,
+        "seed_orders",
+        lambda *, rng, today: calls.append((type(rng), today, Sku.objects.count())),
+    )
     # when
     result = demo.seed_demo(seed=42, **{**SMALL, "orders": True})
     # then it ran once, after the catalogue existed
@@ -360,7 +359,7 @@ def test_postgres_bulk_load_restores_indexes_constraints_and_the_id_sequence(mon
     # given the bulk-load path (drop indexes, COPY with ids, rebuild) even for a small catalogue
     from django.db import connection
 
-    from inventory.demo import seed
+    from demo.catalogue import seed
 
     def schema() -> set[str]:
         with connection.cursor() as cursor:

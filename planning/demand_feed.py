@@ -1,4 +1,4 @@
-"""Demand feed: shipped and cancelled order lines roll up into ``planning.DemandHistory``.
+"""Demand feed: shipped and cancelled order lines roll up into ``DemandHistory``.
 
 Cells (SKU, day) of source ``orders`` are *recomputed* from the orders, never incremented, so a
 refresh can run any number of times, for any range, in any order, with the same result.
@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from celery import current_app
 from django.db import transaction
@@ -125,12 +126,20 @@ def demand_feed_schedule(*, since: date, sku_ids: Iterable[int]) -> None:
     """Have the cells of ``sku_ids`` on day ``since`` recomputed (call after commit).
 
     Without a broker (tasks run in-process) they are recomputed now. With one, today's cells
-    are recomputed every minute for the whole catalogue by ``fulfilment.demand_feed_recent``
+    are recomputed every minute for the whole catalogue by ``planning.demand_feed_recent``
     (Celery beat), so a hand-over of today queues nothing; a back-dated one queues a refresh
     of its day and SKUs. The hourly refresh of the last three days is the safety net.
     """
-    from fulfilment.tasks import demand_feed_refresh_task
+    from planning.tasks import demand_feed_refresh_task
 
     if current_app.conf.task_always_eager or since != timezone.localdate():
         day = since.isoformat()
         demand_feed_refresh_task.delay(since=day, until=day, sku_ids=sorted(set(sku_ids)))
+
+
+def demand_feed_on_order_closed(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
+    """The ``fulfilment.hooks`` handler for hand-overs and cancellations: the day's cells of
+    those SKUs are recomputed after the order's transaction commits."""
+    transaction.on_commit(
+        partial(demand_feed_schedule, since=timezone.localdate(at), sku_ids=sku_ids)
+    )

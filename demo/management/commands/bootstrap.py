@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from inventory import demo
+from demo import catalogue as demo
 from inventory.models import Sku
 
 DEFAULT_ADMIN_USER = "admin"

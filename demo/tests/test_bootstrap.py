@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from core.management.commands import bootstrap
+from demo.management.commands import bootstrap
 from inventory.models import Sku, StockMovement
 from planning.models import DemandHistory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from inventory import demo
+from demo import catalogue as demo
 
 
 class Command(BaseCommand):

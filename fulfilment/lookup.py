@@ -15,6 +15,7 @@ from django.db import connection
 
 from core import rawsql
 from core.errors import NotFound
+from fulfilment.models import Order, OrderLine
 from inventory.models import Barcode, Sku, StockLevel, Warehouse
 
 OPEN_ORDERS_LIMIT = 50
@@ -33,7 +34,6 @@ OPEN_ORDER_FIELDS = (
 def _lookup_statement(by: str) -> tuple[str, list[rawsql.Column]]:
     """The statement for a scanned barcode (``by="barcode"``) or offer id (``"offer_id"``),
     and the columns it selects; names come from the models."""
-    from fulfilment.models import Order, OrderLine
 
     def ref(model, alias: str, name: str) -> str:
         return rawsql.column(model, alias, name).sql
@@ -76,10 +76,8 @@ def barcode_lookup(*, code: str, warehouse: Warehouse) -> dict:
     orders waiting for it (earliest ship-by first, at most 50).
 
     ``NotFound`` (``unknown_barcode``) for an unknown code. A barcode is tried first, as in
-    ``inventory.services.sku_by_barcode``; an offer id costs a second statement, rarely.
+    ``inventory.selectors.sku_by_barcode``; an offer id costs a second statement, rarely.
     """
-    from fulfilment.models import Order
-
     if not code or not code.isprintable() or len(code) > 64:
         raise NotFound(f"No SKU has barcode {code!r}.", code="unknown_barcode")
     scanned = code.strip()

@@ -119,7 +119,7 @@ def seed_demo(
     ``skus`` SKUs, ``days`` days of demand ending the day before ``today`` (default: the local
     date). Refuses (``DemoDataExists``) when SKUs exist unless ``flush``, which first deletes the
     catalogue and everything that refers to it (orders, plans, stock, demand). Deterministic for
-    (seed, skus, days, today). After the inventory, calls ``fulfilment.demo.seed_orders(rng=…,
+    (seed, skus, days, today). After the inventory, calls ``demo.orders.seed_orders(rng=…,
     today=…)`` if the fulfilment app provides it (unless ``orders`` is false).
     """
     if skus < 1 or days < 28:
@@ -712,13 +712,8 @@ def _seed_transfers(
 
 
 def _seed_fulfilment_orders(rng: np.random.Generator, today: date) -> bool:
-    """Hand over to the fulfilment app's demo orders, if it has them (it owns that code)."""
-    try:
-        from fulfilment import demo as fulfilment_demo
-    except ImportError:
-        return False
-    seed_orders = getattr(fulfilment_demo, "seed_orders", None)
-    if seed_orders is None:
-        return False
-    seed_orders(rng=rng.spawn(1)[0], today=today)
+    """The demo orders (``demo.orders``), once the catalogue and its stock exist."""
+    from demo import orders
+
+    orders.seed_orders(rng=rng.spawn(1)[0], today=today)
     return True

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from fulfilment.demand import demand_feed_refresh
 from fulfilment.services import order_cancel, order_pack, order_ship
 from fulfilment.tests.factories import order as make_order
 from inventory.services import SYSTEM
 from inventory.tests.factories import SkuFactory, WarehouseFactory, stock_level
+from planning.demand_feed import demand_feed_refresh
 from planning.models import DemandHistory, DemandSource
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def broker(monkeypatch):
     """Tasks go to a broker instead of running in-process; what is queued is recorded."""
     from celery import current_app
 
-    from fulfilment.tasks import demand_feed_refresh_task
+    from planning.tasks import demand_feed_refresh_task
 
     monkeypatch.setitem(current_app.conf, "task_always_eager", False)
     sent = []
@@ -171,7 +171,7 @@ def test_with_a_broker_a_backdated_handover_queues_its_day(
 
 def test_the_minutely_refresh_covers_today_for_every_sku(settings):
     # given two hand-overs today whose cells were never computed
-    from fulfilment.tasks import demand_feed_recent_task
+    from planning.tasks import demand_feed_recent_task
 
     warehouse = WarehouseFactory()
     for code in ("PEN", "INK"):
@@ -188,7 +188,7 @@ def test_the_minutely_refresh_covers_today_for_every_sku(settings):
 
 
 def test_just_after_midnight_the_minutely_refresh_also_covers_yesterday(settings):
-    from fulfilment.tasks import demand_feed_recent_task
+    from planning.tasks import demand_feed_recent_task
 
     settings.TIME_ZONE = "Europe/Moscow"
     # given a hand-over at 23:59 and the task running at 00:02 the next day
@@ -206,6 +206,15 @@ def test_just_after_midnight_the_minutely_refresh_also_covers_yesterday(settings
 def test_the_minutely_refresh_is_on_the_beat_schedule(settings):
     from celery import current_app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["fulfilment-demand-feed-recent"]
+    entry = settings.CELERY_BEAT_SCHEDULE["planning-demand-feed-recent"]
     assert entry["schedule"] == 60
     assert entry["task"] in current_app.tasks
+
+
+def test_the_demand_feed_follows_hand_overs_and_cancellations():
+    from fulfilment import hooks
+    from planning.demand_feed import demand_feed_on_order_closed
+
+    handlers = hooks.order_handlers()
+    assert demand_feed_on_order_closed in handlers["shipped"]
+    assert demand_feed_on_order_closed in handlers["cancelled"]

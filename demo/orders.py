@@ -1,7 +1,7 @@
 """Demo orders: open orders in every watch state, a month of handed-over and cancelled orders
 so the seller metrics say something, and a few customer notices.
 
-Called by ``inventory.demo.seed_demo`` inside its transaction, after stock exists. Everything
+Called by ``demo.catalogue.seed_demo`` inside its transaction, after stock exists. Everything
 goes through the services (intake, pack, ship, cancel), so reservations and the ledger agree.
 Deadlines of open orders are set relative to the real clock, so that the admin shows overdue,
 due-soon, on-track and short orders whenever the demo is opened on the day it was seeded.
@@ -16,7 +16,7 @@ import numpy as np
 from django.db.models import F
 from django.utils import timezone
 
-from fulfilment.demand import demand_feed_refresh
+from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import CancelledBy, CancelReason, Order, OrderScheme
 from fulfilment.services import (
     CustomerInfo,
@@ -28,8 +28,8 @@ from fulfilment.services import (
     order_pack,
     order_ship,
 )
-from fulfilment.watch import deadline_watch_run
 from inventory.models import Sku, StockLevel, Warehouse
+from planning.demand_feed import demand_feed_refresh
 
 # (first name, surname, e-mail name, language)
 _CUSTOMERS = [

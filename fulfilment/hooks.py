@@ -1,0 +1,61 @@
+"""Hooks through which higher apps follow order events inside fulfilment's transactions.
+
+Fulfilment sits below planning (and the marketplace connectors) and never imports them. A
+higher app that must act when an order is handed over or cancelled (the demand feed, an
+outbox row for the marketplace) registers a handler here from its ``AppConfig.ready()``. This
+is the one sanctioned exception to "no signals" (see STYLE.md): explicit, typed, synchronous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fulfilment.models import Order
+
+# handler(order, at, sku_ids): ``at`` is the moment of the event, ``sku_ids`` the order's SKUs.
+OrderHandler = Callable[["Order", datetime, frozenset[int]], None]
+
+_shipped: list[OrderHandler] = []
+_cancelled: list[OrderHandler] = []
+
+
+def _register(handlers: list[OrderHandler], handler: OrderHandler) -> OrderHandler:
+    if handler not in handlers:
+        handlers.append(handler)
+    return handler
+
+
+def on_order_shipped(handler: OrderHandler) -> OrderHandler:
+    """Register ``handler(order, at, sku_ids)`` for an order handed to the carrier.
+
+    Called inside ``order_ship``'s transaction with the order and its lines locked and the new
+    status saved; stock has been shipped. Side effects outside the database belong in
+    ``transaction.on_commit``. An exception rolls the hand-over back. Usable as a decorator.
+    """
+    return _register(_shipped, handler)
+
+
+def on_order_cancelled(handler: OrderHandler) -> OrderHandler:
+    """Register ``handler(order, at, sku_ids)`` for a cancelled order.
+
+    Called inside ``order_cancel``'s transaction with the order and its lines locked, the
+    cancellation saved and the reservations released. Same rules as ``on_order_shipped``.
+    """
+    return _register(_cancelled, handler)
+
+
+def order_handlers() -> dict[str, tuple[OrderHandler, ...]]:
+    return {"shipped": tuple(_shipped), "cancelled": tuple(_cancelled)}
+
+
+def order_shipped(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
+    for handler in _shipped:
+        handler(order, at, sku_ids)
+
+
+def order_cancelled(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
+    for handler in _cancelled:
+        handler(order, at, sku_ids)

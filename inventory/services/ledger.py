@@ -1,0 +1,215 @@
+"""The ledger core every stock write goes through: who acted, row locks, the ledger row.
+
+Each public service runs in one transaction, locks the stock rows it touches with
+``select_for_update()`` in primary-key order (a stable order avoids deadlocks between two
+requests touching the same rows), re-checks the numbers on the locked rows, and writes the
+ledger row together with the level. Invalid requests raise ``core.errors.DomainError``
+subclasses with a stable ``code``; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import operator
+import uuid
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import reduce
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.compiled import CompiledQueries
+from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from inventory import hooks
+from inventory.models import Sku, StockLevel, StockMovement, Warehouse
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded a change: a user, a scanner device, or the system."""
+
+    user: AbstractBaseUser | None = None
+    device: str = ""
+
+
+SYSTEM = Actor(device="system")
+
+
+@dataclass(frozen=True)
+class CountResult:
+    sku_id: int
+    warehouse_id: int
+    expected: int
+    counted: int
+    variance: int
+    movement: StockMovement | None
+
+
+# --- locking helpers -------------------------------------------------------------------------
+
+
+def _levels_for_update(p, size: int) -> QuerySet[StockLevel]:
+    """The locking read of ``size`` stock rows: ``sku{n}``/``warehouse{n}`` per row."""
+    rows = (
+        Q(sku_id=getattr(p, f"sku{n}"), warehouse_id=getattr(p, f"warehouse{n}"))
+        for n in range(size)
+    )
+    return StockLevel.objects.select_for_update().filter(reduce(operator.or_, rows)).order_by("pk")
+
+
+# Orders and receipts lock a few rows at a time, on every scan: compiled once per row count.
+_LOCKED_LEVELS = CompiledQueries(_levels_for_update)
+
+
+def _locked_levels(wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    values = {}
+    for n, (sku_id, warehouse_id) in enumerate(wanted):
+        values[f"sku{n}"], values[f"warehouse{n}"] = sku_id, warehouse_id
+    locked = _LOCKED_LEVELS.all(len(wanted), **values)
+    return {(row.sku_id, row.warehouse_id): row for row in locked}
+
+
+def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Lock the stock rows of (sku_id, warehouse_id) pairs, creating missing ones at zero.
+
+    Rows are locked in primary-key order. Must run inside ``transaction.atomic()``.
+    """
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    levels = _locked_levels(wanted)
+    missing = [pair for pair in wanted if pair not in levels]
+    if missing:
+        _check_exist(missing)
+        # Only absent rows are inserted (an unconditional INSERT … ON CONFLICT would burn a
+        # sequence value on every call); ON CONFLICT DO NOTHING makes racing creators harmless.
+        # Then everything is locked again in pk order, so the lock order stays the same.
+        StockLevel.objects.bulk_create(
+            [StockLevel(sku_id=s, warehouse_id=w) for s, w in missing], ignore_conflicts=True
+        )
+        levels = _locked_levels(wanted)
+    return levels
+
+
+def _check_exist(pairs: Sequence[tuple[int, int]]) -> None:
+    """``NotFound`` for unknown ids (PostgreSQL defers FK checks to commit, too late for a 404)."""
+    sku_ids = {s for s, _ in pairs}
+    warehouse_ids = {w for _, w in pairs}
+    unknown_skus = sku_ids - set(Sku.objects.filter(pk__in=sku_ids).values_list("pk", flat=True))
+    if unknown_skus:
+        raise NotFound(f"No SKU with id {sorted(unknown_skus)}.", code="unknown_sku")
+    unknown_warehouses = warehouse_ids - set(
+        Warehouse.objects.filter(pk__in=warehouse_ids).values_list("pk", flat=True)
+    )
+    if unknown_warehouses:
+        raise NotFound(
+            f"No warehouse with id {sorted(unknown_warehouses)}.", code="unknown_warehouse"
+        )
+
+
+def _replayed_movement(
+    warehouse_id: int,
+    idempotency_key: str | None,
+    *,
+    sku_id: int,
+    kind: str,
+    quantity: int | None = None,
+    on_hand_after: int | None = None,
+) -> StockMovement | None:
+    """The movement already recorded under this key, if the request is a replay of it.
+
+    Call with the stock row locked: a concurrent request with the same key then waits for the
+    first one and sees its movement. The same key for a different change is a client bug and
+    raises ``Conflict`` (``idempotency_key_reused``) instead of silently returning the old row.
+    """
+    if not idempotency_key:
+        return None
+    existing = StockMovement.objects.filter(
+        warehouse_id=warehouse_id, idempotency_key=idempotency_key
+    ).first()
+    if existing is None:
+        return None
+    if (
+        existing.sku_id != sku_id
+        or existing.kind != kind
+        or (quantity is not None and existing.quantity != quantity)
+        or (on_hand_after is not None and existing.on_hand_after != on_hand_after)
+    ):
+        raise _key_reused(idempotency_key)
+    return existing
+
+
+def _key_reused(idempotency_key: str | None) -> Conflict:
+    return Conflict(
+        "This idempotency key was already used for a different stock change.",
+        code="idempotency_key_reused",
+        details={"idempotency_key": idempotency_key},
+    )
+
+
+def _write_movement(
+    level: StockLevel,
+    *,
+    quantity: int,
+    kind: str,
+    actor: Actor,
+    reason: str = "",
+    document_type: str = "",
+    document_ref: str = "",
+    idempotency_key: str | None = None,
+    reserved_delta: int = 0,
+) -> StockMovement:
+    """Apply a signed change to a locked level and append its ledger row."""
+    new_on_hand = level.on_hand + quantity
+    new_reserved = level.reserved + reserved_delta
+    if new_on_hand < 0 or new_on_hand < new_reserved:
+        raise InsufficientStock(
+            f"Only {level.available} available of SKU {level.sku_id} at warehouse "
+            f"{level.warehouse_id}; cannot take {-quantity}.",
+            details={"available": level.available, "requested": -quantity},
+        )
+    level.on_hand = new_on_hand
+    level.reserved = new_reserved
+    level.save(update_fields=["on_hand", "reserved", "updated_at"])
+    # A savepoint only where the insert can clash (a scanner's key): two statements saved per
+    # ledger row on the hot paths, which pass no key.
+    try:
+        with transaction.atomic() if idempotency_key else nullcontext():
+            return StockMovement.objects.create(
+                sku_id=level.sku_id,
+                warehouse_id=level.warehouse_id,
+                kind=kind,
+                quantity=quantity,
+                on_hand_after=new_on_hand,
+                reason=reason[:255],
+                document_type=document_type,
+                document_ref=document_ref,
+                user=actor.user if actor.user and actor.user.is_authenticated else None,
+                device=actor.device,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError as exc:
+        # Only the key can clash here: the other constraints are guaranteed by the checks above.
+        # The level row was already saved, but the caller's transaction rolls back with us.
+        raise _key_reused(idempotency_key) from exc
+
+
+def _positive(quantity: int, what: str = "quantity") -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise InvalidInput(f"The {what} must be a positive whole number, got {quantity!r}.")
+    return quantity
+
+
+def document_number(prefix: str) -> str:
+    return f"{prefix}-{timezone.localdate():%y%m%d}-{uuid.uuid4().hex[:6].upper()}"
+
+
+def _offer_to_short_orders(pairs: Iterable[tuple[int, int]]) -> None:
+    """After stock is freed or arrives, whoever registered for it gets first claim on it.
+
+    Runs inside the caller's transaction with the stock rows still locked (see ``hooks``).
+    """
+    hooks.stock_freed(sorted(set(pairs)))

@@ -1,0 +1,177 @@
+"""Transfers from an own warehouse to a marketplace (FBO) warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict, InvalidInput, InvalidTransition
+from inventory.models import MovementKind, Sku, Transfer, TransferLine, Warehouse
+from inventory.services.ledger import (
+    SYSTEM,
+    Actor,
+    _lock_levels,
+    _positive,
+    _write_movement,
+    document_number,
+)
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    source: Warehouse,
+    destination: Warehouse,
+    lines: Sequence[tuple[Sku, int]],
+    user: AbstractBaseUser | None = None,
+) -> Transfer:
+    """A draft transfer from an own warehouse to a marketplace (FBO) warehouse.
+
+    ``same_warehouse`` if source and destination are one warehouse, ``transfer_direction``
+    unless it goes own → FBO. Nothing moves until ``transfer_dispatch``.
+    """
+    if source.pk == destination.pk:
+        raise InvalidInput("A transfer needs two different warehouses.", code="same_warehouse")
+    if source.kind != Warehouse.Kind.OWN or destination.kind != Warehouse.Kind.FBO:
+        raise InvalidInput(
+            "Transfers go from an own warehouse to a marketplace FBO warehouse.",
+            code="transfer_direction",
+        )
+    if not lines:
+        raise InvalidInput("A transfer needs at least one line.", code="transfer_empty")
+    seen: set[int] = set()
+    for sku, quantity in lines:
+        _positive(quantity)
+        if sku.pk in seen:
+            raise InvalidInput(
+                f"SKU {sku.code} appears twice on the transfer.", code="duplicate_line"
+            )
+        seen.add(sku.pk)
+    transfer = Transfer.objects.create(
+        number=document_number("TR"),
+        source=source,
+        destination=destination,
+        created_by=user if user and user.is_authenticated else None,
+    )
+    TransferLine.objects.bulk_create(
+        TransferLine(transfer=transfer, sku=sku, quantity=quantity) for sku, quantity in lines
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_dispatch(*, transfer: Transfer, actor: Actor = SYSTEM) -> Transfer:
+    """Ship every line out of the source warehouse; the goods are then in transit.
+
+    Locks the transfer, its lines, then the source stock rows in pk order. Only unreserved
+    units leave (``InsufficientStock`` otherwise, and nothing is dispatched).
+    """
+    transfer = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("destination")
+        .get(pk=transfer.pk)
+    )
+    if transfer.status != Transfer.Status.DRAFT:
+        raise InvalidTransition(f"{transfer.number} was already dispatched or closed.")
+    lines = list(transfer.lines.select_for_update().order_by("pk"))
+    if not lines:
+        raise InvalidInput(f"{transfer.number} has no lines.", code="transfer_empty")
+    levels = _lock_levels((line.sku_id, transfer.source_id) for line in lines)
+    for line in lines:
+        _write_movement(
+            levels[(line.sku_id, transfer.source_id)],
+            quantity=-line.quantity,
+            kind=MovementKind.TRANSFER_OUT,
+            actor=actor,
+            reason=f"To {transfer.destination.code}",
+            document_type="transfer",
+            document_ref=transfer.number,
+        )
+        line.quantity_dispatched = line.quantity
+        line.save(update_fields=["quantity_dispatched"])
+    now = timezone.now()
+    transfer.status = Transfer.Status.IN_TRANSIT
+    transfer.dispatched_at = now
+    transfer.expected_arrival = timezone.localdate(now) + timedelta(
+        days=transfer.destination.transit_days
+    )
+    transfer.save(update_fields=["status", "dispatched_at", "expected_arrival"])
+    return transfer
+
+
+@transaction.atomic
+def transfer_receive(
+    *, transfer: Transfer, quantities: dict[int, int] | None = None, actor: Actor = SYSTEM
+) -> Transfer:
+    """Receive at the FBO warehouse: ``quantities`` by sku_id, or everything in transit.
+
+    Locks the transfer, its lines, then the destination stock rows in pk order.
+    ``over_receipt`` if more arrives than is in transit, ``not_on_transfer`` for a SKU that
+    is not on it.
+    """
+    transfer = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("source")
+        .get(pk=transfer.pk)
+    )
+    if transfer.status not in (Transfer.Status.IN_TRANSIT, Transfer.Status.PARTIALLY_RECEIVED):
+        raise InvalidTransition(
+            f"{transfer.number} is {transfer.get_status_display().lower()}; nothing to receive."
+        )
+    lines = {line.sku_id: line for line in transfer.lines.select_for_update().order_by("pk")}
+    if quantities is None:
+        quantities = {
+            sku_id: line.quantity_in_transit
+            for sku_id, line in lines.items()
+            if line.quantity_in_transit
+        }
+    quantities = {sku_id: quantity for sku_id, quantity in quantities.items() if quantity != 0}
+    unknown = set(quantities) - set(lines)
+    if unknown:
+        raise InvalidInput(
+            f"SKUs {sorted(unknown)} are not on {transfer.number}.", code="not_on_transfer"
+        )
+    if not quantities:
+        raise InvalidInput(f"Nothing to receive on {transfer.number}.", code="nothing_to_receive")
+    levels = _lock_levels((sku_id, transfer.destination_id) for sku_id in quantities)
+    for sku_id, quantity in quantities.items():
+        _positive(quantity)
+        line = lines[sku_id]
+        if quantity > line.quantity_in_transit:
+            raise Conflict(
+                f"{transfer.number}: {quantity} received but only {line.quantity_in_transit} in transit.",
+                code="over_receipt",
+                details={"sku_id": sku_id, "in_transit": line.quantity_in_transit},
+            )
+        _write_movement(
+            levels[(sku_id, transfer.destination_id)],
+            quantity=quantity,
+            kind=MovementKind.TRANSFER_IN,
+            actor=actor,
+            reason=f"From {transfer.source.code}",
+            document_type="transfer",
+            document_ref=transfer.number,
+        )
+        line.quantity_received += quantity
+        line.save(update_fields=["quantity_received"])
+    done = all(line.quantity_received >= line.quantity_dispatched for line in lines.values())
+    transfer.status = Transfer.Status.RECEIVED if done else Transfer.Status.PARTIALLY_RECEIVED
+    if done:
+        transfer.received_at = timezone.now()
+    transfer.save(update_fields=["status", "received_at"])
+    return transfer
+
+
+@transaction.atomic
+def transfer_cancel(*, transfer: Transfer) -> Transfer:
+    """Draft → cancelled. Locks the transfer; a dispatched transfer cannot be cancelled."""
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != Transfer.Status.DRAFT:
+        raise InvalidTransition(f"{transfer.number} is already on its way; it cannot be cancelled.")
+    transfer.status = Transfer.Status.CANCELLED
+    transfer.save(update_fields=["status"])
+    return transfer
