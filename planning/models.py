@@ -518,3 +518,7 @@ class SkuServiceLevel(Sku):
         proxy = True
         verbose_name = "SKU service level"
         verbose_name_plural = "SKU service levels"
+
+
+# The promises each run states and their audits (a module of their own).
+from planning.promise_models import Promise, PromiseAudit  # noqa: E402,F401
