@@ -518,3 +518,6 @@ class SkuServiceLevel(Sku):
         proxy = True
         verbose_name = "SKU service level"
         verbose_name_plural = "SKU service levels"
+
+
+from planning.models_operations import SupplierPerformance  # noqa: E402, F401
