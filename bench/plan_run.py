@@ -63,7 +63,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     cpu_before = _own_cpu(), _process_cpu(backend_pid)
     started = time.perf_counter()
-    run = runs.plan_run(chunk_size=args.chunk_size, dispatch=False, triggered_by="bench")
+    run = runs.plan_run(chunk_size=args.chunk_size, triggered_by="bench")
     wall = time.perf_counter() - started
     python_cpu = _own_cpu() - cpu_before[0]
     server_cpu = _process_cpu(backend_pid) - cpu_before[1]

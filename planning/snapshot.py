@@ -31,19 +31,14 @@ How the figures map (units unless stated):
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import os
-import struct
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
-from django.db.models import F, FloatField, Min, Q, Sum
+from django.db.models import F, FloatField, Min, Sum
 from django.db.models.functions import Cast
 
 from inventory.models import (
@@ -57,8 +52,10 @@ from inventory.models import (
     TransferLine,
     Warehouse,
 )
+from planning.demand_history import demand_matrix_read
 from planning.engine.schema import FBO, FBS, CatalogueSnapshot, FboSnapshot
 from planning.models import DemandHistory, ServiceLevelTarget
+from planning.slices import rows_of, sku_filter
 from planning.supplier_learning import learned_lead_times
 
 #: ``abc_floors`` value: the SKUs being read are the whole catalogue and rank themselves.
@@ -139,7 +136,7 @@ def abc_floors_compute(
     Chunks class their SKUs against these floors, so any chunking gives the same classes
     (a tie at a boundary goes to the better class).
     """
-    prices = _fetch(
+    prices = list(
         Sku.objects.filter(is_active=True)
         .order_by("pk")
         .values_list("pk", Cast("sale_price", FloatField()))
@@ -148,7 +145,7 @@ def abc_floors_compute(
         return math.inf, math.inf
     ids = np.array([p[0] for p in prices], dtype=np.int64)
     price = np.array([p[1] for p in prices], dtype=np.float64)
-    sums = _fetch(
+    sums = list(
         DemandHistory.objects.filter(
             date__gte=abc_window_start(start, plan_date), date__lt=plan_date
         )
@@ -160,7 +157,7 @@ def abc_floors_compute(
     units = np.zeros(ids.size, dtype=np.float64)
     if sums:
         arr = np.array(sums, dtype=np.int64)
-        rows, ok = _rows_of(ids, arr[:, 0])
+        rows, ok = rows_of(ids, arr[:, 0])
         units[rows[ok]] = arr[ok, 1]
     return _floors_of(units * price, cutoffs)
 
@@ -182,35 +179,6 @@ def abc_of(revenue: np.ndarray, floors: tuple[float, float]) -> list[str]:
         positive & (revenue >= floor_a), "A", np.where(positive & (revenue >= floor_b), "B", "C")
     )
     return classes.tolist()
-
-
-def _sku_filter(sku_ids: np.ndarray, field: str = "sku_id") -> Q:
-    """Rows of these SKUs: an id range when the slice is dense (cheap to plan and scan),
-    an ``IN`` list when it is a handful of SKUs picked by code."""
-    if sku_ids.size == 0:
-        return Q(pk__in=[])
-    lo, hi = int(sku_ids[0]), int(sku_ids[-1])
-    if sku_ids.size > 1000 or hi - lo + 1 <= 2 * sku_ids.size:
-        return Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
-    return Q(**{f"{field}__in": sku_ids.tolist()})
-
-
-def _rows_of(sku_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row index of each id in ``sku_ids`` and a mask of the ids that belong to the slice."""
-    ids = np.asarray(ids, dtype=np.int64)
-    if sku_ids.size == 0 or ids.size == 0:
-        return np.zeros(ids.shape, dtype=np.int64), np.zeros(ids.shape, dtype=bool)
-    rows = np.searchsorted(sku_ids, ids)
-    rows = np.minimum(rows, sku_ids.size - 1)
-    return rows, sku_ids[rows] == ids
-
-
-def _fetch(queryset) -> list[tuple]:
-    """Rows of a ``values_list`` queryset without per-row model conversion overhead."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 # --- the snapshot -----------------------------------------------------------------------------
@@ -236,10 +204,10 @@ def plan_input_build(
     sku_ids = np.asarray(sku_ids, dtype=np.int64)
     start = start or history_start(plan_date=plan_date)
     n = sku_ids.size
-    in_slice = _sku_filter(sku_ids, "pk")
+    in_slice = sku_filter(sku_ids, "pk")
 
     # SKUs
-    sku_rows = _fetch(
+    sku_rows = list(
         Sku.objects.filter(in_slice)
         .order_by("pk")
         .values_list(
@@ -280,8 +248,8 @@ def plan_input_build(
     pack = np.ones(n, dtype=np.int64)
     supplier_id = np.zeros(n, dtype=np.int64)
     supplier_cost = unit_cost.copy()
-    items = _fetch(
-        SupplierItem.objects.filter(_sku_filter(sku_ids), supplier__is_active=True)
+    items = list(
+        SupplierItem.objects.filter(sku_filter(sku_ids), supplier__is_active=True)
         .order_by("sku_id", "-is_primary", "pk")
         .values_list(
             "sku_id",
@@ -298,7 +266,7 @@ def plan_input_build(
     )
     if items:
         item_sku = np.array([r[0] for r in items], dtype=np.int64)
-        rows, ok = _rows_of(sku_ids, item_sku)
+        rows, ok = rows_of(sku_ids, item_sku)
         # rows come primary-first per SKU: the first row of each SKU is the one to use
         first = np.zeros(len(items), dtype=bool)
         first[0] = True
@@ -343,15 +311,15 @@ def plan_input_build(
     available = np.zeros(n, dtype=np.int64)
     fbo_stock = np.zeros((n, n_fbo), dtype=np.float64)
     best_own = np.zeros(n, dtype=np.int64)
-    levels = _fetch(
-        StockLevel.objects.filter(_sku_filter(sku_ids), warehouse__is_active=True).values_list(
+    levels = list(
+        StockLevel.objects.filter(sku_filter(sku_ids), warehouse__is_active=True).values_list(
             "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__kind"
         )
     )
     if levels:
         arr = np.array([(r[0], r[1], r[2], r[3]) for r in levels], dtype=np.int64)
         own = np.array([r[4] == Warehouse.Kind.OWN for r in levels])
-        rows, ok = _rows_of(sku_ids, arr[:, 0])
+        rows, ok = rows_of(sku_ids, arr[:, 0])
         m = ok & own
         np.add.at(available, rows[m], arr[m, 2] - arr[m, 3])
         # receiving warehouse: the own warehouse already holding most of the SKU
@@ -370,9 +338,9 @@ def plan_input_build(
     # open purchase orders → on order + receipts schedule
     on_order = np.zeros(n, dtype=np.int64)
     receipt_rows: list[tuple[int, int, int]] = []
-    po_lines = _fetch(
+    po_lines = list(
         PurchaseOrderLine.objects.filter(
-            _sku_filter(sku_ids),
+            sku_filter(sku_ids),
             purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
             quantity_ordered__gt=F("quantity_received"),
         ).values_list(
@@ -380,7 +348,7 @@ def plan_input_build(
         )
     )
     if po_lines:
-        rows, ok = _rows_of(sku_ids, np.array([r[0] for r in po_lines], dtype=np.int64))
+        rows, ok = rows_of(sku_ids, np.array([r[0] for r in po_lines], dtype=np.int64))
         for i, ok_i, (_, ordered_qty, received, arrival) in zip(rows, ok, po_lines, strict=True):
             if not ok_i:
                 continue
@@ -393,9 +361,9 @@ def plan_input_build(
     # open transfers → in transit (to FBO)
     in_transit = np.zeros(n, dtype=np.int64)
     fbo_in_transit = np.zeros((n, n_fbo), dtype=np.float64)
-    transfer_lines = _fetch(
+    transfer_lines = list(
         TransferLine.objects.filter(
-            _sku_filter(sku_ids), transfer__status__in=Transfer.OPEN_STATUSES
+            sku_filter(sku_ids), transfer__status__in=Transfer.OPEN_STATUSES
         ).values_list(
             "sku_id",
             "transfer__destination_id",
@@ -406,7 +374,7 @@ def plan_input_build(
         )
     )
     if transfer_lines:
-        rows, ok = _rows_of(sku_ids, np.array([r[0] for r in transfer_lines], dtype=np.int64))
+        rows, ok = rows_of(sku_ids, np.array([r[0] for r in transfer_lines], dtype=np.int64))
         for i, ok_i, line in zip(rows, ok, transfer_lines, strict=True):
             _, dest, status, quantity, dispatched, received = line
             if not ok_i:
@@ -521,9 +489,9 @@ def _open_order_backlog(sku_ids: np.ndarray) -> np.ndarray:
     from fulfilment.models import Order, OrderLine
 
     backlog = np.zeros(sku_ids.size, dtype=np.int64)
-    rows = _fetch(
+    rows = list(
         OrderLine.objects.filter(
-            _sku_filter(sku_ids),
+            sku_filter(sku_ids),
             order__status__in=Order.OPEN_STATUSES,
             order__warehouse__kind=Warehouse.Kind.OWN,
             quantity__gt=F("reserved_quantity"),
@@ -535,7 +503,7 @@ def _open_order_backlog(sku_ids: np.ndarray) -> np.ndarray:
     )
     if rows:
         arr = np.array(rows, dtype=np.int64)
-        idx, ok = _rows_of(sku_ids, arr[:, 0])
+        idx, ok = rows_of(sku_ids, arr[:, 0])
         np.add.at(backlog, idx[ok], arr[ok, 1])
     return backlog
 
@@ -570,323 +538,3 @@ def _receipt_schedule(
             qty[i, k] += quantity
             days[i, k] = max(days[i, k], in_days)
     return qty, days
-
-
-# --- demand history ---------------------------------------------------------------------------
-
-
-def demand_matrix_read(
-    *, sku_ids: np.ndarray, start: date, end: date
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
-    """Daily demand of these SKUs over ``start`` … ``end − 1`` summed over sources.
-
-    Returns (demand float32 (n, T), stock-out mask bool (n, T) or None, lost demand float32
-    (n, T) or None, order lines per SKU float64 (n,)). Where a day is stocked out, lost demand
-    is the recorded ``lost_units`` if any, else NaN (unknown: the engine censors the day).
-    """
-    n, days = sku_ids.size, max(0, (end - start).days)
-    demand = np.zeros((n, days), dtype=np.float32)
-    stockout = np.zeros((n, days), dtype=bool)
-    lost = np.zeros((n, days), dtype=np.float32)
-    orders = np.zeros(n, dtype=np.float64)
-    if n and days:
-        parts = _read_parts(sku_ids)
-        if len(parts) > 1:
-            # Large slices: one COPY per part on its own connection, so that the database
-            # works on every core while this process unpacks (the parts fill disjoint rows).
-            with ThreadPoolExecutor(max_workers=len(parts)) as pool:
-                results = list(
-                    pool.map(
-                        lambda part: _fill_in_thread(
-                            sku_ids, part, start, end, demand, stockout, lost
-                        ),
-                        parts,
-                    )
-                )
-            orders = np.sum(results, axis=0)
-        else:
-            orders = _fill(sku_ids, sku_ids, start, end, demand, stockout, lost)
-    if not stockout.any():
-        return demand, None, None, orders
-    unknown = stockout & (lost <= 0)
-    lost[unknown] = np.nan
-    lost[~stockout] = 0.0
-    return demand, stockout, lost, orders
-
-
-def _read_parts(sku_ids: np.ndarray) -> list[np.ndarray]:
-    """Split a large slice for parallel reading (PostgreSQL, ≥ ``PLAN_PARALLEL_READ_MIN``)."""
-    threads = int(_setting("PLAN_READ_THREADS", os.cpu_count() or 1))
-    if (
-        connection.vendor != "postgresql"
-        or threads < 2
-        or sku_ids.size < int(_setting("PLAN_PARALLEL_READ_MIN", 20_000))
-        or connection.in_atomic_block  # other connections would not see uncommitted rows
-    ):
-        return [sku_ids]
-    return [part for part in np.array_split(sku_ids, threads) if part.size]
-
-
-def _fill_in_thread(sku_ids, part, start, end, demand, stockout, lost) -> np.ndarray:
-    try:
-        return _fill(sku_ids, part, start, end, demand, stockout, lost)
-    finally:
-        connection.close()  # this thread's own connection
-
-
-def _fill(
-    sku_ids: np.ndarray,
-    part: np.ndarray,
-    start: date,
-    end: date,
-    demand: np.ndarray,
-    stockout: np.ndarray,
-    lost: np.ndarray,
-) -> np.ndarray:
-    """Add the history of the SKUs ``part`` (a sub-range of ``sku_ids``) into the matrices;
-    return the order lines per SKU (n,)."""
-    n, days = demand.shape
-    orders = np.zeros(n, dtype=np.float64)
-    if connection.vendor == "postgresql":
-        blocks = _demand_blocks_copy(part, start, end)
-    else:
-        blocks = _demand_blocks_query(part, start, end)
-    flat_demand, flat_stockout, flat_lost = demand.ravel(), stockout.ravel(), lost.ravel()
-    for block in blocks:
-        rows, ok = _rows_of(sku_ids, block["sku"])
-        ok &= (block["day"] >= 0) & (block["day"] < days)
-        if not ok.all():
-            block, rows = block[ok], rows[ok]
-        if not block.size:
-            continue
-        # bincount over the block's span sums the sources of one (SKU, day) exactly;
-        # blocks come a few SKUs at a time, so the span is small.
-        flat = rows * days + block["day"]
-        lo = int(flat.min())
-        span = slice(lo, int(flat.max()) + 1)
-        width = span.stop - lo
-        local = flat - lo
-        flat_demand[span] += np.bincount(local, block["units"], width).astype(np.float32)
-        flat_lost[span] += np.bincount(local, block["lost"], width).astype(np.float32)
-        flat_stockout[span] |= np.bincount(local, block["stocked_out"], width) > 0
-        orders += np.bincount(rows, weights=block["orders"], minlength=n)
-    return orders
-
-
-_BLOCK_DTYPE = np.dtype(
-    [
-        ("sku", np.int64),
-        ("day", np.int64),
-        ("units", np.float64),
-        ("lost", np.float64),
-        ("orders", np.float64),
-        ("stocked_out", np.float64),
-    ]
-)
-
-
-def _demand_blocks_query(sku_ids: np.ndarray, start: date, end: date):
-    """The history in one plain query (SQLite and other databases without COPY)."""
-    qs = (
-        DemandHistory.objects.filter(_sku_filter(sku_ids), date__gte=start, date__lt=end)
-        .order_by()
-        .values_list("sku_id", "units", "lost_units", "orders", "stocked_out", "date")
-    )
-    sql, params = qs.query.sql_with_params()
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        # day numbers computed by the database: no per-row date objects in Python
-        sql = sql.replace(
-            "SELECT ",
-            'SELECT CAST(julianday("planning_demandhistory"."date") - julianday(%s) AS INTEGER), ',
-            1,
-        )
-        params = (start.isoformat(), *params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return
-    block = np.empty(len(rows), dtype=_BLOCK_DTYPE)
-    offset = 1 if sqlite else 0
-    numbers = np.array([r[offset : offset + 5] for r in rows], dtype=np.int64)
-    block["sku"], block["units"], block["lost"] = numbers[:, 0], numbers[:, 1], numbers[:, 2]
-    block["orders"], block["stocked_out"] = numbers[:, 3], numbers[:, 4]
-    if sqlite:
-        block["day"] = [r[0] for r in rows]
-    else:
-        dates = np.array([str(r[5])[:10] for r in rows], dtype="datetime64[D]")
-        block["day"] = (dates - np.datetime64(start, "D")).astype(np.int64)
-    yield block
-
-
-# One record per demand row, packed by the server into a big-endian int8 (day in bits 51+,
-# the stock-out flag in bit 50, lost units in bits 30–49, units in bits 0–29) and joined into
-# one bytea per SKU, so COPY sends one message per SKU instead of one per row: per-message
-# overhead in the client, then per-row work in the server, were most of the read time.
-_UNITS_MAX = (1 << 30) - 1
-_LOST_MAX = (1 << 20) - 1
-_COPY_HEADER = 19  # PGCOPY signature (11) + flags (4) + header extension length (4)
-_ROW_PREFIX = 26  # field count (2), sku (4 + 4), order lines (4 + 8), payload length (4)
-
-
-def _demand_blocks_copy(sku_ids: np.ndarray, start: date, end: date, skus_per_block: int = 4096):
-    """Stream the history with COPY … (FORMAT BINARY), one row per SKU; yield numpy blocks."""
-    table = DemandHistory._meta.db_table
-    lo, hi = int(sku_ids[0]), int(sku_ids[-1])
-    if sku_ids.size > 1000 or hi - lo + 1 <= 2 * sku_ids.size:
-        sku_where = f"sku_id BETWEEN {lo} AND {hi}"
-    else:
-        sku_where = "sku_id IN (" + ",".join(str(int(i)) for i in sku_ids) + ")"
-    first, last = start.isoformat(), end.isoformat()
-    query = (
-        "COPY (SELECT sku_id::int4, sum(orders)::int8, string_agg(int8send("
-        f"((date - DATE '{first}')::int8 << 51) | ((stocked_out::int)::int8 << 50) "
-        f"| (LEAST(lost_units, {_LOST_MAX})::int8 << 30) | LEAST(units, {_UNITS_MAX})::int8"
-        f"), ''::bytea) FROM {table} WHERE {sku_where} AND date >= DATE '{first}' "
-        f"AND date < DATE '{last}' GROUP BY sku_id) TO STDOUT (FORMAT BINARY)"
-    )
-    buffer = bytearray()
-    skus: list[int] = []
-    orders: list[int] = []
-    payloads: list[bytes] = []
-    connection.ensure_connection()
-    with connection.cursor() as cursor, cursor.copy(query) as copy:
-        for data in copy:
-            buffer += data
-            pos = _COPY_HEADER if buffer.startswith(b"PGCOPY\n\xff\r\n\x00") else 0
-            while len(buffer) - pos >= 2:
-                (fields,) = struct.unpack_from(">h", buffer, pos)
-                if fields == -1:  # trailer
-                    pos += 2
-                    break
-                if len(buffer) - pos < _ROW_PREFIX:
-                    break
-                _, sku, _, order_lines, size = struct.unpack_from(">iiiqi", buffer, pos + 2)
-                if len(buffer) - pos < _ROW_PREFIX + size:
-                    break
-                skus.append(sku)
-                orders.append(order_lines)
-                payloads.append(bytes(buffer[pos + _ROW_PREFIX : pos + _ROW_PREFIX + size]))
-                pos += _ROW_PREFIX + size
-            del buffer[:pos]
-            if len(skus) >= skus_per_block:
-                yield _records_block(skus, orders, payloads)
-                skus, orders, payloads = [], [], []
-    if skus:
-        yield _records_block(skus, orders, payloads)
-
-
-def _records_block(skus: list[int], orders: list[int], payloads: list[bytes]) -> np.ndarray:
-    packed = np.frombuffer(b"".join(payloads), dtype=">i8").astype(np.int64)
-    counts = np.fromiter((len(p) >> 3 for p in payloads), dtype=np.int64, count=len(payloads))
-    block = np.empty(packed.size, dtype=_BLOCK_DTYPE)
-    block["sku"] = np.repeat(np.asarray(skus, dtype=np.int64), counts)
-    block["day"] = packed >> 51
-    block["stocked_out"] = (packed >> 50) & 1
-    block["lost"] = (packed >> 30) & _LOST_MAX
-    block["units"] = packed & _UNITS_MAX
-    # the SKU's order lines ride on its first record (summed by bincount downstream)
-    block["orders"] = 0.0
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    block["orders"][first[counts > 0]] = np.asarray(orders, dtype=np.float64)[counts > 0]
-    return block
-
-
-# --- backtest ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PolicyFigures:
-    """One policy replayed over the test days, catalogue totals."""
-
-    fill_rate: float  # served ÷ demanded units
-    stockout_days: float  # SKU-days with lost demand
-    lost_units: float
-    cancelled_orders: float  # lost units ÷ units per order line
-    avg_inventory_value: float  # mean stock held × unit cost (sale price if no cost)
-
-
-@dataclass(frozen=True)
-class BacktestReport:
-    plan_date: date
-    days: int
-    skus: int
-    demand_units: float
-    policies: dict[str, PolicyFigures]
-
-    @property
-    def cancellations_avoided(self) -> float:
-        """Orders the naive min/max would have cancelled for lack of stock and Zapas not."""
-        return (
-            self.policies["naive_min_max"].cancelled_orders
-            - self.policies["zapas"].cancelled_orders
-        )
-
-
-def backtest_catalogue(
-    *,
-    days: int = 90,
-    plan_date: date | None = None,
-    sku_codes: Sequence[str] | None = None,
-    chunk_size: int = 20_000,
-    seed: int = 0,
-) -> BacktestReport:
-    """Replay the last ``days`` days with Zapas's policy and with a fixed min/max.
-
-    Each chunk of SKUs is planned on the history before the test period
-    (``planning.engine.backtest.compare_policies``) and both policies are simulated on the
-    test days with the same lead-time draws. Read-only.
-    """
-    from django.utils import timezone
-
-    from planning.engine.backtest import compare_policies
-    from planning.engine.schema import PlanParams
-
-    plan_date = plan_date or timezone.localdate()
-    sku_ids = catalogue_sku_ids(sku_codes=sku_codes)
-    start = history_start(plan_date=plan_date)
-    if (plan_date - start).days < days + 28:
-        raise ValueError(
-            f"Not enough history: {(plan_date - start).days} days recorded, "
-            f"the backtest needs {days} test days plus at least 28 to plan on."
-        )
-    params = PlanParams(**settings.ZAPAS.get("PLAN_PARAMS", {}))
-    totals = {
-        name: np.zeros(4) for name in ("zapas", "naive_min_max")
-    }  # stock-out days, lost, cancelled, inventory value
-    demand_total = 0.0
-    for k in range(0, sku_ids.size, chunk_size):
-        chunk = sku_ids[k : k + chunk_size]
-        plan_input = plan_input_build(sku_ids=chunk, plan_date=plan_date, start=start)
-        snapshot = plan_input.snapshot
-        # stock is valued at cost, or at the sale price where no cost is recorded (imports)
-        value = np.where(snapshot.unit_cost > 0, snapshot.unit_cost, snapshot.sale_price)
-        snapshot = dataclasses.replace(snapshot, unit_cost=value)
-        results = compare_policies(snapshot, days, params, seed=seed)
-        per_order = plan_input.snapshot.mean_units_per_order
-        for name, result in results.items():
-            totals[name] += (
-                result.stockout_days.sum(),
-                result.lost_units.sum(),
-                (result.lost_units / per_order).sum(),
-                result.avg_inventory_value.sum(),
-            )
-        demand_total += float(results["zapas"].demand_units.sum())
-    policies = {
-        name: PolicyFigures(
-            fill_rate=1 - t[1] / demand_total if demand_total > 0 else 1.0,
-            stockout_days=float(t[0]),
-            lost_units=float(t[1]),
-            cancelled_orders=float(t[2]),
-            avg_inventory_value=float(t[3]),
-        )
-        for name, t in totals.items()
-    }
-    return BacktestReport(
-        plan_date=plan_date,
-        days=days,
-        skus=int(sku_ids.size),
-        demand_units=demand_total,
-        policies=policies,
-    )

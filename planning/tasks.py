@@ -1,22 +1,26 @@
-"""Celery tasks of the planning run: thin wrappers around ``planning.runs``.
+"""Celery tasks of planning: thin wrappers around ``planning.runs`` and the demand feed.
 
 The nightly schedule (02:00 in ``TIME_ZONE``) is a django-celery-beat ``PeriodicTask`` seeded by
 migration ``planning.0003`` and editable in the admin (Periodic tasks). ``plan_nightly`` starts
 a run split into chunks: a ``chord`` of ``plan_chunk`` tasks (any worker, any machine) whose
-callback ``plan_finalise`` swaps the results in. Without a broker everything runs in-process.
+callback ``plan_finalise`` swaps the results in (``plan_run_dispatch``). Without a broker
+everything runs in-process (``runs.plan_run``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, timedelta
 
-from celery import shared_task
+from celery import chord, shared_task
 from django.utils import timezone
 
 from core.errors import Conflict
 from planning import runs
 from planning.demand_feed import demand_feed_refresh
+from planning.models import PlanRun
+from planning.promise_audit import promise_audit_run
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +29,9 @@ logger = logging.getLogger(__name__)
 def plan_nightly(plan_date: str | None = None) -> int | None:
     """Plan the whole catalogue for today (or ``plan_date``, ISO); skip if a run is going."""
     day = date.fromisoformat(plan_date) if plan_date else timezone.localdate()
+    start = plan_run_dispatch if runs.broker_configured() else runs.plan_run
     try:
-        run = runs.plan_run(plan_date=day, triggered_by="schedule")
+        run = start(plan_date=day, triggered_by="schedule")
     except Conflict:
         logger.warning("Nightly planning skipped: another run is in progress.")
         return None
@@ -53,6 +58,41 @@ def plan_finalise(chunk_results: list[dict], run_id: int) -> int:
         raise
 
 
+def plan_run_dispatch(
+    *,
+    plan_date: date | None = None,
+    sku_codes: Sequence[str] | None = None,
+    chunk_size: int | None = None,
+    triggered_by: str = "",
+) -> PlanRun:
+    """Start a run whose chunks go to the Celery workers: ``chord(plan_chunk × k)`` with
+    ``plan_finalise`` as callback. Returns the run still ``running`` (with its chord's task id).
+
+    Raises ``Conflict`` (``plan_running``) if a run is in progress; a failure while sending
+    marks the run failed. Call it outside a transaction: the workers must see the run row.
+    """
+    run, chunks = runs.plan_run_start(
+        plan_date=plan_date,
+        sku_codes=sku_codes,
+        chunk_size=chunk_size,
+        triggered_by=triggered_by,
+        dispatch=True,
+    )
+    if not chunks:
+        return runs.plan_run_finalise(run_id=run.pk)
+    try:
+        header = [plan_chunk.s(run.pk, lo, hi) for lo, hi in chunks]
+        result = chord(header)(plan_finalise.s(run.pk))
+    except Exception as exc:  # the run records any failure; callers read run.status
+        logger.exception("Planning run %s failed", run.pk)
+        return runs.plan_run_fail(run_id=run.pk, error=exc)
+    PlanRun.objects.filter(pk=run.pk, status=PlanRun.Status.RUNNING).update(
+        task_id=str(result.id or "")[:64]
+    )
+    run.refresh_from_db()
+    return run
+
+
 @shared_task(name="planning.demand_feed_recent")
 def demand_feed_recent_task() -> int:
     """Recompute today's order demand (and yesterday's in the first minutes after midnight).
@@ -72,3 +112,12 @@ def demand_feed_refresh_task(
         until=date.fromisoformat(until) if until else None,
         sku_ids=sku_ids,
     )
+
+
+@shared_task(name="planning.promise_audit_nightly", ignore_result=True)
+def promise_audit_nightly(audit_date: str | None = None) -> int:
+    """Score the promises whose period has passed (``promise_audit.promise_audit_run``).
+
+    Scheduled at 05:00 (``TIME_ZONE``), after the 02:00 plan, by migration ``planning.0007``."""
+    day = date.fromisoformat(audit_date) if audit_date else None
+    return promise_audit_run(audit_date=day, triggered_by="schedule").pk

@@ -29,7 +29,7 @@ from inventory.tests.factories import (
     WarehouseFactory,
     stock_level,
 )
-from planning import runs
+from planning import tasks
 from planning.models import DemandHistory, PlanRun, SkuPlan
 
 REDIS = ("127.0.0.1", 6379)
@@ -172,7 +172,7 @@ def test_a_chunked_run_is_planned_by_a_worker_process_and_finalised_by_the_chord
             )
 
     # when: three chunks of two SKUs go to the worker
-    run = runs.plan_run(plan_date=PLAN_DATE, chunk_size=2, dispatch=True)
+    run = tasks.plan_run_dispatch(plan_date=PLAN_DATE, chunk_size=2)
     assert run.status == PlanRun.Status.RUNNING
     assert run.task_id
 

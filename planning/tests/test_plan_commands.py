@@ -118,3 +118,29 @@ def test_the_backtest_compares_zapas_with_a_fixed_min_max(shop):
 def test_the_backtest_needs_enough_history(shop):
     with pytest.raises(CommandError, match="Not enough history"):
         call_command("backtest", "--days", "170", "--date", "2026-11-20", stdout=io.StringIO())
+
+
+def test_the_backtest_uses_the_configured_tariffs(shop, settings, monkeypatch):
+    # given tariffs set where the README says (a dict under PLAN_PARAMS), which once crashed
+    settings.ZAPAS = {
+        **settings.ZAPAS,
+        "PLAN_PARAMS": {"tariffs": {"fbo_supply_days": 7.0, "fbs_cancel_penalty": 300.0}},
+    }
+    from planning import backtest
+
+    seen = []
+    real = backtest.compare_policies
+
+    def recording(snapshot, days, params, **kwargs):
+        seen.append(params.tariffs)
+        return real(snapshot, days, params, **kwargs)
+
+    monkeypatch.setattr(backtest, "compare_policies", recording)
+    out = io.StringIO()
+    # when
+    call_command("backtest", "--days", "60", "--date", "2026-11-20", stdout=out)
+    # then the engine got them as Tariffs, the rest at their defaults
+    assert "Backtest of the 60 days to 2026-11-20" in out.getvalue()
+    assert [(t.fbo_supply_days, t.fbs_cancel_penalty, t.fbs_handling_per_order) for t in seen] == [
+        (7.0, 300.0, 12.0)
+    ]

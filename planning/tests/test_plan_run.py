@@ -18,7 +18,7 @@ from inventory.tests.factories import (
     WarehouseFactory,
     stock_level,
 )
-from planning import runs, services
+from planning import runs, services, tasks
 from planning.models import (
     DemandHistory,
     FboShipmentSuggestion,
@@ -306,7 +306,7 @@ def varied_catalogue():
 
 def test_chunked_through_celery_and_in_process_runs_give_identical_results(varied_catalogue):
     # given: one in-process pass over the whole catalogue
-    whole = runs.plan_run(plan_date=PLAN_DATE, dispatch=False, chunk_size=1000)
+    whole = runs.plan_run(plan_date=PLAN_DATE, chunk_size=1000)
     assert whole.status == PlanRun.Status.DONE, whole.error
     expected = _figures(whole)
     expected_reorders = list(
@@ -314,7 +314,7 @@ def test_chunked_through_celery_and_in_process_runs_give_identical_results(varie
     )
 
     # when: the same date again, as a chord of 5-SKU chunks (eager Celery: in-process)
-    chunked = runs.plan_run(plan_date=PLAN_DATE, dispatch=True, chunk_size=5)
+    chunked = tasks.plan_run_dispatch(plan_date=PLAN_DATE, chunk_size=5)
 
     # then
     chunked.refresh_from_db()

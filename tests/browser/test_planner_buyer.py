@@ -79,7 +79,7 @@ def _catalogue() -> PlanRun:
             units = per_day + (per_day if day.weekday() == 5 else 0) - (back % 3 == 0)
             history.append(DemandHistory(sku=sku, date=day, units=max(units, 0)))
     DemandHistory.objects.bulk_create(history)
-    return runs.plan_run(plan_date=today, dispatch=False, triggered_by="browser test")
+    return runs.plan_run(plan_date=today, triggered_by="browser test")
 
 
 def _login(browser, live_server, username: str):

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planning.snapshot import backtest_catalogue
+from planning.backtest import backtest_catalogue
 
 
 class Command(BaseCommand):

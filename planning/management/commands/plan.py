@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from core.errors import DomainError
-from planning import runs
+from planning import runs, tasks
 from planning.models import PlanRun
 from planning.snapshot import catalogue_sku_ids
 
@@ -31,14 +31,16 @@ class Command(BaseCommand):
         quiet = options["verbosity"] == 0
         with tqdm(total=total, unit="SKU", disable=quiet, file=self.stderr._out) as bar:
             try:
-                run = runs.plan_run(
-                    plan_date=options["date"],
-                    sku_codes=options["sku"],
-                    chunk_size=options["chunk_size"],
-                    progress=bar.update,
-                    triggered_by="command",
-                    dispatch=options["dispatch"] or False,
-                )
+                what = {
+                    "plan_date": options["date"],
+                    "sku_codes": options["sku"],
+                    "chunk_size": options["chunk_size"],
+                    "triggered_by": "command",
+                }
+                if options["dispatch"]:
+                    run = tasks.plan_run_dispatch(**what)
+                else:
+                    run = runs.plan_run(**what, progress=bar.update)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
         if run.status == PlanRun.Status.FAILED:

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0004_movement_drop_sku_index'),
-        ('planning', '0005_roles'),
+        ('planning', '0007_audit_schedule_and_role'),
     ]
 
     operations = [
