@@ -144,5 +144,5 @@ class SalesImportAdmin(admin.ModelAdmin):
 
 # Last: the planner and buyer admins register after the classes above.
 
-# noqa: E402,F401 — importing registers the planner, buyer and promise-audit admins
-from planning import admin_audit, admin_buyers, admin_planners  # noqa: E402,F401
+# noqa: E402,F401 — importing registers the planner, buyer, supplier and promise-audit admins
+from planning import admin_audit, admin_buyers, admin_planners, admin_suppliers  # noqa: E402,F401
