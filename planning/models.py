@@ -521,4 +521,6 @@ class SkuServiceLevel(Sku):
 
 
 # The promises each run states and their audits (a module of their own).
+# What the seller's own operations teach: supplier lead times and reliability.
+from planning.models_operations import SupplierPerformance  # noqa: E402, F401
 from planning.promise_models import Promise, PromiseAudit  # noqa: E402,F401
