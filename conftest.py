@@ -24,6 +24,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_device_cache():
+    # Cached devices outlive a test's database rollback in this process: start empty.
+    from django.core.cache import caches
+
+    caches["devices"].clear()
+
+
 def _is_postgres() -> bool:
     from django.db import connection
 

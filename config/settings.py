@@ -197,6 +197,20 @@ CELERY_BEAT_SCHEDULE["planning-demand-feed"] = {
     "schedule": 60 * 60,  # hourly; recomputes the last three days of order demand
 }
 
+# Caches: per-process memory unless CACHE_URL names a shared one (redis://127.0.0.1:6379/1).
+# Scanner devices are cached by token hash (core.devices); a shared cache makes a revocation
+# take effect in every process at once.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://default")}
+CACHES["devices"] = (
+    {**CACHES["default"], "KEY_PREFIX": "devices"}
+    if "CACHE_URL" in env
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "devices",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+)
+
 # --- Zapas domain settings --------------------------------------------------------------------
 ZAPAS = {
     # Default target cycle service level for a SKU without its own.
@@ -214,6 +228,10 @@ ZAPAS = {
     # SKUs per engine chunk in-process, and per Celery task when a broker is configured.
     "PLAN_CHUNK_SIZE": env.int("ZAPAS_PLAN_CHUNK_SIZE", default=100_000),
     "PLAN_DISPATCH_CHUNK_SIZE": env.int("ZAPAS_PLAN_DISPATCH_CHUNK_SIZE", default=10_000),
+    # Seconds a scanner device stays cached by token hash (core.devices). Revoking or
+    # re-issuing a token drops the entry at once; with a per-process cache (no CACHE_URL)
+    # other processes notice within this time.
+    "DEVICE_CACHE_SECONDS": env.int("ZAPAS_DEVICE_CACHE_SECONDS", default=300),
     # Engine parameters (planning.engine.PlanParams fields; "tariffs" takes Tariffs fields).
     "PLAN_PARAMS": {},
 }

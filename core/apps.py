@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Zapas core"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from core import checks  # noqa: F401  (registers the system checks)
+        from core.devices import user_devices_forget
+
+        user = get_user_model()
+        post_save.connect(user_devices_forget, sender=user, dispatch_uid="core-devices-user")
+        post_delete.connect(user_devices_forget, sender=user, dispatch_uid="core-devices-user-del")

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.device_cache import device_forget
+
 TOKEN_PREFIX_LENGTH = 8
 
 
@@ -50,6 +52,14 @@ class ScannerDevice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        device_forget(self.token_hash)  # requests see an edit (warehouse, user, active) now
+
+    def delete(self, *args, **kwargs):
+        device_forget(self.token_hash)
+        return super().delete(*args, **kwargs)
 
     @property
     def has_token(self) -> bool:

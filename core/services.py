@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.device_cache import device_forget
 from core.models import TOKEN_PREFIX_LENGTH, IdempotencyRecord, ScannerDevice, new_token, token_hash
 
 
@@ -18,6 +19,7 @@ def scanner_device_issue_token(*, device: ScannerDevice) -> str:
     The previous token, if any, stops working at once. The device is (re)activated.
     """
     device = ScannerDevice.objects.select_for_update().get(pk=device.pk)
+    device_forget(device.token_hash)
     token = new_token()
     device.token_hash = token_hash(token)
     device.token_prefix = token[:TOKEN_PREFIX_LENGTH]
@@ -31,6 +33,7 @@ def scanner_device_issue_token(*, device: ScannerDevice) -> str:
 def scanner_device_revoke(*, device: ScannerDevice) -> ScannerDevice:
     """Revoke the device's token; requests with it get 401 from now on."""
     device = ScannerDevice.objects.select_for_update().get(pk=device.pk)
+    device_forget(device.token_hash)
     device.token_hash = None
     device.token_prefix = ""
     device.is_active = False

@@ -22,7 +22,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.compiled import CompiledQuery
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
 from fulfilment import hooks
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
@@ -94,35 +93,26 @@ def _aware(moment: datetime, what: str) -> datetime:
     return moment
 
 
-# Every order change takes these two locks, on every scan: compiled once (``core.compiled``).
-_LOCKED_ORDER = CompiledQuery(
-    lambda p: (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("warehouse")
-        .filter(pk=p.pk)
-        .order_by()
-    )
-)
-_LOCKED_LINES = CompiledQuery(
-    lambda p: (
-        OrderLine.objects.select_for_update(of=("self",))
-        .select_related("sku")
-        .filter(order_id=p.order_id)
-        .order_by("pk")
-    )
-)
-
-
 def _lock_order(order: Order) -> Order:
     """The order row, locked, fresh from the database, with its warehouse."""
-    return _LOCKED_ORDER.get(pk=order.pk)
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
+        .order_by()
+        .get(pk=order.pk)
+    )
 
 
 def _lock_lines(order: Order) -> list[OrderLine]:
     """The order's lines with their SKUs, locked in pk order (after the order itself)."""
-    lines = _LOCKED_LINES.all(order_id=order.pk)
+    lines = list(
+        OrderLine.objects.select_for_update(of=("self",))
+        .select_related("sku")
+        .filter(order_id=order.pk)
+        .order_by("pk")
+    )
     for line in lines:
-        OrderLine.order.field.set_cached_value(line, order)
+        line.order = order  # the caller's order: no query when a line refers to it
     return lines
 
 
@@ -357,7 +347,6 @@ def order_pack(*, order: Order, actor: Actor = SYSTEM) -> Order:
 # --- handover, delivery, cancellation ---------------------------------------------------------
 
 
-@transaction.atomic
 def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = None) -> Order:
     """Hand a packed order to the carrier: status ``delivering``, reservations become shipments.
 
@@ -365,6 +354,15 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
     it lacks; if it still cannot, ``InsufficientStock`` (``order_short``) and nothing changes.
     A handover after the ship-by deadline is recorded as late (``shipped_late``).
     """
+    return order_ship_with_lines(order=order, actor=actor, at=at)[0]
+
+
+@transaction.atomic
+def order_ship_with_lines(
+    *, order: Order, actor: Actor = SYSTEM, at: datetime | None = None
+) -> tuple[Order, list[OrderLine]]:
+    """``order_ship``, also returning the order's lines (with their SKUs) as they are now, so
+    that the API answers without reading them again."""
     at = _aware(at, "The handover time") if at is not None else timezone.now()
     order = _lock_order(order)
     if order.status != OrderStatus.AWAITING_DELIVER:
@@ -407,10 +405,7 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
     order.watch_state = ""
     order.save(update_fields=["status", "shipped_at", "shipped_late", "is_short", "watch_state"])
     hooks.order_shipped(order, at, frozenset(line.sku_id for line in lines))
-    # The caller gets the lines with the order (as prefetch_related would leave them): the API
-    # answers with them without reading them again.
-    order._prefetched_objects_cache = {"lines": lines}
-    return order
+    return order, lines
 
 
 def order_ship_batch(*, orders: Iterable[Order], actor: Actor = SYSTEM) -> list[ShipOutcome]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
 
 from django.db.models import (
     Count,
@@ -21,7 +19,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from core.compiled import CompiledQueries
 from core.errors import NotFound
 from inventory.models import (
     Barcode,
@@ -35,22 +32,15 @@ from inventory.models import (
     TransferLine,
 )
 
-# Hand-over responses list the barcodes of an order's few SKUs on every scan: compiled once.
-_BARCODES = CompiledQueries(
-    lambda p, size: Barcode.objects.filter(
-        reduce(operator.or_, (Q(sku_id=getattr(p, f"sku{n}")) for n in range(size)))
-    ).order_by("sku_id", "code")
-)
-
 
 def barcode_codes(*, sku_ids: Iterable[int]) -> dict[int, list[str]]:
     """SKU id → its barcodes in code order (an empty list for a SKU without any)."""
     wanted = sorted(set(sku_ids))
     found: dict[int, list[str]] = {sku_id: [] for sku_id in wanted}
     if wanted:
-        values = {f"sku{n}": sku_id for n, sku_id in enumerate(wanted)}
-        for barcode in _BARCODES.all(len(wanted), **values):
-            found[barcode.sku_id].append(barcode.code)
+        codes = Barcode.objects.filter(sku_id__in=wanted).order_by("sku_id", "code")
+        for sku_id, code in codes.values_list("sku_id", "code"):
+            found[sku_id].append(code)
     return found
 
 

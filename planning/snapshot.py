@@ -20,7 +20,9 @@ How the figures map (units unless stated):
   position and to the stock its risk figures draw on. ``fbo.enabled`` marks the SKUs sold
   through FBO (scheme FBO or both): only they get FBO shipment suggestions.
 - Lead time: the primary supplier item's override, else its supplier's figure (a SKU without
-  a primary item uses its first supplier item; one without any uses ``PLAN_DEFAULT_LEAD_TIME``).
+  a primary item uses its first supplier item; one without any uses ``PLAN_DEFAULT_LEAD_TIME``),
+  replaced by what the receipts taught (``SupplierPerformance``, see ``supplier_learning``)
+  unless ``ZAPAS["PLAN_LEARNED_LEAD_TIMES"]`` is false.
 - Service level: ``Sku.service_level`` if set, else the ``ServiceLevelTarget`` of the SKU's
   ABC class (refreshed by every run), else ``ZAPAS["DEFAULT_SERVICE_LEVEL"]``.
 - History: the sum over sources per day; ``stocked_out`` days are censored: the engine reads
@@ -36,7 +38,6 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 from django.db.models import F, FloatField, Min, Sum
 from django.db.models.functions import Cast
 
@@ -55,6 +56,7 @@ from planning.demand_history import demand_matrix_read
 from planning.engine.schema import FBO, FBS, CatalogueSnapshot, FboSnapshot
 from planning.models import DemandHistory, ServiceLevelTarget
 from planning.slices import rows_of, sku_filter
+from planning.supplier_learning import learned_lead_times
 
 #: ``abc_floors`` value: the SKUs being read are the whole catalogue and rank themselves.
 SELF_RANKED = "self"
@@ -134,7 +136,7 @@ def abc_floors_compute(
     Chunks class their SKUs against these floors, so any chunking gives the same classes
     (a tie at a boundary goes to the better class).
     """
-    prices = _fetch(
+    prices = list(
         Sku.objects.filter(is_active=True)
         .order_by("pk")
         .values_list("pk", Cast("sale_price", FloatField()))
@@ -143,7 +145,7 @@ def abc_floors_compute(
         return math.inf, math.inf
     ids = np.array([p[0] for p in prices], dtype=np.int64)
     price = np.array([p[1] for p in prices], dtype=np.float64)
-    sums = _fetch(
+    sums = list(
         DemandHistory.objects.filter(
             date__gte=abc_window_start(start, plan_date), date__lt=plan_date
         )
@@ -179,14 +181,6 @@ def abc_of(revenue: np.ndarray, floors: tuple[float, float]) -> list[str]:
     return classes.tolist()
 
 
-def _fetch(queryset) -> list[tuple]:
-    """Rows of a ``values_list`` queryset without per-row model conversion overhead."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 # --- the snapshot -----------------------------------------------------------------------------
 
 
@@ -213,7 +207,7 @@ def plan_input_build(
     in_slice = sku_filter(sku_ids, "pk")
 
     # SKUs
-    sku_rows = _fetch(
+    sku_rows = list(
         Sku.objects.filter(in_slice)
         .order_by("pk")
         .values_list(
@@ -254,7 +248,7 @@ def plan_input_build(
     pack = np.ones(n, dtype=np.int64)
     supplier_id = np.zeros(n, dtype=np.int64)
     supplier_cost = unit_cost.copy()
-    items = _fetch(
+    items = list(
         SupplierItem.objects.filter(sku_filter(sku_ids), supplier__is_active=True)
         .order_by("sku_id", "-is_primary", "pk")
         .values_list(
@@ -289,6 +283,13 @@ def plan_input_build(
         lead_mean[i] = np.where(np.isnan(item_lt), col(7), item_lt)
         lead_sd[i] = np.where(np.isnan(item_sd), col(8), item_sd)
         review[i] = col(9)
+        if _setting("PLAN_LEARNED_LEAD_TIMES", True):
+            # what the receipts taught (the stated figures are its prior)
+            learned_mean, learned_sd = learned_lead_times(
+                sku_ids=sku_ids[i], supplier_ids=supplier_id[i], has_override=~np.isnan(item_lt)
+            )
+            lead_mean[i] = np.where(np.isnan(learned_mean), lead_mean[i], learned_mean)
+            lead_sd[i] = np.where(np.isnan(learned_sd), lead_sd[i], learned_sd)
 
     # warehouses
     fbo_warehouses = list(
@@ -310,7 +311,7 @@ def plan_input_build(
     available = np.zeros(n, dtype=np.int64)
     fbo_stock = np.zeros((n, n_fbo), dtype=np.float64)
     best_own = np.zeros(n, dtype=np.int64)
-    levels = _fetch(
+    levels = list(
         StockLevel.objects.filter(sku_filter(sku_ids), warehouse__is_active=True).values_list(
             "sku_id", "warehouse_id", "on_hand", "reserved", "warehouse__kind"
         )
@@ -337,7 +338,7 @@ def plan_input_build(
     # open purchase orders → on order + receipts schedule
     on_order = np.zeros(n, dtype=np.int64)
     receipt_rows: list[tuple[int, int, int]] = []
-    po_lines = _fetch(
+    po_lines = list(
         PurchaseOrderLine.objects.filter(
             sku_filter(sku_ids),
             purchase_order__status__in=PurchaseOrder.OPEN_STATUSES,
@@ -360,7 +361,7 @@ def plan_input_build(
     # open transfers → in transit (to FBO)
     in_transit = np.zeros(n, dtype=np.int64)
     fbo_in_transit = np.zeros((n, n_fbo), dtype=np.float64)
-    transfer_lines = _fetch(
+    transfer_lines = list(
         TransferLine.objects.filter(
             sku_filter(sku_ids), transfer__status__in=Transfer.OPEN_STATUSES
         ).values_list(
@@ -488,7 +489,7 @@ def _open_order_backlog(sku_ids: np.ndarray) -> np.ndarray:
     from fulfilment.models import Order, OrderLine
 
     backlog = np.zeros(sku_ids.size, dtype=np.int64)
-    rows = _fetch(
+    rows = list(
         OrderLine.objects.filter(
             sku_filter(sku_ids),
             order__status__in=Order.OPEN_STATUSES,

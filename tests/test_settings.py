@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "-production-secret-of-sufficient-length-0123456789",
     "ALLOWED_HOSTS": "zapas.example.com",
     "DATABASE_URL": "sqlite:////tmp/zapas-settings-check.sqlite3",
+    "CACHE_URL": "redis://127.0.0.1:6379/9",  # shared by every process (not contacted here)
 }
 
 
@@ -33,6 +34,15 @@ def test_production_settings_pass_the_deployment_checklist():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_deployment_checklist_warns_about_a_per_process_device_cache():
+    env = {k: v for k, v in PRODUCTION.items() if k != "CACHE_URL"}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode != 0
+    assert "zapas.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():

@@ -18,10 +18,9 @@ from functools import reduce
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from core.compiled import CompiledQueries
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from inventory import hooks
 from inventory.models import Sku, StockLevel, StockMovement, Warehouse
@@ -51,24 +50,12 @@ class CountResult:
 # --- locking helpers -------------------------------------------------------------------------
 
 
-def _levels_for_update(p, size: int) -> QuerySet[StockLevel]:
-    """The locking read of ``size`` stock rows: ``sku{n}``/``warehouse{n}`` per row."""
-    rows = (
-        Q(sku_id=getattr(p, f"sku{n}"), warehouse_id=getattr(p, f"warehouse{n}"))
-        for n in range(size)
-    )
-    return StockLevel.objects.select_for_update().filter(reduce(operator.or_, rows)).order_by("pk")
-
-
-# Orders and receipts lock a few rows at a time, on every scan: compiled once per row count.
-_LOCKED_LEVELS = CompiledQueries(_levels_for_update)
-
-
 def _locked_levels(wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    values = {}
-    for n, (sku_id, warehouse_id) in enumerate(wanted):
-        values[f"sku{n}"], values[f"warehouse{n}"] = sku_id, warehouse_id
-    locked = _LOCKED_LEVELS.all(len(wanted), **values)
+    """The stock rows of these (sku_id, warehouse_id) pairs, locked in primary-key order."""
+    rows = (Q(sku_id=sku_id, warehouse_id=warehouse_id) for sku_id, warehouse_id in wanted)
+    locked = (
+        StockLevel.objects.select_for_update().filter(reduce(operator.or_, rows)).order_by("pk")
+    )
     return {(row.sku_id, row.warehouse_id): row for row in locked}
 
 

@@ -54,7 +54,8 @@ def test_bad_token_gets_401(db, header):
 
 
 def test_revoked_token_gets_401(device):
-    # given a device whose token was revoked
+    # given a device whose token worked a moment ago (so it is cached), then was revoked
+    assert _client(device.token).get("/api/v1/me/").status_code == 200
     scanner_device_revoke(device=device)
     # when it calls the API with the old token
     response = _client(device.token).get("/api/v1/me/")
@@ -63,16 +64,24 @@ def test_revoked_token_gets_401(device):
 
 
 def test_reissued_token_replaces_the_old_one(device):
+    assert _client(device.token).get("/api/v1/me/").status_code == 200  # cached now
     new = scanner_device_issue_token(device=device)
     assert _client(device.token).get("/api/v1/me/").status_code == 401
     assert _client(new).get("/api/v1/me/").status_code == 200
 
 
 def test_inactive_device_or_user_gets_401(device):
-    ScannerDevice.objects.filter(pk=device.pk).update(is_active=False)
+    # given a device that worked a moment ago (so it is cached)
+    assert _client(device.token).get("/api/v1/me/").status_code == 200
+    stored = ScannerDevice.objects.get(pk=device.pk)
+    stored.is_active = False
+    stored.save()  # as the admin's change form does
     assert _client(device.token).get("/api/v1/me/").status_code == 401
-    ScannerDevice.objects.filter(pk=device.pk).update(is_active=True)
-    type(device.user).objects.filter(pk=device.user.pk).update(is_active=False)
+    stored.is_active = True
+    stored.save()
+    user = type(device.user).objects.get(pk=device.user.pk)
+    user.is_active = False
+    user.save()
     assert _client(device.token).get("/api/v1/me/").status_code == 401
 
 
@@ -117,31 +126,55 @@ def test_device_cannot_act_on_another_warehouse(api):
     }
 
 
-def test_token_lookup_builds_the_same_instances_as_the_orm(device):
+def test_a_known_token_costs_no_device_query_once_cached(device, django_assert_num_queries):
+    # given one request that read the device (and recorded its use)
+    assert _client(device.token).get("/api/v1/me/").status_code == 200
+    # when the same token comes again
+    with django_assert_num_queries(0):
+        response = _client(device.token).get("/api/v1/me/")
+    # then it is served from the cache
+    assert response.status_code == 200
+
+
+def test_revocation_is_immediate_inside_a_transaction_too(
+    device, django_capture_on_commit_callbacks
+):
+    # given a cached device
+    assert _client(device.token).get("/api/v1/me/").status_code == 200
+    # when it is revoked and the cache is checked before the commit's callbacks ran
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        scanner_device_revoke(device=device)
+        refused = _client(device.token).get("/api/v1/me/").status_code
+    # then it was already refused, and the commit drops the entry once more
+    assert refused == 401
+    assert len(callbacks) == 1
+
+
+def test_token_lookup_gives_the_orm_instances(device):
     # given a device used an hour ago (a stored datetime) by a staff user
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from core.auth import _device_by_token_hash
+    from core.devices import device_by_token_hash
     from inventory.models import Warehouse
 
     used = timezone.now() - timedelta(hours=1)
     ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=used)
     type(device.user).objects.filter(pk=device.user_id).update(is_staff=True)
-    # when its token is looked up by the hand-written statement
-    found = _device_by_token_hash(token_hash(device.token))
-    # then device, user and warehouse carry the ORM's values and types
-    orm = ScannerDevice.objects.select_related("user", "warehouse").get(pk=device.pk)
-    for name in ("id", "name", "warehouse_id", "user_id", "is_active"):
-        assert getattr(found, name) == getattr(orm, name)
-    assert found.last_used_at == used and found.last_used_at.utcoffset() == timedelta(0)
-    for name in ("id", "username", "is_active", "is_staff", "is_superuser"):
-        assert getattr(found.user, name) == getattr(orm.user, name)
-        assert type(getattr(found.user, name)) is type(getattr(orm.user, name))
-    assert found.user.is_staff is True
-    for field in Warehouse._meta.concrete_fields:
-        assert getattr(found.warehouse, field.attname) == getattr(orm.warehouse, field.attname)
-    # and a column it leaves out still loads on demand
-    assert found.user.email == orm.user.email
-    assert _device_by_token_hash(token_hash("not-a-token")) is None
+    # when its token is looked up (from the database, then from the cache)
+    for found in (device_by_token_hash(token_hash(device.token)) for _ in range(2)):
+        # then device, user and warehouse carry the ORM's values and types
+        orm = ScannerDevice.objects.select_related("user", "warehouse").get(pk=device.pk)
+        for name in ("id", "name", "warehouse_id", "user_id", "is_active"):
+            assert getattr(found, name) == getattr(orm, name)
+        assert found.last_used_at == used and found.last_used_at.utcoffset() == timedelta(0)
+        for name in ("id", "username", "is_active", "is_staff", "is_superuser"):
+            assert getattr(found.user, name) == getattr(orm.user, name)
+            assert type(getattr(found.user, name)) is type(getattr(orm.user, name))
+        assert found.user.is_staff is True
+        for field in Warehouse._meta.concrete_fields:
+            assert getattr(found.warehouse, field.attname) == getattr(orm.warehouse, field.attname)
+        # and a column it leaves out still loads on demand
+        assert found.user.email == orm.user.email
+    assert device_by_token_hash(token_hash("not-a-token")) is None
