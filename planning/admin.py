@@ -144,4 +144,9 @@ class SalesImportAdmin(admin.ModelAdmin):
 
 # Last: the planner and buyer admins register after the classes above.
 
-from planning import admin_buyers, admin_planners, admin_suppliers  # noqa: E402,F401  registers them
+from planning import (  # noqa: E402,F401  registers them
+    admin_buyers,
+    admin_operations,
+    admin_planners,
+    admin_suppliers,
+)
