@@ -144,7 +144,8 @@ class SalesImportAdmin(admin.ModelAdmin):
 
 # Last: the planner and buyer admins register after the classes above.
 
-from planning import (  # noqa: E402,F401  registers them
+from planning import (  # noqa: E402,F401  importing registers them
+    admin_audit,
     admin_buyers,
     admin_operations,
     admin_planners,
