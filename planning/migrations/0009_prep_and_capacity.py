@@ -29,9 +29,6 @@ def grant(apps, schema_editor):
     assert len(found) == len(wanted), found
     for group in apps.get_model("auth", "Group").objects.using(using).filter(name="Planner"):
         group.permissions.add(*found)
-    view = [p for p in found if p.codename == "view_capacityforecast"]
-    for group in apps.get_model("auth", "Group").objects.using(using).filter(name="Warehouse"):
-        group.permissions.add(*view)
 
 
 class Migration(migrations.Migration):
