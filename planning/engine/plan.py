@@ -10,16 +10,22 @@ from .calibration import QuantileCalibration, apply_calibration, calibration_gro
 from .censor import clean_demand
 from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
+from .ltd import TotalDistribution, fit_pools, kind_of, total_distribution
 from .policy import compute_policy, use_discrete
-from .promise import PROMISE_LEVELS, make_promise
+from .promise import PROMISE_LEVELS, make_promise, promise_from_total
 from .risk import receipts_schedule, stockout_risk
-from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
+from .schema import FBS, CataloguePlan, CatalogueSnapshot, PlanParams
 from .selection import fit_select
 
 F32 = np.float32
 
 
-def _forecast_block(snapshot: CatalogueSnapshot, sl: slice, params: PlanParams) -> dict:
+def _forecast_block(
+    snapshot: CatalogueSnapshot,
+    sl: slice,
+    params: PlanParams,
+    total_days: np.ndarray | None = None,
+) -> dict:
     """Clean, classify and forecast SKUs ``sl`` (vectorised; runs in a worker thread)."""
     mask = None if snapshot.stockout_mask is None else snapshot.stockout_mask[sl]
     lost = None if snapshot.lost_demand is None else snapshot.lost_demand[sl]
@@ -27,16 +33,22 @@ def _forecast_block(snapshot: CatalogueSnapshot, sl: slice, params: PlanParams) 
     cls, adi, cv2 = syntetos_boylan(y, valid, params.adi_cutoff, params.cv2_cutoff)
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
-    fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday)
+    td = None if total_days is None else total_days[sl]
+    fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday, td)
     pos = (y > 0) & valid
     n_days = y.shape[1]
     hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)
     return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs, "hist": hist}
 
 
-def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[str, np.ndarray]:
+def forecast_catalogue(
+    snapshot: CatalogueSnapshot, params: PlanParams, total_days: np.ndarray | None = None
+) -> dict:
     """Classification and forecasts of every SKU, in SKU blocks of ``params.chunk_size``
-    spread over ``params.n_threads`` threads (numpy releases the GIL in its kernels)."""
+    spread over ``params.n_threads`` threads (numpy releases the GIL in its kernels).
+
+    With ``total_days`` (n, H) the chosen method's totals over those periods (at the end and
+    at past origins, with the actual totals that followed) are kept per block in "totals"."""
     n = snapshot.n_skus
     out = {
         "demand_class": np.empty(n, np.int8),
@@ -51,6 +63,7 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
         "holdout_rmsse": np.empty(n, F32),
         "holdout_bias": np.empty(n, F32),
         "history_days": np.empty(n, np.int32),
+        "totals": [],
     }
     size = max(1, params.chunk_size)
     blocks = [slice(s, min(n, s + size)) for s in range(0, n, size)]
@@ -69,15 +82,59 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
         out["holdout_rmsse"][sl] = fs.rmsse
         out["holdout_bias"][sl] = fs.bias
         out["history_days"][sl] = res["hist"]
+        if fs.total_end is not None:
+            out["totals"].append((sl, fs.total_end, fs.pair_forecast, fs.pair_actual, fs.pair_age))
 
     if params.n_threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=params.n_threads) as pool:
-            for res in pool.map(lambda b: _forecast_block(snapshot, b, params), blocks):
+            for res in pool.map(lambda b: _forecast_block(snapshot, b, params, total_days), blocks):
                 store(res)
     else:
         for b in blocks:
-            store(_forecast_block(snapshot, b, params))
+            store(_forecast_block(snapshot, b, params, total_days))
     return out
+
+
+def totals_from_pairs(
+    blocks: list,
+    j: int,
+    demand_class: np.ndarray,
+    history_days: np.ndarray,
+    days: np.ndarray,
+    lead_time_sd: np.ndarray,
+) -> TotalDistribution:
+    """Distribution of the total over ``days`` for every SKU from the blocks' rolling-origin
+    pairs of horizon column ``j`` (pools over the whole catalogue, see ``ltd``)."""
+    cls = np.asarray(demand_class)
+    f_all, a_all, k_all = [], [], []
+    for sl, _end, pf, pa, age in blocks:
+        f_all.append(pf[..., j].ravel())
+        a_all.append(pa[..., j].ravel())
+        k_all.append(kind_of(np.broadcast_to(cls[sl, None], age.shape), age).ravel())
+    pools = fit_pools(np.concatenate(f_all), np.concatenate(a_all), np.concatenate(k_all))
+    kind_end = kind_of(cls, history_days, np.asarray(history_days) > 0)
+    n = cls.shape[0]
+    parts = {k: np.empty(n) for k in ("scale", "widen", "mean")}
+    row = np.empty(n, np.intp)
+    table = None
+    for (sl, end, pf, pa, age), kinds in zip(blocks, k_all, strict=True):
+        t = total_distribution(
+            pools,
+            end[:, j],
+            kind_end[sl],
+            pf[..., j],
+            pa[..., j],
+            kinds.reshape(age.shape),
+            np.asarray(days)[sl],
+            np.asarray(lead_time_sd, np.float64)[sl],
+        )
+        for k in parts:
+            parts[k][sl] = getattr(t, k)
+        row[sl] = t.row
+        table = t.table
+    if table is None:  # an empty catalogue
+        table = pools.ratio.reshape(-1, pools.ratio.shape[-1])
+    return TotalDistribution(table=table, row=row, **parts)
 
 
 def plan_catalogue(
@@ -95,13 +152,27 @@ def plan_catalogue(
     params = params or PlanParams()
     s = snapshot
     s.validate()
-    fc = forecast_catalogue(s, params)
     f64 = np.float64
+    lt = np.asarray(s.lead_time_mean_days, f64)
+    p_days = np.maximum(np.rint(lt + np.asarray(s.review_days, f64)), 1).astype(np.int32)
+    fbs = np.asarray(s.current_scheme) == FBS
+    h_days = np.maximum(np.rint(lt + np.where(fbs, np.asarray(s.fbs_prep_days, f64), 0)), 1)
+    empirical = params.lead_time_demand == "empirical"
+    total_days = np.stack([p_days, h_days.astype(np.int32)], axis=1) if empirical else None
+    fc = forecast_catalogue(s, params, total_days)
     d = fc["forecast_mean"].astype(f64)
     sd = fc["forecast_sd"].astype(f64)
     cls = fc["demand_class"]
     revenue = fc["units"] * np.asarray(s.sale_price, f64)
     abc = abc_classes(revenue, params.abc_cutoffs)
+    over_p = over_h = None
+    if empirical:
+        over_p, over_h = (
+            totals_from_pairs(fc["totals"], j, cls, fc["history_days"], days, s.lead_time_sd_days)
+            for j, days in enumerate((p_days, h_days))
+        )
+        # the daily rate the policy and risk use: the bias-corrected mean over P
+        d = over_p.mean / p_days
 
     available = np.asarray(s.available, f64)
     # stock already at the marketplace sells too: it is part of the SKU's position
@@ -110,8 +181,10 @@ def plan_catalogue(
     ip = sellable + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
     groups = calibration_groups(abc, d, fc["history_days"])
     target = np.asarray(s.service_level, f64)
-    level = target if params.service_target == "fill_rate" else (
-        apply_calibration(target, groups, calibration)
+    level = (
+        target
+        if params.service_target == "fill_rate"
+        else (apply_calibration(target, groups, calibration))
     )
     pol = compute_policy(
         d,
@@ -126,21 +199,22 @@ def plan_catalogue(
         s.pack_size,
         ip,
         params,
+        over_p,
     )
-    p_days = np.maximum(
-        np.rint(np.asarray(s.lead_time_mean_days, f64) + np.asarray(s.review_days, f64)), 1
-    )
-    promise = make_promise(
-        p_days,
-        pol.distribution,
-        pol.lead_time_demand_mean,
-        pol.lead_time_demand_sd,
-        pol.nb_r,
-        pol.nb_p,
-        pol.reorder_point,
-        groups,
-        calibration,
-    )
+    if over_p is not None:
+        promise = promise_from_total(p_days, over_p, pol.reorder_point, groups, calibration)
+    else:
+        promise = make_promise(
+            p_days,
+            pol.distribution,
+            pol.lead_time_demand_mean,
+            pol.lead_time_demand_sd,
+            pol.nb_r,
+            pol.nb_p,
+            pol.reorder_point,
+            groups,
+            calibration,
+        )
     rq, rday = receipts_schedule(
         s.on_order, s.in_transit, s.lead_time_mean_days, s.receipts_qty, s.receipts_in_days
     )
@@ -160,6 +234,7 @@ def plan_catalogue(
         fc["weekly_profile"],
         s.history_end_weekday,
         params,
+        over_h,
     )
     ful = choose_fulfilment(
         d,
@@ -187,7 +262,7 @@ def plan_catalogue(
         abc_class=abc,
         revenue=revenue,
         method=fc["method"],
-        forecast_mean=fc["forecast_mean"],
+        forecast_mean=d.astype(F32),
         forecast_sd=fc["forecast_sd"],
         weekly_profile=fc["weekly_profile"],
         holdout_mase=fc["holdout_mase"],
