@@ -16,7 +16,8 @@ distribution of the total is read off what happened after past forecasts:
    all kinds (quantile averaging with weights n : ``POOL_PRIOR``).
 3. **Own level.** A SKU's own pairs correct its level: own = (ΣA + κ·ē) / (ΣE + κ·ē), with E
    the pool mean of each pair and ē their mean (κ = ``OWN_PRIOR`` pairs), A clipped at the
-   pool's 99.5 % ratio (a spike is a spike, not a new level).  The SKU's total is then
+   pool's 99.5 % ratio or 4 × its mean, whichever is higher (a spike is a spike, not a new
+   level).  The SKU's total is then
    X = s·R with s = F_end·own and R the ratio of the pool of its end forecast.
 4. **Lead-time variability.** The pairs have a fixed P; a lead-time sd σL adds d²·σL² to the
    variance, applied by widening X about its mean: X' = μ + w·(X − μ), w = √(1 + d²σL²/Var X).
@@ -45,6 +46,7 @@ LAUNCH_DAYS, YOUNG_DAYS = 14, 56
 POOL_PRIOR = 200.0
 OWN_PRIOR = 6.0
 CLIP_LEVEL = 0.995
+CLIP_MEAN = 4.0
 
 
 def velocity_bucket(total: np.ndarray) -> np.ndarray:
@@ -274,8 +276,9 @@ def total_distribution(
     pkc = np.where(ok, pk, 0)
     ref = _reference(np.where(ok, pf, 1))
     e = np.where(ok, ref * pools.mean[pkc, pb], 0)
-    cap = np.where(ok, ref * pools.ratio[pkc, pb, int(CLIP_LEVEL * GRID_SIZE) - 1], 0)
-    a = np.where(ok, np.minimum(np.maximum(pa, 0), np.maximum(cap, e)), 0)
+    top = pools.ratio[pkc, pb, int(CLIP_LEVEL * GRID_SIZE) - 1]
+    cap = np.where(ok, ref * np.maximum(top, CLIP_MEAN * pools.mean[pkc, pb]), 0)
+    a = np.where(ok, np.minimum(np.maximum(pa, 0), cap), 0)
     n_ok = ok.sum(axis=1)
     e_bar = np.where(n_ok > 0, e.sum(axis=1) / np.maximum(n_ok, 1), 0)
     with np.errstate(divide="ignore", invalid="ignore"):

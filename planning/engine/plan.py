@@ -10,12 +10,20 @@ from .calibration import QuantileCalibration, apply_calibration, calibration_gro
 from .censor import clean_demand
 from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
-from .ltd import TotalDistribution, fit_pools, kind_of, total_distribution
 from .policy import compute_policy, use_discrete
 from .promise import PROMISE_LEVELS, make_promise, promise_from_total
 from .risk import receipts_schedule, stockout_risk
-from .schema import FBS, CataloguePlan, CatalogueSnapshot, PlanParams
+from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
 from .selection import fit_select
+from .totals import (
+    PROTECTION,
+    LeadTimePairs,
+    LeadTimePools,
+    block_pairs,
+    distributions,
+    fit_lead_time_pools,
+    total_days,
+)
 
 F32 = np.float32
 
@@ -95,71 +103,37 @@ def forecast_catalogue(
     return out
 
 
-def totals_from_pairs(
-    blocks: list,
-    j: int,
-    demand_class: np.ndarray,
-    history_days: np.ndarray,
-    days: np.ndarray,
-    lead_time_sd: np.ndarray,
-) -> TotalDistribution:
-    """Distribution of the total over ``days`` for every SKU from the blocks' rolling-origin
-    pairs of horizon column ``j`` (pools over the whole catalogue, see ``ltd``)."""
-    cls = np.asarray(demand_class)
-    f_all, a_all, k_all = [], [], []
-    for sl, _end, pf, pa, age in blocks:
-        f_all.append(pf[..., j].ravel())
-        a_all.append(pa[..., j].ravel())
-        k_all.append(kind_of(np.broadcast_to(cls[sl, None], age.shape), age).ravel())
-    pools = fit_pools(np.concatenate(f_all), np.concatenate(a_all), np.concatenate(k_all))
-    kind_end = kind_of(cls, history_days, np.asarray(history_days) > 0)
-    n = cls.shape[0]
-    parts = {k: np.empty(n) for k in ("scale", "widen", "mean")}
-    row = np.empty(n, np.intp)
-    table = None
-    for (sl, end, pf, pa, age), kinds in zip(blocks, k_all, strict=True):
-        t = total_distribution(
-            pools,
-            end[:, j],
-            kind_end[sl],
-            pf[..., j],
-            pa[..., j],
-            kinds.reshape(age.shape),
-            np.asarray(days)[sl],
-            np.asarray(lead_time_sd, np.float64)[sl],
-        )
-        for k in parts:
-            parts[k][sl] = getattr(t, k)
-        row[sl] = t.row
-        table = t.table
-    if table is None:  # an empty catalogue
-        table = pools.ratio.reshape(-1, pools.ratio.shape[-1])
-    return TotalDistribution(table=table, row=row, **parts)
+def lead_time_pairs(snapshot: CatalogueSnapshot, params: PlanParams | None = None) -> LeadTimePairs:
+    """The rolling-origin pairs of a (part of a) catalogue, for ``fit_lead_time_pools``."""
+    params = params or PlanParams()
+    snapshot.validate()
+    fc = forecast_catalogue(snapshot, params, total_days(snapshot))
+    return block_pairs(fc["totals"], fc["demand_class"])
 
 
 def plan_catalogue(
     snapshot: CatalogueSnapshot,
     params: PlanParams | None = None,
     calibration: QuantileCalibration | None = None,
+    pools: LeadTimePools | None = None,
 ) -> CataloguePlan:
     """Plan a whole catalogue: classes, forecasts, policy, risk, promise and the FBO/FBS choice.
 
     Pure function of its inputs (no I/O, no Django); vectorised over SKUs, looping over days.
     ``calibration`` (from the nightly audit) moves the level each SKU's reorder point is read
     at, per calibration group (``planning.engine.calibration``); None = no adjustment.
+    ``pools`` (``totals.fit_lead_time_pools``) are the catalogue-wide pools of rolling-origin
+    totals; None fits them on this snapshot (a run in chunks passes the same pools to each).
     See ``planning.engine`` for the meaning of every input and output field.
     """
     params = params or PlanParams()
     s = snapshot
     s.validate()
     f64 = np.float64
-    lt = np.asarray(s.lead_time_mean_days, f64)
-    p_days = np.maximum(np.rint(lt + np.asarray(s.review_days, f64)), 1).astype(np.int32)
-    fbs = np.asarray(s.current_scheme) == FBS
-    h_days = np.maximum(np.rint(lt + np.where(fbs, np.asarray(s.fbs_prep_days, f64), 0)), 1)
+    days = total_days(s)
+    p_days = days[:, PROTECTION]
     empirical = params.lead_time_demand == "empirical"
-    total_days = np.stack([p_days, h_days.astype(np.int32)], axis=1) if empirical else None
-    fc = forecast_catalogue(s, params, total_days)
+    fc = forecast_catalogue(s, params, days if empirical else None)
     d = fc["forecast_mean"].astype(f64)
     sd = fc["forecast_sd"].astype(f64)
     cls = fc["demand_class"]
@@ -167,9 +141,10 @@ def plan_catalogue(
     abc = abc_classes(revenue, params.abc_cutoffs)
     over_p = over_h = None
     if empirical:
-        over_p, over_h = (
-            totals_from_pairs(fc["totals"], j, cls, fc["history_days"], days, s.lead_time_sd_days)
-            for j, days in enumerate((p_days, h_days))
+        if pools is None:
+            pools = fit_lead_time_pools([block_pairs(fc["totals"], cls)])
+        over_p, over_h = distributions(
+            fc["totals"], pools, cls, fc["history_days"], days, s.lead_time_sd_days
         )
         # the daily rate the policy and risk use: the bias-corrected mean over P
         d = over_p.mean / p_days
