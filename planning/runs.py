@@ -39,8 +39,8 @@ from planning.models import (
     SkuPlan,
     SuggestionStatus,
 )
+from planning.operations import operations_refresh
 from planning.params import plan_params
-from planning.prep_capacity import operations_refresh
 from planning.run_results import plan_results_save
 from planning.snapshot import (
     SELF_RANKED,
