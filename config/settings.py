@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "fulfilment",
     "planning",
     "marketplaces.ozon",
+    "marketplaces.ozon.push",
     "demo",
 ]
 
@@ -281,6 +282,16 @@ OZON = {
     # Redis for the shared rate-limit budget; empty: the Celery broker if it is Redis.
     "RATE_LIMIT_REDIS_URL": env.str("OZON_RATE_LIMIT_REDIS_URL", default=""),
     "KEY_EXPIRY_WARNING_DAYS": 14,
+}
+
+# Ozon's push notifications (README "Push notifications"): who may send them (Ozon's published
+# ranges), and the header a reverse proxy of ours sets with the sender (empty: REMOTE_ADDR).
+OZON_PUSH = {
+    "ALLOWED_NETWORKS": env.list(
+        "OZON_PUSH_ALLOWED_NETWORKS",
+        default=["195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24"],
+    ),
+    "SENDER_HEADER": env.str("OZON_PUSH_SENDER_HEADER", default=""),
 }
 
 # Ozon's FBS error index as Zapas computes and foresees it (README "Ozon's error index").

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("scan/", core_views.scan_station, name="scan-station"),
+    path("integrations/ozon/", include("marketplaces.ozon.push.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -1,0 +1,1 @@
+"""Ozon's push notifications: a hint to fetch one posting now; polling stays the truth."""
