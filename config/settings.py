@@ -252,6 +252,11 @@ ZAPAS = {
     "DEVICE_CACHE_SECONDS": env.int("ZAPAS_DEVICE_CACHE_SECONDS", default=300),
     # Engine parameters (planning.engine.PlanParams fields; "tariffs" takes Tariffs fields).
     "PLAN_PARAMS": {},
+    # The nightly promise audit (planning.promise_audit; other knobs: AUDIT_SETTLE_DAYS,
+    # AUDIT_LOOKBACK_DAYS, AUDIT_SHRINK_N, PROMISE_KEEP_DAYS) and the recalibration it feeds.
+    "PLAN_RECALIBRATE": env.bool("ZAPAS_PLAN_RECALIBRATE", default=True),
+    "AUDIT_WARN_POINTS": env.float("ZAPAS_AUDIT_WARN_POINTS", default=3.0),
+    "AUDIT_WARN_MIN_PROMISES": env.int("ZAPAS_AUDIT_WARN_MIN_PROMISES", default=20),
 }
 # bench/api_load.py mounts a bare (non-DRF) lookup view for comparison when this is on.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)

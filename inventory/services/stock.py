@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from core.errors import Conflict, InsufficientStock, InvalidInput
+from inventory import hooks
 from inventory.models import MovementKind, Sku, StockMovement, Warehouse
 from inventory.services.ledger import (
     SYSTEM,
@@ -183,6 +184,7 @@ def stock_reserve(
         granted.append(take)
     for level in levels.values():
         level.save(update_fields=["reserved", "updated_at"])
+    hooks.stock_changed(sorted(levels))
     return granted
 
 
@@ -208,6 +210,7 @@ def stock_release(*, warehouse_id: int, lines: Sequence[tuple[int, int]]) -> Non
         level.reserved -= quantity
     for level in levels.values():
         level.save(update_fields=["reserved", "updated_at"])
+    hooks.stock_changed(sorted(levels))
     _offer_to_short_orders(levels)
 
 
