@@ -4,7 +4,7 @@ import json
 
 from django.db import migrations
 
-NAME = "Ozon: push notifications"
+NAME = "Push notifications from Ozon"
 
 
 def seed(apps, schema_editor):
