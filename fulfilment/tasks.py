@@ -14,20 +14,22 @@ def deadline_watch_task() -> dict[str, int]:
     return {**summary.counts, "notices_queued": summary.notices_queued}
 
 
-@shared_task(bind=True, name="fulfilment.notice_send", max_retries=None)
-def notice_send_task(self, notice_id: int) -> str:
-    """Send one notice; a temporary failure is retried with exponential backoff.
+@shared_task(
+    name="fulfilment.notice_send",
+    autoretry_for=(NoticeRetry,),
+    retry_backoff=60,  # 60 s, 120 s, 240 s … (with full jitter), at most an hour apart
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=None,
+)
+def notice_send_task(notice_id: int) -> str:
+    """Send one notice; a temporary failure (``NoticeRetry``) is retried by Celery with
+    exponential backoff and jitter (in-process, without a broker, at once).
 
     The service gives up (marks the notice failed) after ``NOTICE_MAX_ATTEMPTS`` attempts, so
     the task needs no limit of its own, and its claim makes a duplicate delivery harmless.
     """
-    while True:
-        try:
-            return notice_send(notice_id=notice_id).status
-        except NoticeRetry as exc:
-            if self.request.is_eager or self.request.called_directly:
-                continue  # in-process: no broker to wait on, so try again now
-            raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+    return notice_send(notice_id=notice_id).status
 
 
 @shared_task(name="fulfilment.notices_send_pending")
