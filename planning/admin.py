@@ -144,4 +144,4 @@ class SalesImportAdmin(admin.ModelAdmin):
 
 # Last: the planner and buyer admins register after the classes above.
 
-from planning import admin_buyers, admin_planners  # noqa: E402,F401  registers the planner and buyer admin
+from planning import admin_buyers, admin_planners, admin_suppliers  # noqa: E402,F401  registers them

@@ -518,3 +518,9 @@ class SkuServiceLevel(Sku):
         proxy = True
         verbose_name = "SKU service level"
         verbose_name_plural = "SKU service levels"
+
+
+# The promises each run states and their audits (a module of their own).
+# What the seller's own operations teach: supplier lead times and reliability.
+from planning.models_operations import SupplierPerformance  # noqa: E402, F401
+from planning.promise_models import Promise, PromiseAudit  # noqa: E402,F401

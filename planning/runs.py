@@ -47,6 +47,7 @@ from planning.snapshot import (
     history_start,
     plan_input_build,
 )
+from planning.supplier_learning import supplier_performance_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,8 @@ def plan_run_start(
             code="plan_running",
             details={"run": running.pk if running else None},
         ) from exc
+    if settings.ZAPAS.get("PLAN_LEARNED_LEAD_TIMES", True):
+        supplier_performance_refresh(as_of=plan_date)  # once per run: every chunk reads it
     sku_ids = catalogue_sku_ids(sku_codes=codes or None)
     if codes and sku_ids.size != len(codes):
         known = set(

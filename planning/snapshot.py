@@ -20,7 +20,9 @@ How the figures map (units unless stated):
   position and to the stock its risk figures draw on. ``fbo.enabled`` marks the SKUs sold
   through FBO (scheme FBO or both): only they get FBO shipment suggestions.
 - Lead time: the primary supplier item's override, else its supplier's figure (a SKU without
-  a primary item uses its first supplier item; one without any uses ``PLAN_DEFAULT_LEAD_TIME``).
+  a primary item uses its first supplier item; one without any uses ``PLAN_DEFAULT_LEAD_TIME``),
+  replaced by what the receipts taught (``SupplierPerformance``, see ``supplier_learning``)
+  unless ``ZAPAS["PLAN_LEARNED_LEAD_TIMES"]`` is false.
 - Service level: ``Sku.service_level`` if set, else the ``ServiceLevelTarget`` of the SKU's
   ABC class (refreshed by every run), else ``ZAPAS["DEFAULT_SERVICE_LEVEL"]``.
 - History: the sum over sources per day; ``stocked_out`` days are censored: the engine reads
@@ -54,6 +56,7 @@ from planning.demand_history import demand_matrix_read
 from planning.engine.schema import FBO, FBS, CatalogueSnapshot, FboSnapshot
 from planning.models import DemandHistory, ServiceLevelTarget
 from planning.slices import rows_of, sku_filter
+from planning.supplier_learning import learned_lead_times
 
 #: ``abc_floors`` value: the SKUs being read are the whole catalogue and rank themselves.
 SELF_RANKED = "self"
@@ -280,6 +283,13 @@ def plan_input_build(
         lead_mean[i] = np.where(np.isnan(item_lt), col(7), item_lt)
         lead_sd[i] = np.where(np.isnan(item_sd), col(8), item_sd)
         review[i] = col(9)
+        if _setting("PLAN_LEARNED_LEAD_TIMES", True):
+            # what the receipts taught (the stated figures are its prior)
+            learned_mean, learned_sd = learned_lead_times(
+                sku_ids=sku_ids[i], supplier_ids=supplier_id[i], has_override=~np.isnan(item_lt)
+            )
+            lead_mean[i] = np.where(np.isnan(learned_mean), lead_mean[i], learned_mean)
+            lead_sd[i] = np.where(np.isnan(learned_sd), lead_sd[i], learned_sd)
 
     # warehouses
     fbo_warehouses = list(

@@ -20,6 +20,7 @@ from core.errors import Conflict
 from planning import runs
 from planning.demand_feed import demand_feed_refresh
 from planning.models import PlanRun
+from planning.promise_audit import promise_audit_run
 
 logger = logging.getLogger(__name__)
 
@@ -111,3 +112,12 @@ def demand_feed_refresh_task(
         until=date.fromisoformat(until) if until else None,
         sku_ids=sku_ids,
     )
+
+
+@shared_task(name="planning.promise_audit_nightly", ignore_result=True)
+def promise_audit_nightly(audit_date: str | None = None) -> int:
+    """Score the promises whose period has passed (``promise_audit.promise_audit_run``).
+
+    Scheduled at 05:00 (``TIME_ZONE``), after the 02:00 plan, by migration ``planning.0007``."""
+    day = date.fromisoformat(audit_date) if audit_date else None
+    return promise_audit_run(audit_date=day, triggered_by="schedule").pk

@@ -5,8 +5,8 @@ the oldest day first and the last column = yesterday.  Loops run over days, neve
 
 Entry point of the nightly job
 ------------------------------
-``plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams = PlanParams())
--> CataloguePlan``
+``plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams = PlanParams(),
+calibration: QuantileCalibration | None = None) -> CataloguePlan``
 
 * ``CatalogueSnapshot`` (inputs): demand (n, T) units/day [float32 preferred];
   stockout_mask (n, T) bool and lost_demand (n, T) (optional, censoring); per SKU (n,):
@@ -26,7 +26,9 @@ Entry point of the nightly job
   order_up_to, inventory_position, suggested_order, eoq, risk_horizon_days,
   stockout_probability, expected_units_short, expected_cancelled_orders, days_of_cover,
   stockout_day, fbo_monthly_cost, fbs_monthly_cost, recommended_scheme, scheme_reasons
-  (bitmask), fbo_shipment (n, W); code → label tuples DEMAND_CLASS_NAMES, ABC_NAMES,
+  (bitmask), fbo_shipment (n, W), history_days; the promise (``promise``): protection_days,
+  promise_levels, promise_quantiles (n, 5), promise_mean, promise_stockout_probability,
+  calibration_applied; code → label tuples DEMAND_CLASS_NAMES, ABC_NAMES,
   METHOD_NAMES, DISTRIBUTION_NAMES, SCHEME_NAMES, REASON_NAMES.
 
 Building blocks (each vectorised over SKUs)
@@ -58,6 +60,12 @@ Building blocks (each vectorised over SKUs)
 """
 
 from .backtest import BacktestResult, compare_policies, naive_min_max, simulate_policy
+from .calibration import (
+    QuantileCalibration,
+    apply_calibration,
+    calibration_group,
+    calibration_groups,
+)
 from .censor import clean_demand
 from .classify import abc_classes, syntetos_boylan
 from .forecast import (
@@ -82,6 +90,7 @@ from .policy import (
     round_order,
     safety_stock,
 )
+from .promise import PROMISE_LEVELS, distribution_quantiles, make_promise
 from .risk import RiskResult, days_of_cover, stockout_day, stockout_risk
 from .schema import (
     ABC_NAMES,
@@ -111,6 +120,7 @@ __all__ = [
     "DEMAND_CLASS_NAMES",
     "DISTRIBUTION_NAMES",
     "METHOD_NAMES",
+    "PROMISE_LEVELS",
     "REASON_NAMES",
     "SCHEME_NAMES",
     "BacktestResult",
@@ -121,9 +131,13 @@ __all__ = [
     "FulfilmentResult",
     "PlanParams",
     "PolicyResult",
+    "QuantileCalibration",
     "RiskResult",
     "Tariffs",
     "abc_classes",
+    "apply_calibration",
+    "calibration_group",
+    "calibration_groups",
     "choose_distribution",
     "choose_fulfilment",
     "clean_demand",
@@ -134,6 +148,7 @@ __all__ = [
     "discrete_inverse_loss",
     "discrete_loss",
     "discrete_ppf",
+    "distribution_quantiles",
     "eoq",
     "fbo_shipments",
     "fill_rate_safety_factor",
@@ -144,6 +159,7 @@ __all__ = [
     "intermittent_forecasts",
     "inverse_normal_loss",
     "lead_time_demand",
+    "make_promise",
     "naive_min_max",
     "normal_loss",
     "plan_catalogue",

@@ -6,10 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .calibration import QuantileCalibration, apply_calibration, calibration_groups
 from .censor import clean_demand
 from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
 from .policy import compute_policy, use_discrete
+from .promise import PROMISE_LEVELS, make_promise
 from .risk import receipts_schedule, stockout_risk
 from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
 from .selection import fit_select
@@ -26,7 +28,10 @@ def _forecast_block(snapshot: CatalogueSnapshot, sl: slice, params: PlanParams) 
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
     fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday)
-    return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs}
+    pos = (y > 0) & valid
+    n_days = y.shape[1]
+    hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)
+    return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs, "hist": hist}
 
 
 def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[str, np.ndarray]:
@@ -45,6 +50,7 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
         "holdout_mase": np.empty(n, F32),
         "holdout_rmsse": np.empty(n, F32),
         "holdout_bias": np.empty(n, F32),
+        "history_days": np.empty(n, np.int32),
     }
     size = max(1, params.chunk_size)
     blocks = [slice(s, min(n, s + size)) for s in range(0, n, size)]
@@ -62,6 +68,7 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
         out["holdout_mase"][sl] = fs.mase
         out["holdout_rmsse"][sl] = fs.rmsse
         out["holdout_bias"][sl] = fs.bias
+        out["history_days"][sl] = res["hist"]
 
     if params.n_threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=params.n_threads) as pool:
@@ -73,10 +80,16 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
     return out
 
 
-def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None) -> CataloguePlan:
-    """Plan a whole catalogue: classes, forecasts, policy, risk and the FBO/FBS choice.
+def plan_catalogue(
+    snapshot: CatalogueSnapshot,
+    params: PlanParams | None = None,
+    calibration: QuantileCalibration | None = None,
+) -> CataloguePlan:
+    """Plan a whole catalogue: classes, forecasts, policy, risk, promise and the FBO/FBS choice.
 
     Pure function of its inputs (no I/O, no Django); vectorised over SKUs, looping over days.
+    ``calibration`` (from the nightly audit) moves the level each SKU's reorder point is read
+    at, per calibration group (``planning.engine.calibration``); None = no adjustment.
     See ``planning.engine`` for the meaning of every input and output field.
     """
     params = params or PlanParams()
@@ -95,19 +108,38 @@ def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None
     at_fbo = np.zeros_like(available) if s.fbo is None else np.asarray(s.fbo.stock, f64).sum(1)
     sellable = available + np.maximum(at_fbo, 0)
     ip = sellable + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
+    groups = calibration_groups(abc, d, fc["history_days"])
+    target = np.asarray(s.service_level, f64)
+    level = target if params.service_target == "fill_rate" else (
+        apply_calibration(target, groups, calibration)
+    )
     pol = compute_policy(
         d,
         sd,
         s.lead_time_mean_days,
         s.lead_time_sd_days,
         s.review_days,
-        s.service_level,
+        level,
         cls,
         s.unit_cost,
         s.moq,
         s.pack_size,
         ip,
         params,
+    )
+    p_days = np.maximum(
+        np.rint(np.asarray(s.lead_time_mean_days, f64) + np.asarray(s.review_days, f64)), 1
+    )
+    promise = make_promise(
+        p_days,
+        pol.distribution,
+        pol.lead_time_demand_mean,
+        pol.lead_time_demand_sd,
+        pol.nb_r,
+        pol.nb_p,
+        pol.reorder_point,
+        groups,
+        calibration,
     )
     rq, rday = receipts_schedule(
         s.on_order, s.in_transit, s.lead_time_mean_days, s.receipts_qty, s.receipts_in_days
@@ -181,4 +213,11 @@ def plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams | None = None
         recommended_scheme=ful.recommended_scheme,
         scheme_reasons=ful.scheme_reasons,
         fbo_shipment=ful.fbo_shipment,
+        history_days=fc["history_days"],
+        protection_days=promise.protection_days,
+        promise_quantiles=promise.quantiles,
+        promise_mean=promise.mean,
+        promise_stockout_probability=promise.stockout_probability,
+        calibration_applied=level,
+        promise_levels=PROMISE_LEVELS,
     )

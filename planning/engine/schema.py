@@ -375,6 +375,15 @@ class CataloguePlan:
       each FBO warehouse (zero for SKUs that do not sell through FBO, see
       ``FboSnapshot.enabled``, and where the warehouse's position covers transit + supply
       cycle + safety stock; (n, 0) without FBO data).
+    History: history_days (int32) days from the first usable sale to the end of the history
+      (0 without a sale; under ``calibration.NEW_DAYS`` the SKU is "new").
+    Promise (``promise``; all from the one distribution the safety stock and reorder point come
+      from): protection_days (int32) P = L + R in whole days the promise is stated over;
+      promise_quantiles (n, len(promise_levels)) the model's own quantiles of total demand
+      over P (units, non-decreasing along the levels, before recalibration); promise_mean its
+      mean; promise_stockout_probability P(demand over P > reorder_point) restated through the
+      calibration; calibration_applied the level the reorder point was read at (the target
+      when no calibration applies, and always under the fill-rate target).
     """
 
     demand_class: np.ndarray
@@ -409,7 +418,14 @@ class CataloguePlan:
     recommended_scheme: np.ndarray
     scheme_reasons: np.ndarray
     fbo_shipment: np.ndarray
+    history_days: np.ndarray
+    protection_days: np.ndarray
+    promise_quantiles: np.ndarray
+    promise_mean: np.ndarray
+    promise_stockout_probability: np.ndarray
+    calibration_applied: np.ndarray
 
+    promise_levels: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95, 0.99)
     demand_class_names: tuple[str, ...] = DEMAND_CLASS_NAMES
     abc_names: tuple[str, ...] = ABC_NAMES
     method_names: tuple[str, ...] = METHOD_NAMES

@@ -144,4 +144,10 @@ def fake_plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> Cata
         recommended_scheme=recommended,
         scheme_reasons=np.where(recommended == FBO, 1, 2).astype(np.int32),
         fbo_shipment=shipment,
+        history_days=np.full(n, 365, dtype=np.int32),
+        protection_days=np.rint(lead + snapshot.review_days).astype(np.int32),
+        promise_quantiles=np.repeat(out[:, None], 5, axis=1),
+        promise_mean=forecast * (lead + snapshot.review_days),
+        promise_stockout_probability=np.where(position <= rop, 0.5, 0.0),
+        calibration_applied=np.asarray(snapshot.service_level, dtype=np.float64),
     )

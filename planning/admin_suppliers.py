@@ -1,0 +1,108 @@
+"""Buyers' and planners' view of supplier performance: stated against learned lead times (with
+the receipts behind them) and the scorecard — on-time rate, fill rate, delay and their trend.
+
+Rows are written by ``planning.supplier_learning``; here they are only read.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from planning.models import SupplierPerformance
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _days(mean: float | None, sd: float | None) -> str:
+    if mean is None:
+        return "—"
+    return f"{mean:.1f} ± {sd or 0:.1f}"
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("level")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("supplier", _("Suppliers")), ("item", _("Supplier items"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "supplier":
+            return queryset.filter(sku__isnull=True)
+        if self.value() == "item":
+            return queryset.filter(sku__isnull=False)
+        return queryset
+
+
+@admin.register(SupplierPerformance)
+class SupplierPerformanceAdmin(admin.ModelAdmin):
+    list_display = (
+        "supplier",
+        "sku",
+        "receipts",
+        "stated",
+        "learned",
+        "observed",
+        "on_time",
+        "fill",
+        "delay",
+        "trend",
+        "computed_on",
+    )
+    list_filter = (LevelFilter, "worsening", "supplier")
+    list_select_related = ("supplier", "sku")
+    search_fields = ("supplier__code", "supplier__name", "sku__code")
+    ordering = ("supplier__code", "sku__code")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("stated (days)"))
+    def stated(self, obj: SupplierPerformance) -> str:
+        return _days(obj.stated_mean_days, obj.stated_sd_days)
+
+    @admin.display(description=_("learned (days)"), ordering="learned_mean_days")
+    def learned(self, obj: SupplierPerformance) -> str:
+        return format_html(
+            "<b>{}</b> <small>({} data)</small>",
+            _days(obj.learned_mean_days, obj.learned_sd_days),
+            _pct(obj.data_share),
+        )
+
+    @admin.display(description=_("observed median / 90 %"))
+    def observed(self, obj: SupplierPerformance) -> str:
+        if obj.observed_p50_days is None:
+            return "—"
+        return f"{obj.observed_p50_days:.0f} / {obj.observed_p90_days:.0f}"
+
+    @admin.display(description=_("on time"), ordering="on_time_rate")
+    def on_time(self, obj: SupplierPerformance) -> str:
+        return _pct(obj.on_time_rate)
+
+    @admin.display(description=_("fill rate"), ordering="fill_rate")
+    def fill(self, obj: SupplierPerformance) -> str:
+        return _pct(obj.fill_rate)
+
+    @admin.display(description=_("average delay (days)"), ordering="average_delay_days")
+    def delay(self, obj: SupplierPerformance) -> str:
+        return "—" if obj.average_delay_days is None else f"{obj.average_delay_days:.1f}"
+
+    @admin.display(description=_("trend (last 90 days vs before)"))
+    def trend(self, obj: SupplierPerformance) -> str:
+        if obj.recent_on_time_rate is None or obj.previous_on_time_rate is None:
+            return "—"
+        text = f"{_pct(obj.previous_on_time_rate)} → {_pct(obj.recent_on_time_rate)} on time"
+        if obj.worsening:
+            return format_html('<strong style="color:#ba2121">⚠ {}</strong>', text)
+        return text

@@ -1,0 +1,212 @@
+"""Lead times learned from receipts, and a supplier scorecard. Pure numpy, vectorised over groups.
+
+A *group* is whatever the caller measures: a supplier, or one supplier item. Every receipt is
+one event: ``days`` from the purchase order's date to the day the goods arrived, weighted by
+the units received, so a partial receipt of 10 units counts a tenth as much as one of 100.
+
+Learned figures are shrunk toward a prior (the stated lead time): with ``n`` effective receipts
+(Kish: (Σw)² / Σw²) and a prior worth ``k`` receipts, the data's share is λ = n / (n + k);
+the learned distribution is the λ : (1 − λ) mixture of the observed one and the prior, so
+
+    mean = λ·x̄ + (1 − λ)·μ₀
+    var  = λ·s² + (1 − λ)·σ₀² + λ·(1 − λ)·(x̄ − μ₀)²
+
+(s² the quantity-weighted variance of the receipts). With no receipts it is the prior.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Receipts the stated lead time is worth when it is blended with what was observed.
+DEFAULT_PRIOR_STRENGTH = 5.0
+
+
+@dataclass(frozen=True)
+class LeadTimeEstimate:
+    """Per group (g,): what was observed and the learned figures (days)."""
+
+    receipts: np.ndarray  # int64: receipt events
+    units: np.ndarray  # float64: units received
+    effective_receipts: np.ndarray  # float64: Kish effective count
+    observed_mean: np.ndarray  # NaN without receipts
+    observed_sd: np.ndarray
+    observed_p50: np.ndarray
+    observed_p90: np.ndarray
+    data_share: np.ndarray  # λ: 0 = only the prior, → 1 with many receipts
+    mean: np.ndarray  # learned
+    sd: np.ndarray
+
+
+def weighted_quantile(
+    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int, q: float
+) -> np.ndarray:
+    """Per group, the smallest value whose cumulative weight share reaches ``q`` (NaN if empty)."""
+    out = np.full(n_groups, np.nan)
+    keep = weights > 0
+    group, values, weights = group[keep], values[keep], weights[keep]
+    if group.size == 0:
+        return out
+    order = np.lexsort((values, group))
+    g, v, w = group[order], values[order], weights[order]
+    total = np.bincount(g, weights=w, minlength=n_groups)
+    cum = np.cumsum(w)
+    starts = np.searchsorted(g, np.arange(n_groups), side="left")
+    before = np.concatenate(([0.0], cum))[starts]
+    share = (cum - before[g]) / total[g]
+    # first row per group whose share reaches q (a tiny tolerance for float sums)
+    reached = share >= q - 1e-12
+    first = np.full(n_groups, g.size, dtype=np.int64)
+    idx = np.flatnonzero(reached)
+    np.minimum.at(first, g[idx], idx)
+    has = first < g.size
+    out[has] = v[first[has]]
+    return out
+
+
+def learn_lead_times(
+    *,
+    group: np.ndarray,
+    days: np.ndarray,
+    units: np.ndarray,
+    n_groups: int,
+    prior_mean: np.ndarray,
+    prior_sd: np.ndarray,
+    prior_strength: float = DEFAULT_PRIOR_STRENGTH,
+) -> LeadTimeEstimate:
+    """Learned lead-time mean and spread per group from its receipts.
+
+    ``group`` (r,) int in [0, n_groups), ``days`` (r,) order-to-receipt days, ``units`` (r,)
+    received; ``prior_mean``/``prior_sd`` (g,) the stated figures (days).
+    """
+    group = np.asarray(group, dtype=np.int64)
+    x = np.asarray(days, dtype=np.float64)
+    w = np.asarray(units, dtype=np.float64)
+    prior_mean = np.asarray(prior_mean, dtype=np.float64)
+    prior_sd = np.asarray(prior_sd, dtype=np.float64)
+    if not (group.shape == x.shape == w.shape):
+        raise ValueError("group, days and units must have the same length")
+    if np.any(w < 0):
+        raise ValueError("received units must not be negative")
+    receipts = np.bincount(group, weights=(w > 0), minlength=n_groups).astype(np.int64)
+    sw = np.bincount(group, weights=w, minlength=n_groups)
+    sw2 = np.bincount(group, weights=w * w, minlength=n_groups)
+    swx = np.bincount(group, weights=w * x, minlength=n_groups)
+    has = sw > 0
+    safe = np.where(has, sw, 1.0)
+    xbar = np.where(has, swx / safe, np.nan)
+    dev = x - np.where(has, xbar, 0.0)[group]
+    var = np.where(
+        has, np.bincount(group, weights=w * dev * dev, minlength=n_groups) / safe, np.nan
+    )
+    n_eff = np.where(has, sw * sw / np.where(has, sw2, 1.0), 0.0)
+    lam = n_eff / (n_eff + prior_strength) if prior_strength > 0 else has.astype(np.float64)
+    obs_mean = np.where(has, xbar, 0.0)
+    obs_var = np.where(has, var, 0.0)
+    mean = lam * obs_mean + (1 - lam) * prior_mean
+    mix_var = (
+        lam * obs_var + (1 - lam) * prior_sd**2 + lam * (1 - lam) * (obs_mean - prior_mean) ** 2
+    )
+    return LeadTimeEstimate(
+        receipts=receipts,
+        units=sw,
+        effective_receipts=n_eff,
+        observed_mean=xbar,
+        observed_sd=np.sqrt(var),
+        observed_p50=weighted_quantile(group, x, w, n_groups, 0.5),
+        observed_p90=weighted_quantile(group, x, w, n_groups, 0.9),
+        data_share=lam,
+        mean=mean,
+        sd=np.sqrt(np.maximum(mix_var, 0.0)),
+    )
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Per group (g,). Rates are shares 0–1, NaN where nothing was measured."""
+
+    on_time_rate: np.ndarray  # units received by the expected arrival ÷ units received
+    fill_rate: np.ndarray  # units received ÷ units ordered, over lines that are due
+    average_delay_days: np.ndarray  # mean days late per unit received (early = 0)
+    recent_receipts: np.ndarray  # int64: receipts in the last window
+    previous_receipts: np.ndarray  # int64: receipts in the window before
+    recent_on_time: np.ndarray
+    previous_on_time: np.ndarray
+    recent_delay_days: np.ndarray
+    previous_delay_days: np.ndarray
+    worsening: np.ndarray  # bool
+
+
+def supplier_scorecard(
+    *,
+    receipt_group: np.ndarray,
+    receipt_units: np.ndarray,
+    receipt_days_late: np.ndarray,
+    receipt_age_days: np.ndarray,
+    line_group: np.ndarray,
+    line_ordered: np.ndarray,
+    line_received: np.ndarray,
+    n_groups: int,
+    window_days: int = 90,
+    min_receipts: int = 3,
+    on_time_drop: float = 0.10,
+    delay_rise_days: float = 1.0,
+) -> Scorecard:
+    """On-time rate, fill rate, delay and their trend per group.
+
+    Receipts: units, days late against the PO's expected arrival (≤ 0 = on time) and age
+    (days before today). Lines: ordered and received units of PO lines that are due (received
+    in full, or past their expected arrival); received is capped at ordered. The trend compares
+    the last ``window_days`` with the window before; a group is *worsening* when both windows
+    hold at least ``min_receipts`` receipts and the on-time rate fell by ``on_time_drop`` or
+    more, or the average delay grew by ``delay_rise_days`` or more.
+    """
+    g = np.asarray(receipt_group, dtype=np.int64)
+    w = np.asarray(receipt_units, dtype=np.float64)
+    late = np.asarray(receipt_days_late, dtype=np.float64)
+    age = np.asarray(receipt_age_days, dtype=np.float64)
+
+    def rates(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        units = np.bincount(g[mask], weights=w[mask], minlength=n_groups)
+        on_time = np.bincount(g[mask], weights=w[mask] * (late[mask] <= 0), minlength=n_groups)
+        delay = np.bincount(
+            g[mask], weights=w[mask] * np.maximum(late[mask], 0), minlength=n_groups
+        )
+        count = np.bincount(g[mask], weights=w[mask] > 0, minlength=n_groups).astype(np.int64)
+        safe = np.where(units > 0, units, 1.0)
+        return (
+            np.where(units > 0, on_time / safe, np.nan),
+            np.where(units > 0, delay / safe, np.nan),
+            count,
+        )
+
+    on_time, delay, _ = rates(np.ones(g.shape, dtype=bool))
+    recent_on_time, recent_delay, recent_n = rates(age < window_days)
+    prev_on_time, prev_delay, prev_n = rates((age >= window_days) & (age < 2 * window_days))
+
+    lg = np.asarray(line_group, dtype=np.int64)
+    ordered = np.asarray(line_ordered, dtype=np.float64)
+    received = np.minimum(np.asarray(line_received, dtype=np.float64), ordered)
+    o = np.bincount(lg, weights=ordered, minlength=n_groups)
+    r = np.bincount(lg, weights=received, minlength=n_groups)
+    fill = np.where(o > 0, r / np.where(o > 0, o, 1.0), np.nan)
+
+    comparable = (recent_n >= min_receipts) & (prev_n >= min_receipts)
+    with np.errstate(invalid="ignore"):
+        worse = (recent_on_time <= prev_on_time - on_time_drop + 1e-12) | (
+            recent_delay >= prev_delay + delay_rise_days - 1e-12
+        )
+    return Scorecard(
+        on_time_rate=on_time,
+        fill_rate=fill,
+        average_delay_days=delay,
+        recent_receipts=recent_n,
+        previous_receipts=prev_n,
+        recent_on_time=recent_on_time,
+        previous_on_time=prev_on_time,
+        recent_delay_days=recent_delay,
+        previous_delay_days=prev_delay,
+        worsening=comparable & worse,
+    )

@@ -1,0 +1,355 @@
+"""Learn suppliers' lead times and reliability from the receipts on their purchase orders.
+
+Two bulk reads, whatever the catalogue size: the receipt movements on the ledger grouped by
+(purchase order, SKU, local day), and the lines of the purchase orders of the window. The
+figures come from ``planning.engine.leadtime`` and replace every ``SupplierPerformance`` row in
+one transaction.
+
+- Lead time of a receipt = local day it was booked − the PO's order date (calendar days).
+- Supplier rows are shrunk toward the supplier's stated lead time. Supplier-item rows (only
+  for items with receipts) are shrunk toward the item's own stated override if it has one,
+  else toward the supplier's learned figure, so a few receipts of an item move it a little and
+  many move it a lot.
+- On time = received by the PO's expected arrival. Fill rate over lines that are due: the PO
+  is received, or its expected arrival is ``FILL_RATE_GRACE_DAYS`` (14) or more days past.
+
+Settings (``ZAPAS``): ``LEAD_TIME_LEARN_DAYS`` (365: receipts of POs ordered within it),
+``LEAD_TIME_PRIOR_RECEIPTS`` (5: what the stated figure is worth), ``SCORECARD_WINDOW_DAYS``
+(90: trend windows), ``FILL_RATE_GRACE_DAYS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import FloatField, Q, Sum
+from django.db.models.functions import Cast, TruncDate
+from django.utils import timezone
+
+from inventory.models import (
+    MovementKind,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    StockMovement,
+    Supplier,
+    SupplierItem,
+)
+from planning.engine.leadtime import learn_lead_times, supplier_scorecard
+from planning.models import SupplierPerformance
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _setting(name: str, default):
+    return settings.ZAPAS.get(name, default)
+
+
+def _start_of(day: date) -> datetime:
+    """Midnight of ``day`` in the current time zone (the index on created_at stays usable)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _days(values: list[date | None]) -> np.ndarray:
+    """Dates → day numbers (int64); None → a far-future sentinel."""
+    out = np.array(
+        [np.datetime64(v, "D") if v is not None else np.datetime64("9999-12-31") for v in values],
+        dtype="datetime64[D]",
+    )
+    return (out - _EPOCH).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ReceiptHistory:
+    """Receipts (r,) and due PO lines (l,) of the window, as arrays."""
+
+    supplier_id: np.ndarray  # int64 (r,)
+    sku_id: np.ndarray  # int64 (r,)
+    units: np.ndarray  # int64 (r,)
+    lead_days: np.ndarray  # int64 (r,) order date → receipt day
+    days_late: np.ndarray  # int64 (r,) receipt day − expected arrival
+    age_days: np.ndarray  # int64 (r,) as_of − receipt day
+    line_supplier_id: np.ndarray  # int64 (l,)
+    line_sku_id: np.ndarray
+    line_ordered: np.ndarray
+    line_received: np.ndarray
+
+
+def receipt_history(*, as_of: date, days: int | None = None) -> ReceiptHistory:
+    """Receipts booked before ``as_of`` on POs ordered in the ``days`` before it (two queries)."""
+    days = int(days or _setting("LEAD_TIME_LEARN_DAYS", 365))
+    since = as_of - timedelta(days=days)
+    grace = int(_setting("FILL_RATE_GRACE_DAYS", 14))
+    lines = list(
+        PurchaseOrderLine.objects.filter(
+            purchase_order__order_date__gte=since,
+            purchase_order__order_date__lt=as_of,
+        )
+        .exclude(
+            purchase_order__status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]
+        )
+        .values_list(
+            "purchase_order__number",
+            "sku_id",
+            "purchase_order__supplier_id",
+            "purchase_order__order_date",
+            "purchase_order__expected_arrival",
+            "quantity_ordered",
+            "quantity_received",
+            "purchase_order__status",
+        )
+    )
+    received = list(
+        StockMovement.objects.filter(
+            kind=MovementKind.RECEIPT,
+            document_type="purchase_order",
+            created_at__gte=_start_of(since),
+            created_at__lt=_start_of(as_of),
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("document_ref", "sku_id", "day")
+        .annotate(units=Sum("quantity"))
+        .values_list("document_ref", "sku_id", "day", "units")
+    )
+    line_of = {(row[0], row[1]): k for k, row in enumerate(lines)}
+    picked = [(line_of.get((r[0], r[1])), r) for r in received]
+    picked = [(k, r) for k, r in picked if k is not None]
+    k = np.array([p[0] for p in picked], dtype=np.int64)
+    order_day = _days([row[3] for row in lines])
+    expected_day = _days([row[4] for row in lines])
+    got_day = _days([p[1][2] for p in picked])
+    today = _days([as_of])[0]
+    line_supplier = np.array([row[2] for row in lines], dtype=np.int64)
+    line_sku = np.array([row[1] for row in lines], dtype=np.int64)
+    due = np.array([row[7] == PurchaseOrder.Status.RECEIVED for row in lines], dtype=bool) | (
+        expected_day + grace <= today
+    )
+    return ReceiptHistory(
+        supplier_id=line_supplier[k] if k.size else np.zeros(0, np.int64),
+        sku_id=line_sku[k] if k.size else np.zeros(0, np.int64),
+        units=np.array([p[1][3] for p in picked], dtype=np.int64),
+        lead_days=got_day - order_day[k] if k.size else np.zeros(0, np.int64),
+        days_late=got_day - expected_day[k] if k.size else np.zeros(0, np.int64),
+        age_days=today - got_day,
+        line_supplier_id=line_supplier[due],
+        line_sku_id=line_sku[due],
+        line_ordered=np.array([row[5] for row in lines], dtype=np.int64)[due]
+        if lines
+        else np.zeros(0, np.int64),
+        line_received=np.array([row[6] for row in lines], dtype=np.int64)[due]
+        if lines
+        else np.zeros(0, np.int64),
+    )
+
+
+def _nan_none(values: np.ndarray, i: int, digits: int = 4) -> float | None:
+    v = float(values[i])
+    return None if not np.isfinite(v) else round(v, digits)
+
+
+def _rows(
+    *,
+    as_of: date,
+    supplier_ids: np.ndarray,
+    sku_ids: np.ndarray | None,
+    prior_mean: np.ndarray,
+    prior_sd: np.ndarray,
+    est,
+    card,
+) -> list[SupplierPerformance]:
+    return [
+        SupplierPerformance(
+            supplier_id=int(supplier_ids[i]),
+            sku_id=None if sku_ids is None else int(sku_ids[i]),
+            computed_on=as_of,
+            receipts=int(est.receipts[i]),
+            units_received=int(est.units[i]),
+            stated_mean_days=round(float(prior_mean[i]), 4),
+            stated_sd_days=round(float(prior_sd[i]), 4),
+            observed_mean_days=_nan_none(est.observed_mean, i),
+            observed_sd_days=_nan_none(est.observed_sd, i),
+            observed_p50_days=_nan_none(est.observed_p50, i),
+            observed_p90_days=_nan_none(est.observed_p90, i),
+            data_share=round(float(est.data_share[i]), 4),
+            learned_mean_days=round(float(est.mean[i]), 4),
+            learned_sd_days=round(float(est.sd[i]), 4),
+            on_time_rate=_nan_none(card.on_time_rate, i),
+            fill_rate=_nan_none(card.fill_rate, i),
+            average_delay_days=_nan_none(card.average_delay_days, i),
+            recent_on_time_rate=_nan_none(card.recent_on_time, i),
+            previous_on_time_rate=_nan_none(card.previous_on_time, i),
+            recent_delay_days=_nan_none(card.recent_delay_days, i),
+            previous_delay_days=_nan_none(card.previous_delay_days, i),
+            worsening=bool(card.worsening[i]),
+        )
+        for i in range(supplier_ids.size)
+    ]
+
+
+def _scorecard(history: ReceiptHistory, receipt_group, line_group, n_groups: int):
+    return supplier_scorecard(
+        receipt_group=receipt_group,
+        receipt_units=history.units,
+        receipt_days_late=history.days_late,
+        receipt_age_days=history.age_days,
+        line_group=line_group,
+        line_ordered=history.line_ordered,
+        line_received=history.line_received,
+        n_groups=n_groups,
+        window_days=int(_setting("SCORECARD_WINDOW_DAYS", 90)),
+    )
+
+
+def supplier_performance_refresh(*, as_of: date) -> int:
+    """Recompute every supplier's and supplier item's learned lead time and scorecard.
+
+    Returns the number of rows written. Runs in one transaction: readers see the old rows or
+    the new ones, never a mix.
+    """
+    history = receipt_history(as_of=as_of)
+    strength = float(_setting("LEAD_TIME_PRIOR_RECEIPTS", 5))
+    suppliers = list(
+        Supplier.objects.order_by("pk").values_list(
+            "pk",
+            Cast("lead_time_mean_days", FloatField()),
+            Cast("lead_time_sd_days", FloatField()),
+        )
+    )
+    sup_ids = np.array([s[0] for s in suppliers], dtype=np.int64)
+    s_mean = np.array([s[1] for s in suppliers], dtype=np.float64)
+    s_sd = np.array([s[2] for s in suppliers], dtype=np.float64)
+    n_sup = sup_ids.size
+    r_sup = np.searchsorted(sup_ids, history.supplier_id)
+    l_sup = np.searchsorted(sup_ids, history.line_supplier_id)
+    sup_est = learn_lead_times(
+        group=r_sup,
+        days=history.lead_days,
+        units=history.units,
+        n_groups=n_sup,
+        prior_mean=s_mean,
+        prior_sd=s_sd,
+        prior_strength=strength,
+    )
+    rows = _rows(
+        as_of=as_of,
+        supplier_ids=sup_ids,
+        sku_ids=None,
+        prior_mean=s_mean,
+        prior_sd=s_sd,
+        est=sup_est,
+        card=_scorecard(history, r_sup, l_sup, n_sup),
+    )
+
+    # supplier items with receipts: key = (supplier, sku)
+    width = int(max(history.sku_id.max(initial=0), history.line_sku_id.max(initial=0))) + 1
+    r_key = history.supplier_id * width + history.sku_id
+    keys = np.unique(r_key)
+    if keys.size:
+        item_sup, item_sku = keys // width, keys % width
+        over = list(
+            SupplierItem.objects.filter(
+                Q(lead_time_mean_days__isnull=False) | Q(lead_time_sd_days__isnull=False),
+                sku_id__in=np.unique(item_sku).tolist(),
+            ).values_list(
+                "supplier_id",
+                "sku_id",
+                Cast("lead_time_mean_days", FloatField()),
+                Cast("lead_time_sd_days", FloatField()),
+            )
+        )
+        pos = np.searchsorted(sup_ids, item_sup)
+        prior_mean = sup_est.mean[pos].copy()
+        prior_sd = sup_est.sd[pos].copy()
+        if over:
+            # items with a stated override of their own start from it (NULL half: supplier's)
+            o_key = np.array([o[0] * width + o[1] for o in over], dtype=np.int64)
+            o_mean = np.array([o[2] for o in over], dtype=np.float64)  # None → NaN
+            o_sd = np.array([o[3] for o in over], dtype=np.float64)
+            j = np.searchsorted(keys, o_key)
+            hit = (j < keys.size) & (keys[np.minimum(j, keys.size - 1)] == o_key)
+            j, o_mean, o_sd = j[hit], o_mean[hit], o_sd[hit]
+            prior_mean[j] = np.where(np.isnan(o_mean), s_mean[pos[j]], o_mean)
+            prior_sd[j] = np.where(np.isnan(o_sd), s_sd[pos[j]], o_sd)
+        r_item = np.searchsorted(keys, r_key)
+        l_key = history.line_supplier_id * width + history.line_sku_id
+        l_item = np.searchsorted(keys, l_key)
+        l_ok = (l_item < keys.size) & (keys[np.minimum(l_item, keys.size - 1)] == l_key)
+        item_est = learn_lead_times(
+            group=r_item,
+            days=history.lead_days,
+            units=history.units,
+            n_groups=keys.size,
+            prior_mean=prior_mean,
+            prior_sd=prior_sd,
+            prior_strength=strength,
+        )
+        card = supplier_scorecard(
+            receipt_group=r_item,
+            receipt_units=history.units,
+            receipt_days_late=history.days_late,
+            receipt_age_days=history.age_days,
+            line_group=l_item[l_ok],
+            line_ordered=history.line_ordered[l_ok],
+            line_received=history.line_received[l_ok],
+            n_groups=keys.size,
+            window_days=int(_setting("SCORECARD_WINDOW_DAYS", 90)),
+        )
+        rows += _rows(
+            as_of=as_of,
+            supplier_ids=item_sup,
+            sku_ids=item_sku,
+            prior_mean=prior_mean,
+            prior_sd=prior_sd,
+            est=item_est,
+            card=card,
+        )
+    with transaction.atomic():
+        SupplierPerformance.objects.all().delete()
+        SupplierPerformance.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def learned_lead_times(
+    *, sku_ids: np.ndarray, supplier_ids: np.ndarray, has_override: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The learned (mean, sd) days for each (SKU, supplier) pair; NaN where nothing applies.
+
+    The supplier item's own row if it has receipts, else — unless the item states its own
+    override, which then stands — the supplier's row. One query.
+    """
+    n = sku_ids.size
+    mean, sd = np.full(n, np.nan), np.full(n, np.nan)
+    if n == 0:
+        return mean, sd
+    rows = list(
+        SupplierPerformance.objects.filter(supplier_id__in=np.unique(supplier_ids).tolist())
+        .filter(
+            Q(sku__isnull=True) | Q(sku_id__gte=int(sku_ids.min()), sku_id__lte=int(sku_ids.max()))
+        )
+        .values_list("supplier_id", "sku_id", "learned_mean_days", "learned_sd_days")
+    )
+    if not rows:
+        return mean, sd
+    sup = {r[0]: (r[2], r[3]) for r in rows if r[1] is None}
+    width = int(sku_ids.max()) + 1
+    items = [r for r in rows if r[1] is not None]
+    if sup:
+        s_ids = np.array(sorted(sup), dtype=np.int64)
+        s_vals = np.array([sup[s] for s in s_ids.tolist()], dtype=np.float64).reshape(-1, 2)
+        j = np.searchsorted(s_ids, supplier_ids)
+        hit = (j < s_ids.size) & (s_ids[np.minimum(j, s_ids.size - 1)] == supplier_ids)
+        use = hit & ~has_override
+        mean[use], sd[use] = s_vals[j[use], 0], s_vals[j[use], 1]
+    if items:
+        i_key = np.array([r[0] * width + r[1] for r in items], dtype=np.int64)
+        order = np.argsort(i_key)
+        i_key = i_key[order]
+        i_vals = np.array([(r[2], r[3]) for r in items], dtype=np.float64)[order]
+        key = supplier_ids * width + sku_ids
+        j = np.searchsorted(i_key, key)
+        hit = (j < i_key.size) & (i_key[np.minimum(j, i_key.size - 1)] == key)
+        mean[hit], sd[hit] = i_vals[j[hit], 0], i_vals[j[hit], 1]
+    return mean, sd
