@@ -6,6 +6,10 @@ from django.conf import settings
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
+import core.tasks  # noqa: F401  (registers the tasks named below)
+import fulfilment.tasks  # noqa: F401
+import planning.tasks  # noqa: F401
+
 pytestmark = pytest.mark.django_db
 
 SEEDED = {
@@ -33,8 +37,11 @@ def test_an_edited_schedule_survives_a_beat_start():
     watch.interval, _ = IntervalSchedule.objects.get_or_create(every=1800, period="seconds")
     watch.enabled = False
     watch.save()
-    # when beat starts (its scheduler loads the schedule and installs the configured entries)
+    before = set(PeriodicTask.objects.values_list("name", "task", "interval__every", "enabled"))
+    # when beat starts (its scheduler loads the schedule and writes the configured entries)
     DatabaseScheduler(app=current_app, lazy=False)
-    # then the edit is still there
+    # then the edit is still there and beat wrote no schedule of its own
     watch.refresh_from_db()
     assert (watch.interval.every, watch.enabled) == (1800, False)
+    after = set(PeriodicTask.objects.values_list("name", "task", "interval__every", "enabled"))
+    assert {row for row in after - before if row[0] != "celery.backend_cleanup"} == set()

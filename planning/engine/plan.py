@@ -110,8 +110,10 @@ def plan_catalogue(
     ip = sellable + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
     groups = calibration_groups(abc, d, fc["history_days"])
     target = np.asarray(s.service_level, f64)
-    level = target if params.service_target == "fill_rate" else (
-        apply_calibration(target, groups, calibration)
+    level = (
+        target
+        if params.service_target == "fill_rate"
+        else (apply_calibration(target, groups, calibration))
     )
     pol = compute_policy(
         d,

@@ -38,7 +38,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planning", "0005_roles"),
+        ("planning", "0008_supplier_performance"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
