@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "inventory",
     "fulfilment",
     "planning",
+    "marketplaces.ozon",
     "demo",
 ]
 
@@ -236,4 +237,26 @@ LOGGING = {
         # Eager (in-process) tasks would log every success at INFO; workers keep their own log.
         "celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
     },
+}
+
+# Encryption at rest for marketplace API keys (falls back to SECRET_KEY).
+ZAPAS_SECRETS_KEY = env.str("ZAPAS_SECRETS_KEY", default="")
+
+# The Ozon connector. OZON_CLIENT_ID + OZON_API_KEY define a default account, created or
+# updated when a sync starts. Limits are Ozon's published ones (see README).
+OZON = {
+    "CLIENT_ID": env.str("OZON_CLIENT_ID", default=""),
+    "API_KEY": env.str("OZON_API_KEY", default=""),
+    "API_URL": env.str("OZON_API_URL", default="https://api-seller.ozon.ru"),
+    "PUSH_STOCK": env.bool("OZON_PUSH_STOCK", default=False),
+    "TIMEOUT_SECONDS": env.float("OZON_TIMEOUT_SECONDS", default=30.0),
+    "REQUESTS_PER_SECOND": env.int("OZON_REQUESTS_PER_SECOND", default=50),
+    "STOCK_REQUESTS_PER_MINUTE": env.int("OZON_STOCK_REQUESTS_PER_MINUTE", default=80),
+    "STOCK_PAIR_INTERVAL_SECONDS": env.int("OZON_STOCK_PAIR_INTERVAL_SECONDS", default=30),
+    "CIRCLE_OPEN_BACKOFF_SECONDS": env.float("OZON_CIRCLE_OPEN_BACKOFF_SECONDS", default=180.0),
+    "MAX_ATTEMPTS": env.int("OZON_MAX_ATTEMPTS", default=5),
+    "CONCURRENCY": env.int("OZON_CONCURRENCY", default=8),
+    # Redis for the shared rate-limit budget; empty: the Celery broker if it is Redis.
+    "RATE_LIMIT_REDIS_URL": env.str("OZON_RATE_LIMIT_REDIS_URL", default=""),
+    "KEY_EXPIRY_WARNING_DAYS": 14,
 }

@@ -144,4 +144,5 @@ class SalesImportAdmin(admin.ModelAdmin):
 
 # Last: the planner and buyer admins register after the classes above.
 
-from planning import admin_buyers, admin_planners, admin_suppliers  # noqa: E402,F401  registers them
+# noqa: E402,F401 — importing registers the planner, buyer, supplier and promise-audit admins
+from planning import admin_audit, admin_buyers, admin_planners, admin_suppliers  # noqa: E402,F401

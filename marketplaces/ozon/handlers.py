@@ -1,0 +1,7 @@
+"""Handlers registered on the lower apps' hooks (``OzonConfig.ready()``)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Nothing yet: outbound handlers are registered here."""

@@ -1,0 +1,1 @@
+"""Inbound synchronisation from Ozon, one module per step; ``runner`` runs them in order."""
