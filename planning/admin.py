@@ -144,5 +144,10 @@ class SalesImportAdmin(admin.ModelAdmin):
 
 # Last: the planner and buyer admins register after the classes above.
 
-# noqa: E402,F401 — importing registers the planner, buyer, supplier and promise-audit admins
-from planning import admin_audit, admin_buyers, admin_planners, admin_suppliers  # noqa: E402,F401
+from planning import (  # noqa: E402,F401  importing registers them
+    admin_audit,
+    admin_buyers,
+    admin_operations,
+    admin_planners,
+    admin_suppliers,
+)

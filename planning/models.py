@@ -520,7 +520,12 @@ class SkuServiceLevel(Sku):
         verbose_name_plural = "SKU service levels"
 
 
-# The promises each run states and their audits (a module of their own).
-# What the seller's own operations teach: supplier lead times and reliability.
-from planning.models_operations import SupplierPerformance  # noqa: E402, F401
+# What the seller's own operations teach (suppliers, prep time, packing capacity), and the
+# promises each run states with their audits: modules of their own.
+from planning.models_operations import (  # noqa: E402, F401
+    CapacityForecast,
+    PackingCapacity,
+    PrepTimeRecommendation,
+    SupplierPerformance,
+)
 from planning.promise_models import Promise, PromiseAudit  # noqa: E402,F401

@@ -68,3 +68,116 @@ class SupplierPerformance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_id}/{self.sku_id or '*'}"
+
+
+class PrepTimeRecommendation(models.Model):
+    """How long a warehouse (``sku`` empty) or one SKU there really takes from acceptance to
+    hand-over, and the FBS prep time that would have kept late shipments under the target.
+
+    ``late_share[p]`` is the share of the measured orders that would have been late with a
+    prep time of ``p`` working days; ``late_now`` under each order's SKUs' current setting.
+    """
+
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.CASCADE, related_name="prep_recommendations"
+    )
+    sku = models.ForeignKey(
+        "inventory.Sku", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    computed_on = models.DateField()
+    orders = models.PositiveIntegerField(_("orders measured"))
+    hours_p50 = models.FloatField(_("median working hours"), null=True, blank=True)
+    hours_p90 = models.FloatField(_("90 % within (working hours)"), null=True, blank=True)
+    late_share = models.JSONField(default=list)
+    current_days = models.PositiveSmallIntegerField(_("current prep (days)"))
+    late_now = models.FloatField(_("late now"), null=True, blank=True)
+    recommended_days = models.PositiveSmallIntegerField(_("recommended prep (days)"))
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["warehouse", "sku"]
+        verbose_name = _("prep-time recommendation")
+        verbose_name_plural = _("prep-time recommendations")
+        permissions = [("apply_preptimerecommendation", "Can apply a prep-time recommendation")]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}/{self.sku_id or '*'}: {self.recommended_days} d"
+
+    @property
+    def recommended_late_share(self) -> float | None:
+        if self.recommended_days < len(self.late_share):
+            return self.late_share[self.recommended_days]
+        return None
+
+
+class PackingCapacity(models.Model):
+    """Orders a warehouse packs per working hour: learned from its history, or set by hand."""
+
+    warehouse = models.OneToOneField(
+        "inventory.Warehouse", on_delete=models.CASCADE, related_name="packing_capacity"
+    )
+    learned_orders_per_hour = models.FloatField(null=True, blank=True, editable=False)
+    days_measured = models.PositiveIntegerField(default=0, editable=False)
+    orders_per_hour = models.DecimalField(
+        _("orders per hour (set by hand)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the learned figure."),
+    )
+    packers = models.PositiveSmallIntegerField(
+        default=1, help_text=_("People packing at that rate (one packer-hour = rate ÷ packers).")
+    )
+    computed_on = models.DateField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["warehouse"]
+        verbose_name = _("packing capacity")
+        verbose_name_plural = _("packing capacities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(orders_per_hour__isnull=True) | Q(orders_per_hour__gt=0),
+                name="packing_capacity_positive",
+            ),
+            models.CheckConstraint(condition=Q(packers__gte=1), name="packing_capacity_packers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}: {self.effective_orders_per_hour or '—'} orders/h"
+
+    @property
+    def effective_orders_per_hour(self) -> float | None:
+        if self.orders_per_hour is not None:
+            return float(self.orders_per_hour)
+        return self.learned_orders_per_hour
+
+
+class CapacityForecast(models.Model):
+    """Orders due at a warehouse on one day of the next two weeks against its capacity."""
+
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.CASCADE, related_name="capacity_forecast"
+    )
+    day = models.DateField()
+    computed_on = models.DateField()
+    open_due = models.PositiveIntegerField(_("open orders due"))
+    expected_due = models.FloatField(_("expected new orders due"))
+    capacity = models.FloatField(null=True, blank=True)
+    excess = models.FloatField(default=0)
+    extra_packer_hours = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["warehouse", "day"]
+        verbose_name = _("capacity forecast")
+        verbose_name_plural = _("capacity forecast")
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "day"], name="capacity_forecast_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id} {self.day}"
+
+    @property
+    def due(self) -> float:
+        return self.open_due + self.expected_due

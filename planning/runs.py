@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from planning.models import (
     SuggestionStatus,
 )
 from planning.params import plan_params
+from planning.prep_capacity import operations_refresh
 from planning.run_results import plan_results_save
 from planning.snapshot import (
     SELF_RANKED,
@@ -302,7 +304,17 @@ def plan_run_finalise(*, run_id: int, chunk_results: Sequence[ChunkResult | dict
     run.finished_at = timezone.now()
     run.error = ""
     run.save()
+    transaction.on_commit(partial(_learn_from_operations, run.plan_date))
     return run
+
+
+def _learn_from_operations(plan_date: date) -> None:
+    """Prep times, packing capacity and the due-orders outlook from the new plan's forecast.
+    A failure here is logged and leaves the finished run as it is."""
+    try:
+        operations_refresh(as_of=plan_date)
+    except Exception:
+        logger.exception("Learning from operations failed after the plan of %s", plan_date)
 
 
 def _prune_old_results(*, keep: int) -> None:

@@ -1,0 +1,157 @@
+"""Planners' admin for what the warehouses' own history teaches: prep-time recommendations
+(with the late-share table and an action that applies them to the SKUs' FBS prep time),
+packing capacity (learned, editable) and the next two weeks' due orders against it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from planning.models import CapacityForecast, PackingCapacity, PrepTimeRecommendation
+from planning.prep_capacity import prep_time_apply
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+@admin.register(PrepTimeRecommendation)
+class PrepTimeRecommendationAdmin(admin.ModelAdmin):
+    list_display = (
+        "warehouse",
+        "sku",
+        "orders",
+        "hours",
+        "advice",
+        "table",
+        "applied_at",
+    )
+    list_filter = ("warehouse",)
+    list_select_related = ("warehouse", "sku")
+    search_fields = ("sku__code", "warehouse__code")
+    actions = ["apply"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_apply_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("planning.apply_preptimerecommendation")
+
+    @admin.display(description=_("working hours: median / 90 %"))
+    def hours(self, obj: PrepTimeRecommendation) -> str:
+        if obj.hours_p50 is None:
+            return "—"
+        return f"{obj.hours_p50:.1f} / {obj.hours_p90:.1f}"
+
+    @admin.display(description=_("recommendation"), ordering="recommended_days")
+    def advice(self, obj: PrepTimeRecommendation) -> str:
+        return format_html(
+            _("set <b>{days} days</b>: {late} late instead of {now} (now {current} days)"),
+            days=obj.recommended_days,
+            late=_pct(obj.recommended_late_share),
+            now=_pct(obj.late_now),
+            current=obj.current_days,
+        )
+
+    @admin.display(description=_("late share by prep time (days)"))
+    def table(self, obj: PrepTimeRecommendation) -> str:
+        return format_html(
+            '<table class="prep-late-share"><tr>{}</tr><tr>{}</tr></table>',
+            format_html_join("", "<th>{}</th>", ((d,) for d in range(len(obj.late_share)))),
+            format_html_join(
+                "",
+                "<td>{}</td>",
+                (
+                    (format_html("<b>{}</b>", _pct(v)) if d == obj.recommended_days else _pct(v),)
+                    for d, v in enumerate(obj.late_share)
+                ),
+            ),
+        )
+
+    @admin.action(description=_("Apply to the SKUs' FBS prep time"), permissions=["apply"])
+    def apply(self, request: HttpRequest, queryset) -> None:
+        changed = 0
+        # SKU rows last: they override what their warehouse's row set
+        for rec in sorted(queryset, key=lambda r: r.sku_id is not None):
+            changed += prep_time_apply(recommendation=rec)
+        self.message_user(
+            request,
+            ngettext("Prep time changed on %(n)d SKU.", "Prep time changed on %(n)d SKUs.", changed)
+            % {"n": changed},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(PackingCapacity)
+class PackingCapacityAdmin(admin.ModelAdmin):
+    list_display = (
+        "warehouse",
+        "learned_orders_per_hour",
+        "days_measured",
+        "orders_per_hour",
+        "packers",
+        "effective",
+        "computed_on",
+    )
+    list_editable = ("orders_per_hour", "packers")
+    list_select_related = ("warehouse",)
+    readonly_fields = ("learned_orders_per_hour", "days_measured", "computed_on")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("orders per hour used"))
+    def effective(self, obj: PackingCapacity) -> str:
+        rate = obj.effective_orders_per_hour
+        return "—" if rate is None else f"{rate:.1f}"
+
+
+@admin.register(CapacityForecast)
+class CapacityForecastAdmin(admin.ModelAdmin):
+    list_display = (
+        "warehouse",
+        "day",
+        "open_due",
+        "expected",
+        "total",
+        "capacity_shown",
+        "warning",
+    )
+    list_filter = ("warehouse",)
+    list_select_related = ("warehouse",)
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("expected new"))
+    def expected(self, obj: CapacityForecast) -> str:
+        return f"{obj.expected_due:.0f}"
+
+    @admin.display(description=_("due"))
+    def total(self, obj: CapacityForecast) -> str:
+        return f"{obj.due:.0f}"
+
+    @admin.display(description=_("capacity"))
+    def capacity_shown(self, obj: CapacityForecast) -> str:
+        return "—" if obj.capacity is None else f"{obj.capacity:.0f}"
+
+    @admin.display(description=_("warning"))
+    def warning(self, obj: CapacityForecast) -> str:
+        if obj.excess <= 0:
+            return ""
+        return format_html(
+            '<strong style="color:#ba2121">{}</strong>',
+            _("%(excess).0f over: %(hours).1f extra packer-hours")
+            % {"excess": obj.excess, "hours": obj.extra_packer_hours},
+        )
