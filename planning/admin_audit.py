@@ -234,6 +234,7 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "opts": opts,
             "title": _("Promise audit of %(date)s") % {"date": f"{audit.audit_date:%d.%m.%Y}"},
             "audit": audit,
+            "bias_text": self.bias(audit),
             "warn_points": points,
             "charts": {kind: reverse(chart, args=[audit.pk, kind, "svg"]) for kind in CHART_KINDS},
             "levels": audit.score.get("levels", []),

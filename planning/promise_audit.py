@@ -46,6 +46,7 @@ __all__ = [
     "latest_calibration",
     "promise_audit_run",
     "promises_settle",
+    "run_calibration",
     "score_json",
 ]
 
@@ -219,10 +220,27 @@ def calibration_from_json(data: dict[str, Any] | None) -> QuantileCalibration | 
     )
 
 
-def latest_calibration() -> tuple[PromiseAudit | None, QuantileCalibration | None]:
-    """The latest audit and its calibration (what the next plan run applies)."""
-    audit = PromiseAudit.objects.order_by("-audit_date", "-id").first()
+def latest_calibration(
+    *, on_or_before: date | None = None
+) -> tuple[PromiseAudit | None, QuantileCalibration | None]:
+    """The latest audit (of ``on_or_before`` or earlier) and its calibration."""
+    audits = PromiseAudit.objects.order_by("-audit_date", "-id")
+    if on_or_before is not None:
+        audits = audits.filter(audit_date__lte=on_or_before)
+    audit = audits.first()
     return audit, calibration_from_json(audit.calibration if audit else None)
+
+
+def run_calibration(*, plan_date: date) -> dict[str, Any]:
+    """What a run of ``plan_date`` stores in ``PlanRun.parameters`` about its recalibration:
+    the latest audit up to that day and its calibration (both None when there is no audit or
+    ``ZAPAS["PLAN_RECALIBRATE"]`` is off)."""
+    if not (getattr(settings, "ZAPAS", {}) or {}).get("PLAN_RECALIBRATE", True):
+        return {"calibration_audit": None, "calibration": None}
+    audit, calibration = latest_calibration(on_or_before=plan_date)
+    if calibration is None:
+        return {"calibration_audit": None, "calibration": None}
+    return {"calibration_audit": audit.pk, "calibration": calibration_json(calibration)}
 
 
 def promise_audit_run(

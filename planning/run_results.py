@@ -34,6 +34,7 @@ from planning.models import (
     SkuPlan,
     SuggestionStatus,
 )
+from planning.promises import promises_save
 from planning.services import order_quantity_round
 from planning.snapshot import PlanInput
 
@@ -175,6 +176,7 @@ def plan_results_save(
         np.asarray(plan.scheme_reasons).astype(np.int64).tolist(),
     ]
     bulk_insert(SkuPlan, _SKU_PLAN_COLUMNS, list(zip(*columns, strict=True)))
+    promises_save(run=run, plan_input=plan_input, plan=plan)
 
     # SKUs a person already decided about: leave them alone
     approved = set(

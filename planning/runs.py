@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput
 from inventory.models import Sku
+from planning.engine.calibration import QuantileCalibration
 from planning.engine.schema import (
     CataloguePlan,
     CatalogueSnapshot,
@@ -41,6 +42,8 @@ from planning.models import (
 )
 from planning.params import plan_params
 from planning.prep_capacity import operations_refresh
+from planning.promise_audit import calibration_from_json, run_calibration
+from planning.promises import promises_discard, promises_finalise
 from planning.run_results import plan_results_save
 from planning.snapshot import (
     SELF_RANKED,
@@ -92,11 +95,15 @@ def _params_json(params: PlanParams) -> dict[str, Any]:
     return data
 
 
-def _engine_plan(snapshot: CatalogueSnapshot, params: PlanParams) -> CataloguePlan:
+def _engine_plan(
+    snapshot: CatalogueSnapshot,
+    params: PlanParams,
+    calibration: QuantileCalibration | None = None,
+) -> CataloguePlan:
     """The engine's one entry point (looked up at call time so tests can replace it)."""
     from planning import engine
 
-    return engine.plan_catalogue(snapshot, params)
+    return engine.plan_catalogue(snapshot, params, calibration=calibration)
 
 
 def _chunk_bounds(sku_ids: np.ndarray, chunk_size: int) -> list[tuple[int, int]]:
@@ -187,6 +194,8 @@ def plan_run_start(
         "chunk_size": size,
         "engine": _params_json(params),
         "risk": RiskThreshold.from_settings().as_dict(),
+        # every chunk applies this same recalibration, even if a newer audit lands meanwhile
+        **run_calibration(plan_date=plan_date),
     }
     run.history_days = (plan_date - start).days
     run.chunk_count = len(chunks)
@@ -223,7 +232,8 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
     )
     t1 = time.perf_counter()
     params = plan_params()
-    plan = _engine_plan(plan_input.snapshot, params)
+    calibration = calibration_from_json(run.parameters.get("calibration"))
+    plan = _engine_plan(plan_input.snapshot, params, calibration)
     t2 = time.perf_counter()
     plan_results_save(run=run, plan_input=plan_input, plan=plan, params=params)
     t3 = time.perf_counter()
@@ -255,7 +265,13 @@ def plan_run_finalise(*, run_id: int, chunk_results: Sequence[ChunkResult | dict
     if run.status != PlanRun.Status.RUNNING:
         return run
     _abc_refresh(run)
-    planned = SkuPlan.objects.filter(run=run).values("sku_id")
+    # The SKUs this run planned itself, fixed now: a lazy subquery would also match the rows
+    # carried over below, and the other SKUs' proposals would then be deleted as outdated.
+    planned = (
+        list(SkuPlan.objects.filter(run=run).values_list("sku_id", flat=True))
+        if run.sku_codes
+        else SkuPlan.objects.filter(run=run).values("sku_id")
+    )
     previous = list(
         PlanRun.objects.select_for_update()
         .filter(plan_date=run.plan_date, status=PlanRun.Status.DONE)
@@ -272,6 +288,7 @@ def plan_run_finalise(*, run_id: int, chunk_results: Sequence[ChunkResult | dict
         Q(pk__in=previous) | Q(status__in=[PlanRun.Status.FAILED, PlanRun.Status.SUPERSEDED])
     ).values("pk")
     SkuPlan.objects.filter(run_id__in=stale_runs).delete()
+    promises_finalise(run=run, previous=previous, stale_runs=stale_runs, planned=planned)
     for model in (ReorderSuggestion, FboShipmentSuggestion, FulfilmentDecision):
         outdated = model.objects.filter(
             status=SuggestionStatus.PROPOSED, plan_date__lte=run.plan_date
@@ -339,6 +356,7 @@ def plan_run_fail(*, run_id: int, error: BaseException | str) -> PlanRun:
         run.save(update_fields=["status", "error", "finished_at"])
     with transaction.atomic():
         SkuPlan.objects.filter(run=run).delete()
+        promises_discard(run=run)
         for model in (ReorderSuggestion, FboShipmentSuggestion, FulfilmentDecision):
             model.objects.filter(run=run, status=SuggestionStatus.PROPOSED).delete()
     logger.warning("Planning run %s failed: %s", run_id, message)

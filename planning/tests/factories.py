@@ -89,7 +89,9 @@ class SkuPlanFactory(factory.django.DjangoModelFactory):
     recommended_scheme = "fbs"
 
 
-def fake_plan_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> CataloguePlan:
+def fake_plan_catalogue(
+    snapshot: CatalogueSnapshot, params: PlanParams, calibration=None
+) -> CataloguePlan:
     """Deterministic stand-in for ``planning.engine.plan_catalogue`` (see the module doc)."""
     n = snapshot.n_skus
     y = np.nan_to_num(np.asarray(snapshot.demand, dtype=np.float64))
