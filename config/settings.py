@@ -217,6 +217,11 @@ ZAPAS = {
     "DEVICE_CACHE_SECONDS": env.int("ZAPAS_DEVICE_CACHE_SECONDS", default=300),
     # Engine parameters (planning.engine.PlanParams fields; "tariffs" takes Tariffs fields).
     "PLAN_PARAMS": {},
+    # The nightly promise audit (planning.promise_audit; other knobs: AUDIT_SETTLE_DAYS,
+    # AUDIT_LOOKBACK_DAYS, AUDIT_SHRINK_N, PROMISE_KEEP_DAYS) and the recalibration it feeds.
+    "PLAN_RECALIBRATE": env.bool("ZAPAS_PLAN_RECALIBRATE", default=True),
+    "AUDIT_WARN_POINTS": env.float("ZAPAS_AUDIT_WARN_POINTS", default=3.0),
+    "AUDIT_WARN_MIN_PROMISES": env.int("ZAPAS_AUDIT_WARN_MIN_PROMISES", default=20),
 }
 # bench/api_load.py mounts a bare (non-DRF) lookup view for comparison when this is on.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
@@ -259,4 +264,19 @@ OZON = {
     # Redis for the shared rate-limit budget; empty: the Celery broker if it is Redis.
     "RATE_LIMIT_REDIS_URL": env.str("OZON_RATE_LIMIT_REDIS_URL", default=""),
     "KEY_EXPIRY_WARNING_DAYS": 14,
+}
+
+# Ozon's FBS error index as Zapas computes and foresees it (README "Ozon's error index").
+# RISK: the chance that an open order in each state ends as a seller error if nothing is done.
+OZON_RATING = {
+    "TIME_ZONE": env.str("OZON_RATING_TIME_ZONE", default="Europe/Moscow"),
+    "CHANNEL": "ozon",
+    "CHARGE_CAP": env.float("OZON_RATING_CHARGE_CAP", default=None),
+    "RISK": {
+        "short_no_arrival": 1.0,
+        "short_arrival": 0.3,
+        "due_soon": 0.15,
+        "packed": 0.02,
+        "on_track": 0.0,
+    },
 }

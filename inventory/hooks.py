@@ -38,3 +38,28 @@ def stock_freed(pairs: Sequence[tuple[int, int]]) -> None:
     """Called by ``inventory.services`` with the stock rows of ``pairs`` locked."""
     for handler in _stock_freed:
         handler(pairs)
+
+
+StockChangedHandler = Callable[[Sequence[tuple[int, int]]], None]
+
+_stock_changed: list[StockChangedHandler] = []
+
+
+def on_stock_changed(handler: StockChangedHandler) -> StockChangedHandler:
+    """Register ``handler(pairs)``, called when on hand or reserved changed at (sku_id, warehouse_id).
+
+    Runs inside the stock service's transaction with those stock rows locked, after the new
+    numbers were written (so it can record an outbox row in the same transaction, e.g. a stock
+    push to a marketplace). It must be cheap (it runs on every scan), take no stock locks, and
+    leave side effects outside the database to ``transaction.on_commit``. An exception rolls
+    the stock change back. Registering twice is a no-op. Usable as a decorator.
+    """
+    if handler not in _stock_changed:
+        _stock_changed.append(handler)
+    return handler
+
+
+def stock_changed(pairs: Sequence[tuple[int, int]]) -> None:
+    """Called by ``inventory.services`` with the stock rows of ``pairs`` locked."""
+    for handler in _stock_changed:
+        handler(pairs)

@@ -14,6 +14,7 @@ from inventory.services.ledger import (
     _lock_levels,
     document_number,
 )
+from inventory.services.opening import stock_opening_balances
 from inventory.services.purchase_orders import (
     expected_arrival,
     purchase_order_cancel,
@@ -51,6 +52,7 @@ __all__ = [
     "purchase_order_send",
     "sku_by_barcode",
     "stock_count",
+    "stock_opening_balances",
     "stock_receive",
     "stock_release",
     "stock_reserve",

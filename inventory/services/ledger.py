@@ -161,6 +161,7 @@ def _write_movement(
     level.on_hand = new_on_hand
     level.reserved = new_reserved
     level.save(update_fields=["on_hand", "reserved", "updated_at"])
+    hooks.stock_changed([(level.sku_id, level.warehouse_id)])
     # A savepoint only where the insert can clash (a scanner's key): two statements saved per
     # ledger row on the hot paths, which pass no key.
     try:

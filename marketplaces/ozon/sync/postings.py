@@ -1,0 +1,423 @@
+"""FBS postings in: new ones become Zapas orders, changes move them forward (never back).
+
+- New postings: ``/v4/posting/fbs/unfulfilled/list`` (by packing deadline window, cursor
+  pages, several windows fetched concurrently) and taken in a page at a time through
+  ``fulfilment.intake_bulk.orders_intake_bulk``: idempotent on ``posting_number``, Ozon's
+  ``shipment_date`` as the order's ship-by deadline (UTC); an empty ``in_process_at`` (the
+  buyer paid late) counts from when Zapas first saw the posting.
+- Changes: ``/v4/posting/fbs/list`` filtered by ``last_changed_status_date`` over a window that
+  overlaps the previous sync's, so nothing falls between two runs. Duplicated or out-of-order
+  answers are harmless: a status only moves forward. Cancellations arrive with Ozon's reason
+  and ``affect_cancellation_rating``; the order is cancelled and its reservation released.
+- A posting changed on both sides between two syncs (e.g. packed in Zapas, cancelled at Ozon)
+  resolves to Ozon's state; the conflict is recorded and the pending outbox call superseded.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import DomainError
+from fulfilment import services as orders
+from fulfilment.intake_bulk import OrderIntakeInput, orders_intake_bulk
+from fulfilment.models import CancelledBy, CancelReason, Order, OrderScheme, OrderStatus
+from fulfilment.services import OrderLineInput
+from inventory.models import Sku
+from marketplaces.ozon.client import OzonClient
+from marketplaces.ozon.models import (
+    OutboxMessage,
+    OutboxStatus,
+    OzonAccount,
+    Posting,
+    PostingScheme,
+    ProductLink,
+    SyncConflict,
+)
+from marketplaces.ozon.sync.catalogue import StepResult
+
+logger = logging.getLogger(__name__)
+CHANNEL = "ozon"
+
+# Ozon's FBS statuses on Zapas's order lifecycle; a posting only ever moves to a higher rank.
+RANK = {
+    "awaiting_registration": 0,
+    "awaiting registration": 0,
+    "acceptance_in_progress": 0,
+    "awaiting_approve": 0,
+    "awaiting_packaging": 0,
+    "awaiting_deliver": 1,
+    "sent_by_seller": 2,
+    "driver_pickup": 2,
+    "delivering": 2,
+    "arbitration": 2,
+    "client_arbitration": 2,
+    "not_accepted": 2,
+    "delivered": 3,
+    "cancelled": 4,
+}
+ZAPAS_RANK = {
+    OrderStatus.AWAITING_PACKAGING: 0,
+    OrderStatus.AWAITING_DELIVER: 1,
+    OrderStatus.DELIVERING: 2,
+    OrderStatus.DELIVERED: 3,
+    OrderStatus.CANCELLED: 4,
+}
+STATUS_WINDOW_OVERLAP = timedelta(minutes=5)
+
+# Set while Zapas applies a change that came *from* Ozon: it must not be sent back.
+_from_ozon: contextvars.ContextVar[bool] = contextvars.ContextVar("from_ozon", default=False)
+
+
+@contextmanager
+def applying_ozon_state() -> Iterator[None]:
+    token = _from_ozon.set(True)
+    try:
+        yield
+    finally:
+        _from_ozon.reset(token)
+
+
+def is_applying_ozon_state() -> bool:
+    return _from_ozon.get()
+
+
+def _time(value: Any) -> datetime | None:
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _price(product: dict[str, Any]) -> Decimal:
+    price = product.get("price")
+    if isinstance(price, dict):
+        price = price.get("amount")
+    try:
+        return max(Decimal(str(price or "0")), Decimal(0)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _cancel_mapping(cancellation: dict[str, Any]) -> tuple[str, str]:
+    """Ozon's cancellation → (Zapas reason, who cancelled)."""
+    kind = cancellation.get("cancellation_type") or cancellation.get("cancellation_initiator") or ""
+    kind = kind.strip().lower()
+    if kind == "seller":
+        by = CancelledBy.SELLER
+    elif kind in ("client", "customer"):
+        by = CancelledBy.CUSTOMER
+    else:
+        by = CancelledBy.MARKETPLACE
+    reason_id = cancellation.get("cancel_reason_id")
+    if reason_id == 352:
+        return CancelReason.OUT_OF_STOCK, by
+    if by == CancelledBy.CUSTOMER:
+        return CancelReason.CUSTOMER_REQUEST, by
+    if kind == "delivery":
+        return CancelReason.LOGISTICS, by
+    text = (cancellation.get("cancel_reason") or "").lower()
+    if "time" in text or "срок" in text or "deadline" in text:
+        return CancelReason.PREP_TIME_EXCEEDED, by
+    return CancelReason.OTHER, by
+
+
+class _Catalogue:
+    """Offer id → SKU for one account, filled as postings name offers."""
+
+    def __init__(self, account: OzonAccount) -> None:
+        self.account = account
+        self.skus: dict[str, Sku] = {}
+
+    def load(self, offers: Iterable[str]) -> None:
+        wanted = {o for o in offers if o and o not in self.skus}
+        if not wanted:
+            return
+        for link in ProductLink.objects.filter(
+            account=self.account, offer_id__in=wanted
+        ).select_related("sku"):
+            self.skus[link.offer_id] = link.sku
+        for sku in Sku.objects.filter(code__in=wanted - set(self.skus)):
+            self.skus[sku.code] = sku
+        unknown = wanted - set(self.skus)
+        if unknown and self.account.create_unknown_skus:
+            Sku.objects.bulk_create(
+                [Sku(code=o[:64], name=o[:255]) for o in unknown], ignore_conflicts=True
+            )
+            for sku in Sku.objects.filter(code__in=unknown):
+                self.skus[sku.code] = sku
+
+
+def _posting_row(account: OzonAccount, data: dict[str, Any], order: Order | None) -> Posting:
+    cancellation = data.get("cancellation") or {}
+    delivery = data.get("delivery_method") or {}
+    return Posting(
+        account=account,
+        posting_number=data["posting_number"],
+        scheme=PostingScheme.FBS,
+        order=order,
+        ozon_warehouse_id=delivery.get("warehouse_id"),
+        status=(data.get("status") or "")[:32],
+        substatus=(data.get("substatus") or "")[:48],
+        parent_posting_number=(data.get("parent_posting_number") or "")[:64],
+        in_process_at=_time(data.get("in_process_at")),
+        shipment_date=_time(data.get("shipment_date")),
+        cancel_reason_id=cancellation.get("cancel_reason_id"),
+        cancel_reason=(cancellation.get("cancel_reason") or "")[:255],
+        cancellation_initiator=(cancellation.get("cancellation_initiator") or "")[:32],
+        affect_cancellation_rating=cancellation.get("affect_cancellation_rating"),
+        products=[
+            [p.get("sku"), p.get("offer_id"), p.get("quantity")] for p in data.get("products") or []
+        ],
+    )
+
+
+def postings_take_in(
+    *, account: OzonAccount, postings: list[dict[str, Any]], result: StepResult
+) -> None:
+    """Take one page of Ozon postings in: new ones as orders, known ones moved forward."""
+    numbers = [p["posting_number"] for p in postings if p.get("posting_number")]
+    known = {
+        row.posting_number: row
+        for row in Posting.objects.filter(
+            account=account, posting_number__in=numbers
+        ).select_related("order")
+    }
+    links = {
+        link.ozon_warehouse_id: link.warehouse
+        for link in account.warehouses.select_related("warehouse")
+    }
+    catalogue = _Catalogue(account)
+    catalogue.load(p.get("offer_id") for data in postings for p in data.get("products") or [])
+    now = timezone.now()
+    new: list[tuple[dict[str, Any], OrderIntakeInput]] = []
+    for data in postings:
+        number = data.get("posting_number")
+        if not number:
+            continue
+        if number in known:
+            _advance(account, known[number], data, result)
+            continue
+        if RANK.get(data.get("status") or "", 0) >= RANK["cancelled"]:
+            result.skipped += 1  # cancelled before Zapas ever saw it: nothing to reserve
+            continue
+        warehouse = links.get((data.get("delivery_method") or {}).get("warehouse_id"))
+        lines = []
+        for product in data.get("products") or []:
+            sku = catalogue.skus.get(product.get("offer_id") or "")
+            if sku is not None and isinstance(product.get("quantity"), int):
+                lines.append(OrderLineInput(sku, product["quantity"], _price(product)))
+        if warehouse is None or not lines:
+            result.skipped += 1
+            result.notes.append(f"{number}: unknown warehouse or offers")
+            continue
+        new.append(
+            (
+                data,
+                OrderIntakeInput(
+                    external_number=number,
+                    warehouse=warehouse,
+                    scheme=OrderScheme.FBS,
+                    accepted_at=_time(data.get("in_process_at")) or now,
+                    lines=lines,
+                    ship_by=_time(data.get("shipment_date")),
+                ),
+            )
+        )
+    if not new:
+        return
+    with transaction.atomic():
+        outcome = orders_intake_bulk(channel=CHANNEL, orders=[item for _, item in new])
+        by_number = {o.external_number: o for o in [*outcome.created, *outcome.existing]}
+        Posting.objects.bulk_create(
+            [
+                _posting_row(account, data, by_number.get(data["posting_number"]))
+                for data, _ in new
+                if data["posting_number"] not in outcome.rejected
+            ],
+            ignore_conflicts=True,
+        )
+    result.created += len(outcome.created)
+    result.unchanged += len(outcome.existing)
+    result.skipped += len(outcome.rejected)
+    for number, error in outcome.rejected.items():
+        result.notes.append(f"{number}: {error.message}")
+    # A posting already further along at Ozon (packed, shipped) follows at once.
+    ahead = [d for d, _ in new if RANK.get(d.get("status") or "", 0) > 0]
+    for data in ahead:
+        order = by_number.get(data["posting_number"])
+        row = Posting.objects.filter(account=account, posting_number=data["posting_number"]).first()
+        if order is None or row is None:
+            continue
+        try:
+            with transaction.atomic(), applying_ozon_state():
+                _apply_to_order(account, row, order, data)
+        except DomainError as exc:
+            result.notes.append(f"{row.posting_number}: {exc.message}")
+
+
+def _advance(
+    account: OzonAccount, row: Posting, data: dict[str, Any], result: StepResult, count: bool = True
+) -> None:
+    """Move a known posting (and its order) to Ozon's newer state; older states are ignored."""
+    status = data.get("status") or ""
+    new_rank, old_rank = RANK.get(status, -1), RANK.get(row.status, -1)
+    if new_rank < old_rank or (
+        new_rank == old_rank
+        and status == row.status
+        and data.get("substatus", row.substatus) == row.substatus
+    ):
+        if count:
+            result.unchanged += 1
+        return
+    fresh = _posting_row(account, data, row.order)
+    for field in (
+        "status",
+        "substatus",
+        "shipment_date",
+        "cancel_reason_id",
+        "cancel_reason",
+        "cancellation_initiator",
+        "affect_cancellation_rating",
+    ):
+        value = getattr(fresh, field)
+        if value not in (None, "") or field in ("status", "substatus"):
+            setattr(row, field, value)
+    order = row.order
+    try:
+        with transaction.atomic(), applying_ozon_state():
+            row.save()
+            if order is not None:
+                _apply_to_order(account, row, order, data)
+    except DomainError as exc:
+        result.notes.append(f"{row.posting_number}: {exc.message}")
+        result.skipped += 1
+        return
+    if count:
+        result.updated += 1
+
+
+def _apply_to_order(account: OzonAccount, row: Posting, order: Order, data: dict[str, Any]) -> None:
+    order.refresh_from_db()
+    target = RANK.get(row.status, -1)
+    local = ZAPAS_RANK[order.status]
+    if target == RANK["cancelled"]:
+        if order.status == OrderStatus.CANCELLED:
+            return
+        pending = OutboxMessage.objects.filter(
+            account=account, posting_number=row.posting_number, status=OutboxStatus.PENDING
+        )
+        if local > 0 or pending.exists():
+            SyncConflict.objects.create(
+                account=account,
+                posting_number=row.posting_number,
+                zapas_status=order.status,
+                ozon_status=row.status,
+                resolution="Cancelled in Zapas as at Ozon; pending calls to Ozon superseded.",
+            )
+            pending.update(status=OutboxStatus.SUPERSEDED, last_error="Cancelled at Ozon")
+        if order.status in Order.OPEN_STATUSES:
+            reason, by = _cancel_mapping(data.get("cancellation") or {})
+            note = row.cancel_reason
+            if row.affect_cancellation_rating is not None:
+                note += f" (affects rating: {'yes' if row.affect_cancellation_rating else 'no'})"
+            orders.order_cancel(order=order, reason=reason, cancelled_by=by, note=note.strip())
+        return
+    if order.status == OrderStatus.CANCELLED:
+        SyncConflict.objects.create(
+            account=account,
+            posting_number=row.posting_number,
+            zapas_status=order.status,
+            ozon_status=row.status,
+            resolution="Cancelled in Zapas but not at Ozon; the cancel call stays in the outbox.",
+        )
+        return
+    if target >= 1 and order.status == OrderStatus.AWAITING_PACKAGING:
+        orders.order_pack(order=order)
+    if target >= 2 and order.status in (
+        OrderStatus.AWAITING_PACKAGING,
+        OrderStatus.AWAITING_DELIVER,
+    ):
+        orders.order_ship(order=order)
+    if target >= 3:
+        order.refresh_from_db()
+        if order.status == OrderStatus.DELIVERING:
+            orders.order_deliver(order=order)
+
+
+def _windows(start: datetime, end: datetime, parts: int) -> list[tuple[datetime, datetime]]:
+    step = (end - start) / parts
+    return [(start + step * i, start + step * (i + 1)) for i in range(parts)]
+
+
+def fbs_unfulfilled_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
+    """Take in every unfulfilled FBS posting (packing deadline from 30 days ago to 30 ahead)."""
+    result = StepResult()
+    now = timezone.now()
+    windows = _windows(
+        now - timedelta(days=30), now + timedelta(days=30), settings.OZON["CONCURRENCY"]
+    )
+
+    def fetch(window: tuple[datetime, datetime]) -> list[list[dict[str, Any]]]:
+        body = {
+            "filter": {"cutoff_from": _iso(window[0]), "cutoff_to": _iso(window[1])},
+            "limit": 100,
+        }
+        return list(client.pages("/v4/posting/fbs/unfulfilled/list", body, items="postings"))
+
+    _fetch_and_take_in(account, windows, fetch, result)
+    return result
+
+
+def fbs_changes_sync(
+    *, account: OzonAccount, client: OzonClient, since: datetime | None = None
+) -> StepResult:
+    """Postings whose status changed since the last sync (window overlapping it by 5 minutes)."""
+    result = StepResult()
+    now = timezone.now()
+    start = since or (account.postings_synced_to or now - timedelta(days=1)) - STATUS_WINDOW_OVERLAP
+    # The last window reaches a minute past now: a change made while this runs is not missed.
+    windows = _windows(start, now + timedelta(minutes=1), min(settings.OZON["CONCURRENCY"], 4))
+
+    def fetch(window: tuple[datetime, datetime]) -> list[list[dict[str, Any]]]:
+        body = {
+            "filter": {
+                "since": _iso(window[0] - timedelta(days=30)),
+                "to": _iso(now),
+                "last_changed_status_date": {"from": _iso(window[0]), "to": _iso(window[1])},
+            },
+            "limit": 100,
+        }
+        return list(client.pages("/v4/posting/fbs/list", body, items="postings"))
+
+    _fetch_and_take_in(account, windows, fetch, result)
+    OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=now)
+    account.postings_synced_to = now
+    return result
+
+
+def _fetch_and_take_in(account, windows, fetch, result: StepResult) -> None:
+    # Requests run concurrently within the account's budget; the database work stays on this
+    # thread (one transaction per page), taking pages in as the windows complete.
+    with ThreadPoolExecutor(max_workers=len(windows)) as pool:
+        for pages in pool.map(fetch, windows):
+            for page in pages:
+                if page:
+                    postings_take_in(account=account, postings=page, result=result)

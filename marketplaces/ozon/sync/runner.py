@@ -1,0 +1,114 @@
+"""One sync cycle: the steps in order, each with its own summary; a failed step spoils no other."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from marketplaces.ozon.client import OzonClient, OzonError
+from marketplaces.ozon.contract import ContractError
+from marketplaces.ozon.models import OzonAccount, SyncRun
+from marketplaces.ozon.sync.catalogue import StepResult, products_sync, warehouses_sync
+from marketplaces.ozon.sync.postings import fbs_changes_sync, fbs_unfulfilled_sync
+from marketplaces.ozon.sync.stock import opening_stock_sync
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StepSummary:
+    name: str
+    ok: bool
+    seconds: float
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    error: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _fbs(account: OzonAccount, client: OzonClient, since: datetime | None) -> StepResult:
+    result = fbs_unfulfilled_sync(account=account, client=client)
+    changes = fbs_changes_sync(account=account, client=client, since=since)
+    for name in ("created", "updated", "unchanged", "skipped"):
+        setattr(result, name, getattr(result, name) + getattr(changes, name))
+    result.notes += changes.notes
+    return result
+
+
+Step = Callable[[OzonAccount, OzonClient, "datetime | None"], StepResult]
+STEPS: dict[str, Step] = {
+    "warehouses": lambda a, c, s: warehouses_sync(account=a, client=c),
+    "products": lambda a, c, s: products_sync(account=a, client=c),
+    "opening stock": lambda a, c, s: opening_stock_sync(account=a, client=c),
+    "FBS postings": _fbs,
+    "stock push": lambda a, c, s: _stock_push(a, c),
+    "outbox": lambda a, c, s: _outbox(a, c),
+}
+
+
+def _stock_push(account: OzonAccount, client: OzonClient) -> StepResult:
+    from marketplaces.ozon.outbox import stock_push
+
+    return stock_push(account=account, client=client)
+
+
+def _outbox(account: OzonAccount, client: OzonClient) -> StepResult:
+    from marketplaces.ozon.outbox import outbox_drain
+
+    return outbox_drain(account=account, client=client)
+
+
+def sync_run(
+    *,
+    account: OzonAccount,
+    since: datetime | None = None,
+    steps: list[str] | None = None,
+    client: OzonClient | None = None,
+    progress: Callable[[StepSummary], None] | None = None,
+) -> tuple[SyncRun, list[StepSummary]]:
+    """Run ``steps`` (default: all, in order) for ``account``; record a ``SyncRun``."""
+    run = SyncRun.objects.create(account=account)
+    own_client = client is None
+    client = client or OzonClient.for_account(account)
+    summaries: list[StepSummary] = []
+    try:
+        for name in steps or list(STEPS):
+            started = time.perf_counter()
+            try:
+                result = STEPS[name](account, client, since)
+                summary = StepSummary(
+                    name,
+                    True,
+                    time.perf_counter() - started,
+                    result.created,
+                    result.updated,
+                    result.unchanged,
+                    result.skipped,
+                    notes=result.notes[:20],
+                )
+            except (OzonError, ContractError) as exc:
+                summary = StepSummary(name, False, time.perf_counter() - started, error=str(exc))
+            except Exception as exc:  # a bug in one step must not hide the others' results
+                logger.exception("Ozon sync step %s failed", name)
+                summary = StepSummary(
+                    name, False, time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}"
+                )
+            summaries.append(summary)
+            if progress:
+                progress(summary)
+    finally:
+        if own_client:
+            client.close()
+    run.finished_at = timezone.now()
+    run.ok = all(s.ok for s in summaries)
+    run.steps = [asdict(s) for s in summaries]
+    run.save()
+    OzonAccount.objects.filter(pk=account.pk).update(last_sync_at=run.finished_at)
+    return run, summaries

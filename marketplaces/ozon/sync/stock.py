@@ -1,0 +1,69 @@
+"""Opening stock: a warehouse linked for the first time starts from Ozon's present stock.
+
+``/v2/product/info/stocks-by-warehouse/fbs`` gives ``present`` (units on the shelf, including
+those reserved for postings) per product and warehouse. For every stock row of a newly linked
+warehouse that has no ledger yet, ``present`` becomes the opening balance through the ledger
+(``inventory.services.stock_opening_balances``); postings taken in afterwards reserve from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.services import stock_opening_balances
+from marketplaces.ozon.client import OzonClient
+from marketplaces.ozon.models import OzonAccount, ProductLink
+from marketplaces.ozon.sync.catalogue import StepResult, _chunks
+
+
+def opening_stock_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
+    result = StepResult()
+    links = {
+        link.ozon_warehouse_id: link
+        for link in account.warehouses.filter(opening_stock_loaded_at__isnull=True).select_related(
+            "warehouse"
+        )
+    }
+    if not links:
+        return result
+    products = dict(ProductLink.objects.filter(account=account).values_list("offer_id", "sku_id"))
+    # One request per 500 offers (≤ 1,000 rows with two warehouses), several at a time.
+    per_request = max(1, 1000 // max(1, account.warehouses.count()))
+
+    def fetch(offers: list[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        body = {"offer_id": offers, "limit": 1000}
+        for page in client.pages(
+            "/v2/product/info/stocks-by-warehouse/fbs", body, items="products"
+        ):
+            rows += page
+        return rows
+
+    lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    with ThreadPoolExecutor(max_workers=settings.OZON["CONCURRENCY"]) as pool:
+        for rows in pool.map(fetch, _chunks(sorted(products), per_request)):
+            for row in rows:
+                sku_id = products.get(row.get("offer_id") or "")
+                present = row.get("present")
+                if row.get("warehouse_id") in links and sku_id and isinstance(present, int):
+                    lines[row["warehouse_id"]].append((sku_id, max(present, 0)))
+    now = timezone.now()
+    for ozon_id, link in links.items():
+        with transaction.atomic():
+            written = stock_opening_balances(
+                warehouse=link.warehouse,
+                lines=lines.get(ozon_id, []),
+                reason="Opening balance from Ozon",
+                document_ref=f"ozon:{ozon_id}",
+            )
+            link.opening_stock_loaded_at = now
+            link.save(update_fields=["opening_stock_loaded_at"])
+        result.created += written
+        result.unchanged += len(lines.get(ozon_id, [])) - written
+    return result
