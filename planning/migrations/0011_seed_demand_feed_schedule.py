@@ -38,7 +38,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planning", "0009_prep_and_capacity"),
+        ("planning", "0010_cycle_counts"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
