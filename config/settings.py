@@ -166,6 +166,23 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# `make run` (honcho + Procfile) sets ZAPAS_EMBEDDED_BROKER: with no broker URL, the web server,
+# the worker and beat then share kombu's filesystem transport and a file result backend under
+# var/celery/, so periodic work runs on a laptop with no Redis. Without it and without a broker
+# (tests, a lone management command) tasks run in-process.
+CELERY_EMBEDDED_BROKER = not CELERY_BROKER_URL and env.bool("ZAPAS_EMBEDDED_BROKER", default=False)
+if CELERY_EMBEDDED_BROKER:
+    _celery_dir = Path(env.str("ZAPAS_CELERY_DIR", default=str(BASE_DIR / "var" / "celery")))
+    for _sub in ("queue", "results", "control"):
+        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
+    CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # No broker configured: run tasks in-process (the embedded default, and tests).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -179,6 +196,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # migrations and edited in the admin): entries here would be written over those rows at every
 # beat start, so there are none.
 CELERY_BEAT_SCHEDULE: dict = {}
+# The interval the deadline watch's periodic task is seeded with (then edited in the admin).
+DEADLINE_WATCH_SECONDS = env.int("ZAPAS_DEADLINE_WATCH_SECONDS", default=10 * 60)
 
 # Caches: per-process memory unless CACHE_URL names a shared one (redis://127.0.0.1:6379/1).
 # Scanner devices are cached by token hash (core.devices); a shared cache makes a revocation

@@ -2,11 +2,12 @@
 
 The database is the one source of truth for the schedule (editable in the admin; beat never rewrites it)."""
 
+from django.conf import settings
 from django.db import migrations
 
 # (name, the key it had in CELERY_BEAT_SCHEDULE, task, every … seconds, description)
 TASKS = [
-    ('Deadline watch', 'fulfilment-deadline-watch', 'fulfilment.deadline_watch', 600, 'Every 10 minutes: watch states of open FBS orders and the delay notices they imply.'),
+    ('Deadline watch', 'fulfilment-deadline-watch', 'fulfilment.deadline_watch', getattr(settings, 'DEADLINE_WATCH_SECONDS', 600), 'Every 10 minutes (ZAPAS_DEADLINE_WATCH_SECONDS when seeded): watch states of open FBS orders and the delay notices they imply.'),
     ('Send pending notices', 'fulfilment-notices-send-pending', 'fulfilment.notices_send_pending', 300, 'Every 5 minutes: picks up notices whose send task was lost.'),
 ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0004_movement_drop_sku_index'),
+        ('inventory', '0005_stock_count'),
     ]
 
     operations = [
