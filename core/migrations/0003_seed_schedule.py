@@ -37,7 +37,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0001_initial"),
+        ("core", "0002_job_run"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
