@@ -33,6 +33,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    StockCount,
     StockLevel,
     StockMovement,
     Supplier,
@@ -384,6 +385,36 @@ class StockLevelAdmin(admin.ModelAdmin):
                 **context,
             },
         )
+
+
+@admin.register(StockCount)
+class StockCountAdmin(admin.ModelAdmin):
+    """Every physical count, matching or not: read-only (counts are made at the scan station)."""
+
+    list_display = [
+        "created_at",
+        "sku",
+        "warehouse",
+        "expected",
+        "counted",
+        "variance",
+        "unit_cost",
+        "user",
+        "device",
+    ]
+    list_select_related = ["sku", "warehouse", "user"]
+    list_filter = ["warehouse"]
+    search_fields = ["sku__code", "sku__barcodes__code"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(StockMovement)

@@ -521,3 +521,41 @@ class TransferLine(models.Model):
     @property
     def quantity_in_transit(self) -> int:
         return self.quantity_dispatched - self.quantity_received
+
+
+class StockCount(models.Model):
+    """One physical count, whether or not it found a difference (record accuracy needs both).
+
+    Written by ``inventory.services.stock_count`` in the count's transaction; append-only.
+    """
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="counts")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="counts")
+    expected = models.IntegerField(help_text="On hand before the count.")
+    counted = models.IntegerField()
+    variance = models.IntegerField(help_text="Counted − expected.")
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, help_text="The SKU's cost at the time."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["warehouse", "sku", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(variance=F("counted") - F("expected")), name="count_variance_matches"
+            ),
+            models.CheckConstraint(condition=Q(counted__gte=0), name="count_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.warehouse_id}: {self.variance:+d}"
+
+    @property
+    def variance_value(self) -> Decimal:
+        return abs(self.variance) * self.unit_cost

@@ -524,6 +524,7 @@ class SkuServiceLevel(Sku):
 # promises each run states with their audits: modules of their own.
 from planning.models_operations import (  # noqa: E402, F401
     CapacityForecast,
+    CycleCountTask,
     PackingCapacity,
     PrepTimeRecommendation,
     SupplierPerformance,

@@ -181,3 +181,33 @@ class CapacityForecast(models.Model):
     @property
     def due(self) -> float:
         return self.open_due + self.expected_due
+
+
+class CycleCountTask(models.Model):
+    """One SKU × warehouse on a day's cycle-count list (``rank`` 1 = count first)."""
+
+    plan_date = models.DateField()
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse", on_delete=models.CASCADE, related_name="cycle_counts"
+    )
+    sku = models.ForeignKey("inventory.Sku", on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    abc_class = models.CharField(max_length=1)
+    urgency = models.FloatField(help_text=_("Days since the last count ÷ the class's interval."))
+    days_since_count = models.PositiveIntegerField(null=True, blank=True)
+    past_counts = models.PositiveIntegerField(default=0)
+    past_variances = models.PositiveIntegerField(default=0)
+    on_hand = models.IntegerField()
+
+    class Meta:
+        ordering = ["plan_date", "warehouse", "rank"]
+        verbose_name = _("cycle count")
+        verbose_name_plural = _("cycle-count plan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan_date", "warehouse", "sku"], name="cycle_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_date} {self.warehouse_id} #{self.rank}"
