@@ -282,3 +282,18 @@ OZON = {
     "RATE_LIMIT_REDIS_URL": env.str("OZON_RATE_LIMIT_REDIS_URL", default=""),
     "KEY_EXPIRY_WARNING_DAYS": 14,
 }
+
+# Ozon's FBS error index as Zapas computes and foresees it (README "Ozon's error index").
+# RISK: the chance that an open order in each state ends as a seller error if nothing is done.
+OZON_RATING = {
+    "TIME_ZONE": env.str("OZON_RATING_TIME_ZONE", default="Europe/Moscow"),
+    "CHANNEL": "ozon",
+    "CHARGE_CAP": env.float("OZON_RATING_CHARGE_CAP", default=None),
+    "RISK": {
+        "short_no_arrival": 1.0,
+        "short_arrival": 0.3,
+        "due_soon": 0.15,
+        "packed": 0.02,
+        "on_track": 0.0,
+    },
+}
