@@ -166,6 +166,23 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# `make run` (honcho + Procfile) sets ZAPAS_EMBEDDED_BROKER: with no broker URL, the web server,
+# the worker and beat then share kombu's filesystem transport and a file result backend under
+# var/celery/, so periodic work runs on a laptop with no Redis. Without it and without a broker
+# (tests, a lone management command) tasks run in-process.
+CELERY_EMBEDDED_BROKER = not CELERY_BROKER_URL and env.bool("ZAPAS_EMBEDDED_BROKER", default=False)
+if CELERY_EMBEDDED_BROKER:
+    _celery_dir = Path(env.str("ZAPAS_CELERY_DIR", default=str(BASE_DIR / "var" / "celery")))
+    for _sub in ("queue", "results", "control"):
+        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
+    CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # No broker configured: run tasks in-process (the embedded default, and tests).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -182,7 +199,8 @@ CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
 }
 CELERY_BEAT_SCHEDULE["fulfilment-deadline-watch"] = {
     "task": "fulfilment.deadline_watch",
-    "schedule": 10 * 60,  # every 10 minutes: watch states and delay notices
+    # every 10 minutes: watch states and delay notices
+    "schedule": env.float("ZAPAS_DEADLINE_WATCH_SECONDS", default=10 * 60),
 }
 CELERY_BEAT_SCHEDULE["fulfilment-notices-send-pending"] = {
     "task": "fulfilment.notices_send_pending",

@@ -54,3 +54,6 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+from core import admin_jobs  # noqa: E402,F401  (registers the job-run admin)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fulfilment.deadline_watch import deadline_watch_run
+from core.jobs import job_run_now
 from fulfilment.notices.outbox import NoticeRetry, notice_send, notices_send_pending
 
 
 @shared_task(name="fulfilment.deadline_watch")
-def deadline_watch_task() -> dict[str, int]:
-    summary = deadline_watch_run()
-    return {**summary.counts, "notices_queued": summary.notices_queued}
+def deadline_watch_task() -> dict:
+    """The scheduled watch, recorded as a ``JobRun`` (trigger ``schedule``) like admin runs."""
+    return job_run_now(name="deadline_watch", trigger="schedule").result
 
 
 @shared_task(bind=True, name="fulfilment.notice_send", max_retries=None)
