@@ -505,3 +505,6 @@ class NoticeAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{notice}: {exc.message}", messages.ERROR)
         if done:
             self.message_user(request, f"{done} notice(s) {verb}.", messages.SUCCESS)
+
+
+from fulfilment import admin_substitutes  # noqa: E402,F401  registers the savable short orders
