@@ -492,3 +492,6 @@ class NoticeAdmin(admin.ModelAdmin):
 
     def _each(self, request, queryset, apply, verb):
         apply_each(request, queryset, apply, success=lambda n: f"{n} notice(s) {verb}.")
+
+
+from fulfilment import admin_substitutes  # noqa: E402,F401  registers the savable short orders

@@ -34,6 +34,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    SkuSubstitute,
     StockCount,
     StockLevel,
     StockMovement,
@@ -61,6 +62,15 @@ def _run_each(
 
 
 # --- suppliers and SKUs -----------------------------------------------------------------------
+
+
+class SkuSubstituteInline(admin.TabularInline):
+    model = SkuSubstitute
+    fk_name = "sku"
+    extra = 0
+    autocomplete_fields = ["substitute"]
+    verbose_name = "substitute"
+    verbose_name_plural = "substitutes (offered to customers when this SKU is short)"
 
 
 class SupplierItemInline(admin.TabularInline):
@@ -153,7 +163,7 @@ class SkuAdmin(ImportExportModelAdmin):
     list_filter = ["is_active", "scheme", "abc_class"]
     search_fields = ["code", "name", "barcodes__code"]
     readonly_fields = ["created_at"]
-    inlines = [BarcodeInline, SupplierItemInline, StockLevelInline]
+    inlines = [BarcodeInline, SupplierItemInline, SkuSubstituteInline, StockLevelInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sku]:
         return selectors.sku_queryset_with_stock(super().get_queryset(request))
