@@ -39,7 +39,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fulfilment", "0002_order_partial_indexes"),
+        ("fulfilment", "0003_savable_short_orders"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0005_stock_count'),
+        ('inventory', '0006_sku_substitutes'),
     ]
 
     operations = [
