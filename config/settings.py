@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "planning",
     "marketplaces.ozon",
     "marketplaces.ozon.push",
+    "marketplaces.ozon.rating",
     "demo",
 ]
 
