@@ -161,8 +161,17 @@ class _SharedPass:
     def _fingerprint(y: np.ndarray) -> np.ndarray:
         # row sums and day-weighted row sums in one pass (a changed value moves one of them
         # unless several values of a row change in a matched pattern)
-        w = np.stack([np.ones(y.shape[1]), np.arange(1.0, y.shape[1] + 1)], axis=1)
-        return np.asarray(y, np.float64) @ w
+        # (plain reductions block by block: no BLAS threads, no panel-sized temporary)
+        days = np.arange(1.0, y.shape[1] + 1)
+        out = np.empty((y.shape[0], 2))
+        tmp = np.empty((min(_CHUNK, max(y.shape[0], 1)), y.shape[1]))
+        for s in range(0, y.shape[0], _CHUNK):
+            blk = y[s : s + _CHUNK]
+            t = tmp[: blk.shape[0]]
+            np.multiply(blk, days, out=t)
+            out[s : s + blk.shape[0], 0] = blk.sum(axis=1, dtype=np.float64)
+            out[s : s + blk.shape[0], 1] = t.sum(axis=1)
+        return out
 
     def get(self, demand: np.ndarray, want: tuple) -> np.ndarray:
         y = np.asarray(demand)
