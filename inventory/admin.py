@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
+from core.admin_actions import apply_each
 from core.errors import DomainError
 from core.money import base_currency, money_format
 from inventory import selectors, services, views
@@ -35,6 +36,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    SkuSubstitute,
     StockCount,
     StockLevel,
     StockMovement,
@@ -55,32 +57,22 @@ def _actor(request: HttpRequest) -> services.Actor:
 
 
 def _run_each(
-    request: HttpRequest,
-    objects: Iterable,
-    operation: Callable[[object], object],
-    *,
-    done: str,
+    request: HttpRequest, objects: Iterable, operation: Callable[[object], object], *, done: str
 ) -> int:
-    """Call ``operation`` for each object, each in its own transaction; report per object.
-
-    Domain errors become error messages naming the object; the others still go ahead.
-    """
-    if isinstance(objects, QuerySet):
-        objects = objects.order_by("pk")  # a stable order, as the services lock rows
-    succeeded = 0
-    for obj in objects:
-        try:
-            operation(obj)
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-        else:
-            succeeded += 1
-    if succeeded:
-        messages.success(request, f"{done}: {succeeded}.")
-    return succeeded
+    """``apply_each`` with this admin's messages ("<done>: <count>.", "<object>: <error>")."""
+    return apply_each(request, objects, operation, success=lambda n: f"{done}: {n}.")[0]
 
 
 # --- suppliers and SKUs -----------------------------------------------------------------------
+
+
+class SkuSubstituteInline(admin.TabularInline):
+    model = SkuSubstitute
+    fk_name = "sku"
+    extra = 0
+    autocomplete_fields = ["substitute"]
+    verbose_name = "substitute"
+    verbose_name_plural = "substitutes (offered to customers when this SKU is short)"
 
 
 class SupplierItemInline(admin.TabularInline):
@@ -173,7 +165,7 @@ class SkuAdmin(ImportExportModelAdmin):
     list_filter = ["is_active", "scheme", "abc_class"]
     search_fields = ["code", "name", "barcodes__code"]
     readonly_fields = ["created_at"]
-    inlines = [BarcodeInline, SupplierItemInline, StockLevelInline]
+    inlines = [BarcodeInline, SupplierItemInline, SkuSubstituteInline, StockLevelInline]
 
     @admin.display(description=_("unit cost"), ordering="unit_cost")
     def unit_cost_display(self, obj: Sku) -> str:
@@ -234,7 +226,7 @@ class SupplierItemAdmin(ImportExportModelAdmin):
 class WarehouseHolidayInline(admin.TabularInline):
     model = WarehouseHoliday
     extra = 0
-    fields = ["date", "name"]
+    fields = ["date", "name", "is_working_day"]
 
 
 @admin.register(Warehouse)
@@ -256,9 +248,9 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(WarehouseHoliday)
 class WarehouseHolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "name", "warehouse"]
+    list_display = ["date", "name", "is_working_day", "warehouse"]
     list_select_related = ["warehouse"]
-    list_filter = ["warehouse"]
+    list_filter = ["warehouse", "is_working_day"]
     search_fields = ["name", "warehouse__code"]
     autocomplete_fields = ["warehouse"]
     date_hierarchy = "date"

@@ -263,9 +263,17 @@ class Warehouse(models.Model):
 
 
 class WarehouseHoliday(models.Model):
+    """An exception to the warehouse's working weekdays: a day off (a public holiday), or a
+    working day on a usual day off (Russia's production calendar moves working days onto
+    Saturdays)."""
+
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
     name = models.CharField(max_length=100, blank=True)
+    is_working_day = models.BooleanField(
+        default=False,
+        help_text="A working day although its weekday is not one (else a day off).",
+    )
 
     class Meta:
         ordering = ["date"]
@@ -276,7 +284,7 @@ class WarehouseHoliday(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.name}".strip()
+        return f"{self.date} {self.name}{' (working day)' if self.is_working_day else ''}".strip()
 
 
 class StockLevelQuerySet(models.QuerySet):
@@ -565,3 +573,32 @@ class StockCount(models.Model):
     @property
     def variance_value(self) -> Decimal:
         return abs(self.variance) * self.unit_cost
+
+
+class SkuSubstitute(models.Model):
+    """A SKU that can stand in for another when it runs out (shown to customers of short orders)."""
+
+    class Kind(models.TextChoices):
+        PACK = "pack", "Same product, another pack"
+        COLOUR = "colour", "Another colour or size"
+        SUCCESSOR = "successor", "Successor model"
+        OTHER = "other", "Other equivalent"
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="substitutes")
+    substitute = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="substitute_for")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 = offer first.")
+
+    class Meta:
+        ordering = ["sku", "priority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "substitute"], name="sku_substitute_unique"),
+            models.CheckConstraint(
+                condition=~Q(sku=F("substitute")),
+                name="sku_substitute_not_itself",
+                violation_error_message="A SKU cannot substitute for itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} → {self.substitute_id}"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_job_run'),
+        ('core', '0003_seed_schedule'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0005_stock_count'),
+        ('inventory', '0007_warehouse_working_day_exceptions'),
     ]
 
     operations = [
