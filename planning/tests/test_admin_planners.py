@@ -214,7 +214,8 @@ def test_approving_a_scheme_decision_switches_the_sku(client):
     # when the planner approves it
     response = client.post(url, {"action": "approve_selected", "_selected_action": [decision.pk]})
     # then the SKU is FBO, the decision approved by the planner, both costs were shown
-    assert "FBO is cheaper, sells fast" in listing and "1300" in listing and "800" in listing
+    assert "FBO is cheaper, sells fast" in listing
+    assert "1,300.00\xa0RUB" in listing and "800.00\xa0RUB" in listing  # with the currency
     assert response.status_code == 302
     assert Sku.objects.get(pk=state.skus["ADM-SOCK"].pk).scheme == "fbo"
     decision.refresh_from_db()
