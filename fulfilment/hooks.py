@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # handler(order, at, sku_ids): ``at`` is the moment of the event, ``sku_ids`` the order's SKUs.
 OrderHandler = Callable[["Order", datetime, frozenset[int]], None]
 
+_packed: list[OrderHandler] = []
 _shipped: list[OrderHandler] = []
 _cancelled: list[OrderHandler] = []
 
@@ -26,6 +27,15 @@ def _register(handlers: list[OrderHandler], handler: OrderHandler) -> OrderHandl
     if handler not in handlers:
         handlers.append(handler)
     return handler
+
+
+def on_order_packed(handler: OrderHandler) -> OrderHandler:
+    """Register ``handler(order, at, sku_ids)`` for an order whose every unit is packed.
+
+    Called inside ``order_pack`` / ``order_pack_scan``'s transaction with the order and its
+    lines locked and the new status saved. Same rules as ``on_order_shipped``.
+    """
+    return _register(_packed, handler)
 
 
 def on_order_shipped(handler: OrderHandler) -> OrderHandler:
@@ -48,7 +58,12 @@ def on_order_cancelled(handler: OrderHandler) -> OrderHandler:
 
 
 def order_handlers() -> dict[str, tuple[OrderHandler, ...]]:
-    return {"shipped": tuple(_shipped), "cancelled": tuple(_cancelled)}
+    return {"packed": tuple(_packed), "shipped": tuple(_shipped), "cancelled": tuple(_cancelled)}
+
+
+def order_packed(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
+    for handler in _packed:
+        handler(order, at, sku_ids)
 
 
 def order_shipped(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:

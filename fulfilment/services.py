@@ -318,6 +318,7 @@ def order_pack_scan(*, order: Order, sku: Sku, quantity: int = 1, actor: Actor) 
         order.status = OrderStatus.AWAITING_DELIVER
         order.packed_at = timezone.now()
         order.save(update_fields=["status", "packed_at"])
+        hooks.order_packed(order, order.packed_at, frozenset(item.sku_id for item in lines))
     return PackScanResult(
         order=order,
         line=line,
@@ -341,6 +342,7 @@ def order_pack(*, order: Order, actor: Actor = SYSTEM) -> Order:
     order.status = OrderStatus.AWAITING_DELIVER
     order.packed_at = timezone.now()
     order.save(update_fields=["status", "packed_at"])
+    hooks.order_packed(order, order.packed_at, frozenset(line.sku_id for line in lines))
     return order
 
 

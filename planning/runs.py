@@ -40,8 +40,8 @@ from planning.models import (
     SkuPlan,
     SuggestionStatus,
 )
+from planning.operations import operations_refresh
 from planning.params import plan_params
-from planning.prep_capacity import operations_refresh
 from planning.promise_audit import calibration_from_json, run_calibration
 from planning.promises import promises_discard, promises_finalise
 from planning.run_results import plan_results_save
@@ -99,11 +99,35 @@ def _engine_plan(
     snapshot: CatalogueSnapshot,
     params: PlanParams,
     calibration: QuantileCalibration | None = None,
+    **extra: Any,
 ) -> CataloguePlan:
     """The engine's one entry point (looked up at call time so tests can replace it)."""
     from planning import engine
 
-    return engine.plan_catalogue(snapshot, params, calibration=calibration)
+    return engine.plan_catalogue(snapshot, params, calibration=calibration, **extra)
+
+
+def _lead_time_pools(
+    run: PlanRun, chunks: list[tuple[int, int]], start: date, floors: Any, params: PlanParams
+) -> dict:
+    """Catalogue-wide pools of rolling-origin totals (JSON), so every chunk of a run reads its
+    SKUs' lead-time demand off the same pools as one pass over the whole catalogue would."""
+    from planning import engine
+
+    sku_ids = catalogue_sku_ids(sku_codes=run.sku_codes or None)
+    pairs = []
+    for lo, hi in chunks:
+        ids = sku_ids[(sku_ids >= lo) & (sku_ids <= hi)]
+        if ids.size:
+            plan_input = plan_input_build(
+                sku_ids=ids,
+                plan_date=run.plan_date,
+                start=start,
+                abc_floors=floors,
+                abc_cutoffs=params.abc_cutoffs,
+            )
+            pairs.append(engine.lead_time_pairs(plan_input.snapshot, params))
+    return engine.fit_lead_time_pools(pairs).to_json()
 
 
 def _chunk_bounds(sku_ids: np.ndarray, chunk_size: int) -> list[tuple[int, int]]:
@@ -197,6 +221,13 @@ def plan_run_start(
         # every chunk applies this same recalibration, even if a newer audit lands meanwhile
         **run_calibration(plan_date=plan_date),
     }
+    if len(chunks) > 1 and params.lead_time_demand == "empirical":
+        floors = (
+            SELF_RANKED
+            if floors_json == SELF_RANKED
+            else tuple(math.inf if f is None else f for f in floors_json)
+        )
+        run.parameters["lead_time_pools"] = _lead_time_pools(run, chunks, start, floors, params)
     run.history_days = (plan_date - start).days
     run.chunk_count = len(chunks)
     run.save(update_fields=["parameters", "history_days", "chunk_count"])
@@ -233,7 +264,12 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
     t1 = time.perf_counter()
     params = plan_params()
     calibration = calibration_from_json(run.parameters.get("calibration"))
-    plan = _engine_plan(plan_input.snapshot, params, calibration)
+    extra = {}
+    if run.parameters.get("lead_time_pools"):
+        from planning.engine import LeadTimePools
+
+        extra["pools"] = LeadTimePools.from_json(run.parameters["lead_time_pools"])
+    plan = _engine_plan(plan_input.snapshot, params, calibration, **extra)
     t2 = time.perf_counter()
     plan_results_save(run=run, plan_input=plan_input, plan=plan, params=params)
     t3 = time.perf_counter()

@@ -224,6 +224,7 @@ class StockPush(models.Model):
     sku = models.ForeignKey("inventory.Sku", on_delete=models.CASCADE, related_name="+")
     warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.CASCADE, related_name="+")
     pending_since = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, help_text=_("Bumped by every change."))
     not_before = models.DateTimeField(
         null=True, blank=True, help_text=_("Ozon takes one update per pair every 30 s.")
     )

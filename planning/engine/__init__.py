@@ -79,7 +79,7 @@ from .forecast import (
     weekly_profile,
 )
 from .fulfilment_choice import FulfilmentResult, choose_fulfilment, fbo_shipments
-from .plan import forecast_catalogue, plan_catalogue
+from .plan import forecast_catalogue, lead_time_pairs, plan_catalogue
 from .policy import (
     PolicyResult,
     compute_policy,
@@ -114,6 +114,7 @@ from .stats import (
     inverse_normal_loss,
     normal_loss,
 )
+from .totals import LeadTimePairs, LeadTimePools, fit_lead_time_pools
 
 __all__ = [
     "ABC_NAMES",
@@ -129,6 +130,8 @@ __all__ = [
     "FboSnapshot",
     "ForecastSelection",
     "FulfilmentResult",
+    "LeadTimePairs",
+    "LeadTimePools",
     "PlanParams",
     "PolicyResult",
     "QuantileCalibration",
@@ -152,6 +155,7 @@ __all__ = [
     "eoq",
     "fbo_shipments",
     "fill_rate_safety_factor",
+    "fit_lead_time_pools",
     "fit_select",
     "forecast_catalogue",
     "holt_damped",
@@ -159,6 +163,7 @@ __all__ = [
     "intermittent_forecasts",
     "inverse_normal_loss",
     "lead_time_demand",
+    "lead_time_pairs",
     "make_promise",
     "naive_min_max",
     "normal_loss",

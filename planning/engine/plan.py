@@ -11,15 +11,29 @@ from .censor import clean_demand
 from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
 from .policy import compute_policy, use_discrete
-from .promise import PROMISE_LEVELS, make_promise
+from .promise import PROMISE_LEVELS, make_promise, promise_from_total
 from .risk import receipts_schedule, stockout_risk
 from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
 from .selection import fit_select
+from .totals import (
+    PROTECTION,
+    LeadTimePairs,
+    LeadTimePools,
+    block_pairs,
+    distributions,
+    fit_lead_time_pools,
+    total_days,
+)
 
 F32 = np.float32
 
 
-def _forecast_block(snapshot: CatalogueSnapshot, sl: slice, params: PlanParams) -> dict:
+def _forecast_block(
+    snapshot: CatalogueSnapshot,
+    sl: slice,
+    params: PlanParams,
+    total_days: np.ndarray | None = None,
+) -> dict:
     """Clean, classify and forecast SKUs ``sl`` (vectorised; runs in a worker thread)."""
     mask = None if snapshot.stockout_mask is None else snapshot.stockout_mask[sl]
     lost = None if snapshot.lost_demand is None else snapshot.lost_demand[sl]
@@ -27,16 +41,22 @@ def _forecast_block(snapshot: CatalogueSnapshot, sl: slice, params: PlanParams) 
     cls, adi, cv2 = syntetos_boylan(y, valid, params.adi_cutoff, params.cv2_cutoff)
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
-    fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday)
+    td = None if total_days is None else total_days[sl]
+    fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday, td)
     pos = (y > 0) & valid
     n_days = y.shape[1]
     hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)
     return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs, "hist": hist}
 
 
-def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[str, np.ndarray]:
+def forecast_catalogue(
+    snapshot: CatalogueSnapshot, params: PlanParams, total_days: np.ndarray | None = None
+) -> dict:
     """Classification and forecasts of every SKU, in SKU blocks of ``params.chunk_size``
-    spread over ``params.n_threads`` threads (numpy releases the GIL in its kernels)."""
+    spread over ``params.n_threads`` threads (numpy releases the GIL in its kernels).
+
+    With ``total_days`` (n, H) the chosen method's totals over those periods (at the end and
+    at past origins, with the actual totals that followed) are kept per block in "totals"."""
     n = snapshot.n_skus
     out = {
         "demand_class": np.empty(n, np.int8),
@@ -51,6 +71,7 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
         "holdout_rmsse": np.empty(n, F32),
         "holdout_bias": np.empty(n, F32),
         "history_days": np.empty(n, np.int32),
+        "totals": [],
     }
     size = max(1, params.chunk_size)
     blocks = [slice(s, min(n, s + size)) for s in range(0, n, size)]
@@ -69,39 +90,75 @@ def forecast_catalogue(snapshot: CatalogueSnapshot, params: PlanParams) -> dict[
         out["holdout_rmsse"][sl] = fs.rmsse
         out["holdout_bias"][sl] = fs.bias
         out["history_days"][sl] = res["hist"]
+        if fs.total_end is not None:
+            out["totals"].append(
+                (
+                    sl,
+                    fs.total_end,
+                    fs.pair_forecast,
+                    fs.pair_actual,
+                    fs.pair_age,
+                    fs.recent_end,
+                    fs.pair_recent,
+                )
+            )
 
     if params.n_threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=params.n_threads) as pool:
-            for res in pool.map(lambda b: _forecast_block(snapshot, b, params), blocks):
+            for res in pool.map(lambda b: _forecast_block(snapshot, b, params, total_days), blocks):
                 store(res)
     else:
         for b in blocks:
-            store(_forecast_block(snapshot, b, params))
+            store(_forecast_block(snapshot, b, params, total_days))
     return out
+
+
+def lead_time_pairs(snapshot: CatalogueSnapshot, params: PlanParams | None = None) -> LeadTimePairs:
+    """The rolling-origin pairs of a (part of a) catalogue, for ``fit_lead_time_pools``."""
+    params = params or PlanParams()
+    snapshot.validate()
+    days = total_days(snapshot)
+    fc = forecast_catalogue(snapshot, params, days)
+    return block_pairs(fc["totals"], fc["demand_class"], days)
 
 
 def plan_catalogue(
     snapshot: CatalogueSnapshot,
     params: PlanParams | None = None,
     calibration: QuantileCalibration | None = None,
+    pools: LeadTimePools | None = None,
 ) -> CataloguePlan:
     """Plan a whole catalogue: classes, forecasts, policy, risk, promise and the FBO/FBS choice.
 
     Pure function of its inputs (no I/O, no Django); vectorised over SKUs, looping over days.
     ``calibration`` (from the nightly audit) moves the level each SKU's reorder point is read
     at, per calibration group (``planning.engine.calibration``); None = no adjustment.
+    ``pools`` (``totals.fit_lead_time_pools``) are the catalogue-wide pools of rolling-origin
+    totals; None fits them on this snapshot (a run in chunks passes the same pools to each).
     See ``planning.engine`` for the meaning of every input and output field.
     """
     params = params or PlanParams()
     s = snapshot
     s.validate()
-    fc = forecast_catalogue(s, params)
     f64 = np.float64
+    days = total_days(s)
+    p_days = days[:, PROTECTION]
+    empirical = params.lead_time_demand == "empirical"
+    fc = forecast_catalogue(s, params, days if empirical else None)
     d = fc["forecast_mean"].astype(f64)
     sd = fc["forecast_sd"].astype(f64)
     cls = fc["demand_class"]
     revenue = fc["units"] * np.asarray(s.sale_price, f64)
     abc = abc_classes(revenue, params.abc_cutoffs)
+    over_p = over_h = None
+    if empirical:
+        if pools is None:
+            pools = fit_lead_time_pools([block_pairs(fc["totals"], cls, days)])
+        over_p, over_h = distributions(
+            fc["totals"], pools, cls, fc["history_days"], days, s.lead_time_sd_days
+        )
+        # the daily rate the policy and risk use: the bias-corrected mean over P
+        d = over_p.mean / p_days
 
     available = np.asarray(s.available, f64)
     # stock already at the marketplace sells too: it is part of the SKU's position
@@ -128,21 +185,22 @@ def plan_catalogue(
         s.pack_size,
         ip,
         params,
+        over_p,
     )
-    p_days = np.maximum(
-        np.rint(np.asarray(s.lead_time_mean_days, f64) + np.asarray(s.review_days, f64)), 1
-    )
-    promise = make_promise(
-        p_days,
-        pol.distribution,
-        pol.lead_time_demand_mean,
-        pol.lead_time_demand_sd,
-        pol.nb_r,
-        pol.nb_p,
-        pol.reorder_point,
-        groups,
-        calibration,
-    )
+    if over_p is not None:
+        promise = promise_from_total(p_days, over_p, pol.reorder_point, groups, calibration)
+    else:
+        promise = make_promise(
+            p_days,
+            pol.distribution,
+            pol.lead_time_demand_mean,
+            pol.lead_time_demand_sd,
+            pol.nb_r,
+            pol.nb_p,
+            pol.reorder_point,
+            groups,
+            calibration,
+        )
     rq, rday = receipts_schedule(
         s.on_order, s.in_transit, s.lead_time_mean_days, s.receipts_qty, s.receipts_in_days
     )
@@ -162,6 +220,7 @@ def plan_catalogue(
         fc["weekly_profile"],
         s.history_end_weekday,
         params,
+        over_h,
     )
     ful = choose_fulfilment(
         d,
@@ -189,7 +248,7 @@ def plan_catalogue(
         abc_class=abc,
         revenue=revenue,
         method=fc["method"],
-        forecast_mean=fc["forecast_mean"],
+        forecast_mean=d.astype(F32),
         forecast_sd=fc["forecast_sd"],
         weekly_profile=fc["weekly_profile"],
         holdout_mase=fc["holdout_mase"],

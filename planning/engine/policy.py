@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from .schema import DIST_NORMAL, INTERMITTENT, LUMPY, PlanParams
+from .ltd import TotalDistribution
+from .schema import DIST_EMPIRICAL, DIST_NORMAL, INTERMITTENT, LUMPY, PlanParams
 from .stats import (
     choose_distribution,
     discrete_inverse_loss,
@@ -154,8 +155,13 @@ def compute_policy(
     pack_size: np.ndarray,
     inventory_position: np.ndarray,
     params: PlanParams,
+    total: TotalDistribution | None = None,
 ) -> PolicyResult:
-    """The whole replenishment policy of a catalogue (see the module docstring)."""
+    """The whole replenishment policy of a catalogue (see the module docstring).
+
+    With ``total`` (the estimated distribution of demand over P, ``ltd``) the lead-time demand
+    mean, sd and the reorder point come from it instead of the normal / discrete model.
+    """
     d = np.maximum(_f64(mean_daily), 0)
     rv = np.maximum(_f64(review_days), 0)
     sl = np.clip(_f64(service_level), 1e-6, 1 - 1e-9)
@@ -185,6 +191,14 @@ def compute_policy(
         else:
             q = discrete_ppf(sl[i], dist[i], mu[i], r[i], p[i])
         rop[i] = np.where(np.isfinite(q), q, rop[i])  # degenerate NB: keep the normal value
+    if total is not None:
+        mu = np.where(total.mean > 1e-9, total.mean, 0.0)
+        sigma = total.sd()
+        dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
+        if fill:
+            rop = total.inverse_loss((1 - sl) * cycle_q)
+        else:
+            rop = total.quantile(sl)
     ss = rop - mu
     if not params.allow_negative_safety_stock:
         ss = np.maximum(ss, 0)

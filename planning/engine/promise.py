@@ -20,6 +20,7 @@ import numpy as np
 from scipy import special
 
 from .calibration import QuantileCalibration, nominal_level
+from .ltd import TotalDistribution
 from .schema import DIST_NORMAL
 from .stats import discrete_ppf, normal_or_discrete_tail
 
@@ -94,5 +95,27 @@ def make_promise(
         protection_days=np.asarray(protection_days, np.int32),
         quantiles=q,
         mean=mean,
+        stockout_probability=np.clip(prob, 0.0, 1.0),
+    )
+
+
+def promise_from_total(
+    protection_days: np.ndarray,
+    total: TotalDistribution,
+    reorder_point: np.ndarray,
+    groups: np.ndarray,
+    calibration: QuantileCalibration | None = None,
+) -> Promise:
+    """The promise from an estimated distribution of the protection-period total (``ltd``)."""
+    n = total.mean.shape[0]
+    q = total.quantile(np.broadcast_to(np.asarray(PROMISE_LEVELS), (n, len(PROMISE_LEVELS))))
+    q = np.maximum.accumulate(np.maximum(q, 0), axis=1)
+    prob = np.where(total.mean > 0, total.sf(np.asarray(reorder_point, np.float64)), 0.0)
+    if calibration is not None:
+        prob = 1.0 - nominal_level(1.0 - prob, groups, calibration)
+    return Promise(
+        protection_days=np.asarray(protection_days, np.int32),
+        quantiles=q,
+        mean=total.mean.copy(),
         stockout_probability=np.clip(prob, 0.0, 1.0),
     )

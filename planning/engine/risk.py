@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ltd import TotalDistribution
 from .schema import DIST_NORMAL, FBS, PlanParams
 from .stats import choose_distribution, normal_or_discrete_tail
 
@@ -120,8 +121,11 @@ def stockout_risk(
     weekly_profile: np.ndarray,
     end_weekday: int,
     params: PlanParams,
+    total: TotalDistribution | None = None,
 ) -> RiskResult:
-    """All risk figures of a catalogue (see the module docstring)."""
+    """All risk figures of a catalogue (see the module docstring); with ``total`` (the
+    estimated distribution of demand over the horizon, ``ltd``) the stock-out probability and
+    units short come from it."""
     d = np.maximum(np.asarray(mean_daily, np.float64), 0)
     sd = np.asarray(sd_daily, np.float64)
     lt = np.asarray(lead_time_mean, np.float64)
@@ -132,7 +136,11 @@ def stockout_risk(
     stock = np.asarray(available, np.float64) + due
     dist, r, p = choose_distribution(mu, sigma * sigma)
     dist = np.where(np.asarray(discrete) & (mu > 0), dist, DIST_NORMAL).astype(np.int8)
-    prob, short = normal_or_discrete_tail(stock, dist, mu, sigma, r, p)
+    if total is not None:
+        prob = np.where(total.mean > 0, total.sf(stock), 0.0)
+        short = np.where(total.mean > 0, total.loss(stock), 0.0)
+    else:
+        prob, short = normal_or_discrete_tail(stock, dist, mu, sigma, r, p)
     upo = np.maximum(np.asarray(mean_units_per_order, np.float64), 1.0)
     return RiskResult(
         horizon_days=h,

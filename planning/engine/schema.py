@@ -55,8 +55,8 @@ SEASONAL_METHODS: frozenset[int] = frozenset(
 )
 
 #: Lead-time-demand distribution used by the policy and the risk figures.
-DISTRIBUTION_NAMES: tuple[str, ...] = ("normal", "poisson", "negative_binomial")
-DIST_NORMAL, DIST_POISSON, DIST_NEGBIN = range(3)
+DISTRIBUTION_NAMES: tuple[str, ...] = ("normal", "poisson", "negative_binomial", "empirical")
+DIST_NORMAL, DIST_POISSON, DIST_NEGBIN, DIST_EMPIRICAL = range(4)
 
 SCHEME_NAMES: tuple[str, ...] = ("FBS", "FBO")
 FBS, FBO = 0, 1
@@ -297,6 +297,9 @@ class PlanParams:
     (Poisson/negative binomial) for intermittent/lumpy SKUs and whenever the lead-time demand
     mean is below ``discrete_mean_below`` [20 units]; ``use_eoq`` [False] with
     ``holding_rate_year`` [0.25 × unit_cost] and ``order_cost`` [per order].
+    Lead-time demand: ``lead_time_demand`` ["empirical"] estimates the distribution of the
+    total over P from rolling-origin totals pooled over similar SKUs (``ltd``); "model" uses
+    the normal / Poisson / negative-binomial model of the daily error scaled by √P.
     Execution: ``chunk_size`` SKUs per vectorised block, ``n_threads`` worker threads.
     """
 
@@ -325,6 +328,7 @@ class PlanParams:
     holding_rate_year: float = 0.25
     order_cost: float = 0.0
     stockout_lookahead_days: int = 365
+    lead_time_demand: str = "empirical"
     tariffs: Tariffs = field(default_factory=Tariffs)
     chunk_size: int = 8192
     n_threads: int = 2
@@ -332,6 +336,8 @@ class PlanParams:
     def __post_init__(self) -> None:
         if self.selection_metric not in ("rmsse", "mase"):
             raise ValueError("selection_metric must be 'rmsse' or 'mase'")
+        if self.lead_time_demand not in ("empirical", "model"):
+            raise ValueError("lead_time_demand must be 'empirical' or 'model'")
         if self.service_target not in ("cycle", "fill_rate"):
             raise ValueError("service_target must be 'cycle' or 'fill_rate'")
         if np.shape(self.allowed) != (len(DEMAND_CLASS_NAMES), len(METHOD_NAMES)):

@@ -30,6 +30,7 @@ error / the same MAE scale (positive = over-forecast).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -90,6 +91,17 @@ class ForecastSelection:
     rmsse: np.ndarray
     bias: np.ndarray
     n_holdout_days: np.ndarray  # usable (origin, day) pairs behind the figures
+    # rolling-origin totals (``total_days`` given; see ``ltd``): the end forecast total
+    # (c, H), past forecast and actual totals (c, K, H) (NaN = no pair) and the first
+    # sale's age at each origin (c, K) in days
+    total_end: np.ndarray | None = None
+    pair_forecast: np.ndarray | None = None
+    pair_actual: np.ndarray | None = None
+    pair_age: np.ndarray | None = None
+    # mean daily demand over the usable days of the RECENT_DAYS before the end (c,) and
+    # before each origin (c, K) (NaN = no usable day)
+    recent_end: np.ndarray | None = None
+    pair_recent: np.ndarray | None = None
 
 
 @dataclass
@@ -157,12 +169,25 @@ def _slot_to_weekday(n_days: int, end_weekday: int) -> np.ndarray:
     return t_of % 7
 
 
+#: Pairs per SKU and horizon: origins every week, this many beyond the longest horizon.
+PAIR_ORIGINS = 13
+RECENT_DAYS = 28
+MAX_TOTAL_DAYS = 365
+
+
+def total_origins(n_days: int, longest: int) -> list[int]:
+    """Weekly origins of the rolling-origin totals, oldest first (see ``ltd``)."""
+    k = -(-min(longest, MAX_TOTAL_DAYS) // 7) + PAIR_ORIGINS
+    return [o for o in range(n_days - 7 * k, n_days, 7) if o >= 1]
+
+
 def fit_select(
     demand: np.ndarray,
     valid: np.ndarray,
     demand_class: np.ndarray,
     params: PlanParams,
     end_weekday: int = 6,
+    total_days: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Fit all candidates on a block of SKUs and select per SKU (see the module docstring).
 
@@ -175,7 +200,12 @@ def fit_select(
     c, n_days = demand.shape
     cols = np.arange(c)
     origins = holdout_origins(n_days, params)
-    snap_at = set(origins) | {n_days}
+    if total_days is not None:
+        total_days = np.clip(np.asarray(total_days, np.intp).reshape(c, -1), 1, MAX_TOTAL_DAYS)
+        t_origins = total_origins(n_days, int(total_days.max(initial=1)))
+    else:
+        t_origins = []
+    snap_at = set(origins) | set(t_origins) | {n_days}
 
     # row-major look-ups (fast along the contiguous axis)
     valid_any = valid.any(axis=1)
@@ -368,8 +398,77 @@ def fit_select(
     with np.errstate(divide="ignore", invalid="ignore"):
         mae_scale = np.where(sc_n > 0, sc_abs / sc_n, np.nan)
         mse_scale = np.where(sc_n > 0, sc_sq / sc_n, np.nan)
-    return _evaluate(
+    sel = _evaluate(
         y, v, first, snaps, origins, demand_class, params, end_weekday, mae_scale, mse_scale
+    )
+    if total_days is None:
+        return sel
+    age0 = np.where(has_pos, fpos, n_days)
+    return _with_totals(sel, y, v, snaps, t_origins, total_days, age0, params)
+
+
+def _with_totals(
+    sel: ForecastSelection,
+    y: np.ndarray,
+    v: np.ndarray,
+    snaps: dict[int, _Snap],
+    t_origins: list[int],
+    total_days: np.ndarray,
+    first_sale: np.ndarray,
+    params: PlanParams,
+) -> ForecastSelection:
+    """Add the chosen method's P-day totals at the end and at past origins, with the actual
+    totals that followed (windows with an unusable day give no pair)."""
+    n_days, c = y.shape
+    cols = np.arange(c)
+    sba_factor = 1.0 - params.croston_alpha / 2.0
+    hmax = int(total_days.max(initial=1))
+    n_h = total_days.shape[1]
+    # running sums from the oldest origin on (index i = day o0 + i − 1)
+    o0 = max((t_origins[0] if t_origins else n_days) - RECENT_DAYS, 0)
+    cum_y = np.zeros((n_days - o0 + 1, c))
+    np.cumsum(y[o0:].astype(np.float64), axis=0, out=cum_y[1:])
+    cum_bad = np.zeros((n_days - o0 + 1, c), F32)
+    np.cumsum(1 - v[o0:], axis=0, out=cum_bad[1:])
+
+    def totals(o: int) -> np.ndarray:
+        path = _chosen_path(snaps[o], sel.method, o, hmax, sba_factor, params.weekly_shrink)
+        cp = np.cumsum(path, axis=0, dtype=np.float64)
+        return cp[total_days - 1, cols[:, None]]  # (c, H)
+
+    def recent(o: int) -> np.ndarray:
+        a = max(o - RECENT_DAYS, o0)
+        used = (o - a) - (cum_bad[o - o0] - cum_bad[a - o0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(used > 0, (cum_y[o - o0] - cum_y[a - o0]) / used, np.nan)
+
+    end = totals(n_days)
+    rec = np.full((c, len(t_origins)), np.nan, F32)
+    k = len(t_origins)
+    pf = np.full((c, k, n_h), np.nan, F32)
+    pa = np.full((c, k, n_h), np.nan, F32)
+    age = np.full((c, k), -1, np.int32)
+    for j, o in enumerate(t_origins):
+        age[:, j] = o - first_sale
+        stop = o + total_days  # (c, H)
+        inside = stop <= n_days
+        stop_c = np.minimum(stop, n_days) - o0
+        act = cum_y[stop_c, cols[:, None]] - cum_y[o - o0][:, None]
+        bad = cum_bad[stop_c, cols[:, None]] - cum_bad[o - o0][:, None]
+        ok = inside & (bad < 0.5) & (first_sale < o)[:, None] & (snaps[o].n_valid > 0)[:, None]
+        rec[:, j] = recent(o)
+        if ok.any():
+            f = totals(o)
+            pf[:, j] = np.where(ok, f, np.nan)
+            pa[:, j] = np.where(ok, act, np.nan)
+    return dataclasses.replace(
+        sel,
+        total_end=end,
+        pair_forecast=pf,
+        pair_actual=pa,
+        pair_age=age,
+        recent_end=recent(n_days).astype(F32),
+        pair_recent=rec,
     )
 
 

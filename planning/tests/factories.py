@@ -90,7 +90,7 @@ class SkuPlanFactory(factory.django.DjangoModelFactory):
 
 
 def fake_plan_catalogue(
-    snapshot: CatalogueSnapshot, params: PlanParams, calibration=None
+    snapshot: CatalogueSnapshot, params: PlanParams, calibration=None, **_extra: object
 ) -> CataloguePlan:
     """Deterministic stand-in for ``planning.engine.plan_catalogue`` (see the module doc)."""
     n = snapshot.n_skus

@@ -65,7 +65,7 @@ def test_the_plan_command_plans_some_skus(shop, monkeypatch):
 
 
 def test_the_plan_command_fails_loudly(shop, monkeypatch):
-    def broken(snapshot, params, calibration=None):
+    def broken(snapshot, params, calibration=None, **_):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runs, "_engine_plan", broken)

@@ -126,7 +126,7 @@ def test_a_failed_run_records_its_error_and_keeps_the_previous_results(
     # given
     good = runs.plan_run(plan_date=PLAN_DATE)
 
-    def broken(snapshot, params, calibration=None):
+    def broken(snapshot, params, calibration=None, **_):
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(runs, "_engine_plan", broken)
@@ -150,7 +150,7 @@ def test_a_failure_after_some_chunks_leaves_nothing_of_the_failed_run(
     # given: the second chunk fails
     calls = []
 
-    def flaky(snapshot, params, calibration=None):
+    def flaky(snapshot, params, calibration=None, **_):
         calls.append(snapshot.n_skus)
         if len(calls) == 2:
             raise ValueError("bad chunk")

@@ -28,7 +28,7 @@ def engine_calls(monkeypatch) -> list:
     """The fake engine, recording the calibration each chunk was given."""
     calls = []
 
-    def engine(snapshot, params, calibration=None):
+    def engine(snapshot, params, calibration=None, **_):
         calls.append(calibration)
         return fake_plan_catalogue(snapshot, params)
 

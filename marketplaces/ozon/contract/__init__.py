@@ -133,6 +133,9 @@ def _unknown_fields(schema: dict[str, Any], value: Any, where: str = "") -> list
         props: dict[str, Any] = {}
         for part in [schema, *[_resolve(s) for s in schema.get("allOf", [])]]:
             props.update(part.get("properties", {}))
+            # A name the schema requires is declared, even where the description forgot its
+            # property (``/v2/products/stocks`` requires ``quant_size`` and defines it nowhere).
+            props.update({name: {} for name in part.get("required", []) if name not in props})
         if not props:
             return found
         for key, item in value.items():

@@ -48,7 +48,21 @@ STEPS: dict[str, Step] = {
     "products": lambda a, c, s: products_sync(account=a, client=c),
     "opening stock": lambda a, c, s: opening_stock_sync(account=a, client=c),
     "FBS postings": _fbs,
+    "stock push": lambda a, c, s: _stock_push(a, c),
+    "outbox": lambda a, c, s: _outbox(a, c),
 }
+
+
+def _stock_push(account: OzonAccount, client: OzonClient) -> StepResult:
+    from marketplaces.ozon.outbox import stock_push
+
+    return stock_push(account=account, client=client)
+
+
+def _outbox(account: OzonAccount, client: OzonClient) -> StepResult:
+    from marketplaces.ozon.outbox import outbox_drain
+
+    return outbox_drain(account=account, client=client)
 
 
 def sync_run(

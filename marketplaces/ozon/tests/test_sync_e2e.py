@@ -162,6 +162,8 @@ def test_a_failed_step_makes_the_command_fail_and_others_still_run(store):
         ("products", False),
         ("opening stock", True),
         ("FBS postings", True),
+        ("stock push", True),
+        ("outbox", True),
     ]
     assert "Circle is open" in run.steps[1]["error"]
 
@@ -172,3 +174,30 @@ def test_no_account_is_a_clear_error(db, settings):
         _sync()
     with pytest.raises(CommandError, match="not a date"):
         _sync("--since", "yesterday")
+
+
+def test_packing_and_a_receipt_in_zapas_reach_ozon(store, settings):
+    _sync()
+    from fulfilment import services as orders
+    from inventory.services import stock_receive
+
+    settings.OZON = {**settings.OZON, "PUSH_STOCK": True}  # the environment's account pushes
+    orders.order_pack(order=Order.objects.get(external_number="1000-0002-1"))
+    stock_receive(
+        sku=Sku.objects.get(code="CUP-1"),
+        warehouse=Warehouse.objects.get(code="OZ-1001"),
+        quantity=5,
+    )
+
+    output = _sync()
+
+    assert store.calls_to("/v4/posting/fbs/ship")[0]["posting_number"] == "1000-0002-1"
+    assert store.postings["1000-0002-1"].status == "awaiting_deliver"
+    pushed = {
+        (s["product_id"], s["warehouse_id"]): s["stock"]
+        for body in store.calls_to("/v2/products/stocks")
+        for s in body["stocks"]
+    }
+    # CUP-1 at Kazan: 10 + 5 on hand − 2 reserved; MUG-2: 4 − 1 reserved (packed, not shipped).
+    assert pushed[(501, 1001)] == 13 and pushed[(502, 1001)] == 3
+    assert "ok   stock push" in output and "ok   outbox" in output

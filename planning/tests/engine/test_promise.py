@@ -16,7 +16,7 @@ from planning.engine import (
     plan_catalogue,
 )
 from planning.engine.calibration import nominal_level
-from planning.engine.schema import DIST_NEGBIN, DIST_NORMAL, DIST_POISSON
+from planning.engine.schema import DIST_EMPIRICAL, DIST_NEGBIN, DIST_NORMAL, DIST_POISSON
 
 from ._factory import snapshot
 
@@ -48,7 +48,7 @@ def test_no_demand_states_zero():
 
 def test_plan_states_a_promise_from_its_own_distribution():
     snap = snapshot(n=30, n_days=150)
-    plan = plan_catalogue(snap)
+    plan = plan_catalogue(snap, PlanParams(lead_time_demand="model"))
     n = 30
     assert plan.promise_levels == PROMISE_LEVELS
     assert plan.protection_days.dtype == np.int32
@@ -97,9 +97,11 @@ def test_nominal_level_inverts_the_calibration(level):
     np.testing.assert_allclose(nominal_level(model, g, CAL), [level], atol=1e-6)
 
 
-def test_calibration_moves_the_reorder_point_of_its_group_only():
+@pytest.mark.parametrize("mode", ["model", "empirical"])
+def test_calibration_moves_the_reorder_point_of_its_group_only(mode):
     snap = snapshot(n=40, n_days=150)
-    base = plan_catalogue(snap)
+    params = PlanParams(lead_time_demand=mode)
+    base = plan_catalogue(snap, params)
     groups = calibration_group(base)
     cal = QuantileCalibration(
         groups=("A",),
@@ -107,7 +109,7 @@ def test_calibration_moves_the_reorder_point_of_its_group_only():
         adjusted=np.array([[0.95, 0.98]]),
         n_scored=np.ones((1, 2)),
     )
-    plan = plan_catalogue(snap, calibration=cal)
+    plan = plan_catalogue(snap, params, calibration=cal)
     a = groups == "A"
     assert a.any() and (~a).any()
     np.testing.assert_allclose(plan.calibration_applied[a], 0.98)
@@ -117,9 +119,12 @@ def test_calibration_moves_the_reorder_point_of_its_group_only():
     np.testing.assert_array_equal(plan.reorder_point[~a], base.reorder_point[~a])
     # the model's own quantiles are stated unchanged (the audit scores the model)
     np.testing.assert_array_equal(plan.promise_quantiles, base.promise_quantiles)
-    # the restated risk of a normal A SKU is the nominal 5 %, not the model's 2 %
-    normal = a & (plan.distribution == DIST_NORMAL) & (plan.lead_time_demand_mean > 0)
-    np.testing.assert_allclose(plan.promise_stockout_probability[normal], 0.05, atol=1e-6)
+    # the restated risk of an A SKU is the nominal 5 %, not the model's 2 %
+    cont = a & np.isin(plan.distribution, (DIST_NORMAL, DIST_EMPIRICAL))
+    cont &= plan.lead_time_demand_mean > 0
+    assert cont.any()
+    tol = 1e-6 if mode == "model" else 0.006  # the empirical grid has 1/200 steps
+    np.testing.assert_allclose(plan.promise_stockout_probability[cont], 0.05, atol=tol)
 
 
 def test_fill_rate_target_is_not_recalibrated():
@@ -134,3 +139,18 @@ def test_fill_rate_target_is_not_recalibrated():
 def test_no_calibration_is_identity(cal):
     lv = np.array([0.8, 0.95])
     np.testing.assert_array_equal(apply_calibration(lv, np.array(["A", "B"]), cal), lv)
+
+
+def test_empirical_promise_is_the_policy_distribution():
+    snap = snapshot(n=30, n_days=200)
+    plan = plan_catalogue(snap)
+    assert np.all(plan.distribution == DIST_EMPIRICAL)
+    assert np.all(np.diff(plan.promise_quantiles, axis=1) >= 0)
+    # the reorder point is the 95 % quantile (safety stock ≥ 0 holds here) and its stated
+    # risk is 5 % to the grid's resolution, or less where the 95 % quantile sits on an atom
+    np.testing.assert_allclose(plan.promise_quantiles[:, 3], plan.reorder_point, rtol=1e-9)
+    risk = plan.promise_stockout_probability
+    assert np.all(risk <= 0.056) and np.mean(np.abs(risk - 0.05) < 0.006) > 0.8
+    np.testing.assert_allclose(plan.promise_mean, plan.lead_time_demand_mean)
+    # the daily rate the policy uses is the promised mean per protection day
+    np.testing.assert_allclose(plan.forecast_mean, plan.promise_mean / 17, rtol=1e-6)
