@@ -23,10 +23,12 @@ $(VENV)/.test-$(SUM): | $(BIN)/python
 install: $(VENV)/.run-$(SUM)
 install-test: $(VENV)/.test-$(SUM)
 
+# Web server, Celery worker and beat from the Procfile (honcho); one Ctrl-C stops all three.
+# With no CELERY_BROKER_URL they share the embedded filesystem broker (var/celery/).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap
-	$(BIN)/python manage.py runserver $(HOST)
+	PATH="$(abspath $(BIN)):$$PATH" BIND=$(HOST) ZAPAS_EMBEDDED_BROKER=true $(BIN)/honcho start
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -53,4 +55,4 @@ bench-api: install-test
 	$(BIN)/python bench/api_load.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var

@@ -166,6 +166,23 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# `make run` (honcho + Procfile) sets ZAPAS_EMBEDDED_BROKER: with no broker URL, the web server,
+# the worker and beat then share kombu's filesystem transport and a file result backend under
+# var/celery/, so periodic work runs on a laptop with no Redis. Without it and without a broker
+# (tests, a lone management command) tasks run in-process.
+CELERY_EMBEDDED_BROKER = not CELERY_BROKER_URL and env.bool("ZAPAS_EMBEDDED_BROKER", default=False)
+if CELERY_EMBEDDED_BROKER:
+    _celery_dir = Path(env.str("ZAPAS_CELERY_DIR", default=str(BASE_DIR / "var" / "celery")))
+    for _sub in ("queue", "results", "control"):
+        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "control_folder": str(_celery_dir / "control"),
+    }
+    CELERY_RESULT_BACKEND = f"file://{_celery_dir / 'results'}"
+    CELERY_RESULT_EXPIRES = 24 * 60 * 60
 # No broker configured: run tasks in-process (the embedded default, and tests).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -175,27 +192,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One queue name for producers and workers (tests run a worker on a private queue).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedule lives in the database only (django-celery-beat's periodic tasks, seeded by
+# migrations and edited in the admin): entries here would be written over those rows at every
+# beat start, so there are none.
 CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
-    "task": "core.tasks.idempotency_records_purge",
-    "schedule": 60 * 60,  # hourly; removes keys older than ZAPAS["IDEMPOTENCY_TTL_HOURS"]
-}
-CELERY_BEAT_SCHEDULE["fulfilment-deadline-watch"] = {
-    "task": "fulfilment.deadline_watch",
-    "schedule": 10 * 60,  # every 10 minutes: watch states and delay notices
-}
-CELERY_BEAT_SCHEDULE["fulfilment-notices-send-pending"] = {
-    "task": "fulfilment.notices_send_pending",
-    "schedule": 5 * 60,  # picks up notices whose send task was lost
-}
-CELERY_BEAT_SCHEDULE["planning-demand-feed-recent"] = {
-    "task": "planning.demand_feed_recent",
-    "schedule": 60,  # today's order demand, so that hand-overs queue no task of their own
-}
-CELERY_BEAT_SCHEDULE["planning-demand-feed"] = {
-    "task": "planning.demand_feed_refresh",
-    "schedule": 60 * 60,  # hourly; recomputes the last three days of order demand
-}
+# The interval the deadline watch's periodic task is seeded with (then edited in the admin).
+DEADLINE_WATCH_SECONDS = env.int("ZAPAS_DEADLINE_WATCH_SECONDS", default=10 * 60)
 
 # Caches: per-process memory unless CACHE_URL names a shared one (redis://127.0.0.1:6379/1).
 # Scanner devices are cached by token hash (core.devices); a shared cache makes a revocation
@@ -281,4 +283,19 @@ OZON = {
     # Redis for the shared rate-limit budget; empty: the Celery broker if it is Redis.
     "RATE_LIMIT_REDIS_URL": env.str("OZON_RATE_LIMIT_REDIS_URL", default=""),
     "KEY_EXPIRY_WARNING_DAYS": 14,
+}
+
+# Ozon's FBS error index as Zapas computes and foresees it (README "Ozon's error index").
+# RISK: the chance that an open order in each state ends as a seller error if nothing is done.
+OZON_RATING = {
+    "TIME_ZONE": env.str("OZON_RATING_TIME_ZONE", default="Europe/Moscow"),
+    "CHANNEL": "ozon",
+    "CHARGE_CAP": env.float("OZON_RATING_CHARGE_CAP", default=None),
+    "RISK": {
+        "short_no_arrival": 1.0,
+        "short_arrival": 0.3,
+        "due_soon": 0.15,
+        "packed": 0.02,
+        "on_track": 0.0,
+    },
 }

@@ -1,15 +1,24 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
 
+admin.site.site_header = _("Zapas")
+admin.site.site_title = _("Zapas")
+admin.site.index_title = _("Stock, orders and plans")
+
 urlpatterns = [
+    # "View site" and a bare host name land on the dashboard (the scan station is /scan/).
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("inventory.urls")),
     path("api/v1/", include("fulfilment.scan_urls")),
     path("api/v1/", include("fulfilment.urls")),
+    path("api/v1/", include("planning.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("scan/", core_views.scan_station, name="scan-station"),

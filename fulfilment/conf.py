@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     # compares the order total (RUB). Kinds: coupon (value = percent), free_delivery_upgrade,
     # gift, none.
     "COMPENSATION_RULES": [
+        # a customer who takes the in-stock substitute gets it sent with a faster delivery
+        {"event": "short", "substitute": True, "kind": "free_delivery_upgrade"},
         {"event": "*", "min_delay_days": 5, "kind": "coupon", "value": 15},
         {"event": "carrier_delay", "min_delay_days": 0, "kind": "free_delivery_upgrade"},
         {"event": "*", "min_delay_days": 2, "kind": "coupon", "value": 10},

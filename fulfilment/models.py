@@ -281,3 +281,12 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.order_id}"
+
+
+class SavableShortOrder(Order):
+    """Open short orders an in-stock substitute could save (an admin view of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "short order a substitute could save"
+        verbose_name_plural = "short orders a substitute could save"

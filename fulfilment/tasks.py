@@ -4,30 +4,40 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fulfilment.deadline_watch import deadline_watch_run
+from core.jobs import job_run_now
 from fulfilment.notices.outbox import NoticeRetry, notice_send, notices_send_pending
 
 
 @shared_task(name="fulfilment.deadline_watch")
-def deadline_watch_task() -> dict[str, int]:
-    summary = deadline_watch_run()
-    return {**summary.counts, "notices_queued": summary.notices_queued}
+def deadline_watch_task() -> dict:
+    """The scheduled watch, recorded as a ``JobRun`` (trigger ``schedule``) like admin runs."""
+    return job_run_now(name="deadline_watch", trigger="schedule").result
 
 
-@shared_task(bind=True, name="fulfilment.notice_send", max_retries=None)
+@shared_task(
+    bind=True,
+    name="fulfilment.notice_send",
+    autoretry_for=(NoticeRetry,),
+    retry_backoff=60,  # 60 s, 120 s, 240 s … apart (full jitter), at most an hour
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=None,
+)
 def notice_send_task(self, notice_id: int) -> str:
-    """Send one notice; a temporary failure is retried with exponential backoff.
+    """Send one notice; a temporary failure (``NoticeRetry``) is retried by Celery's
+    ``autoretry_for`` with exponential backoff and jitter.
 
-    The service gives up (marks the notice failed) after ``NOTICE_MAX_ATTEMPTS`` attempts, so
-    the task needs no limit of its own, and its claim makes a duplicate delivery harmless.
+    In-process (no broker, tasks run eagerly) there is nothing to wait on and Celery's eager
+    retry would surface as an exception, so the attempt is simply repeated. The service gives
+    up (marks the notice failed) after ``NOTICE_MAX_ATTEMPTS`` attempts, so neither needs a
+    limit of its own, and its claim makes a duplicate delivery harmless.
     """
     while True:
         try:
             return notice_send(notice_id=notice_id).status
-        except NoticeRetry as exc:
-            if self.request.is_eager or self.request.called_directly:
-                continue  # in-process: no broker to wait on, so try again now
-            raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+        except NoticeRetry:
+            if not self.request.is_eager:
+                raise
 
 
 @shared_task(name="fulfilment.notices_send_pending")

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
+from core.admin_actions import apply_each
 from core.errors import DomainError
 from inventory import selectors, services, views
 from inventory.forms import (
@@ -33,6 +34,8 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    SkuSubstitute,
+    StockCount,
     StockLevel,
     StockMovement,
     Supplier,
@@ -52,32 +55,22 @@ def _actor(request: HttpRequest) -> services.Actor:
 
 
 def _run_each(
-    request: HttpRequest,
-    objects: Iterable,
-    operation: Callable[[object], object],
-    *,
-    done: str,
+    request: HttpRequest, objects: Iterable, operation: Callable[[object], object], *, done: str
 ) -> int:
-    """Call ``operation`` for each object, each in its own transaction; report per object.
-
-    Domain errors become error messages naming the object; the others still go ahead.
-    """
-    if isinstance(objects, QuerySet):
-        objects = objects.order_by("pk")  # a stable order, as the services lock rows
-    succeeded = 0
-    for obj in objects:
-        try:
-            operation(obj)
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-        else:
-            succeeded += 1
-    if succeeded:
-        messages.success(request, f"{done}: {succeeded}.")
-    return succeeded
+    """``apply_each`` with this admin's messages ("<done>: <count>.", "<object>: <error>")."""
+    return apply_each(request, objects, operation, success=lambda n: f"{done}: {n}.")[0]
 
 
 # --- suppliers and SKUs -----------------------------------------------------------------------
+
+
+class SkuSubstituteInline(admin.TabularInline):
+    model = SkuSubstitute
+    fk_name = "sku"
+    extra = 0
+    autocomplete_fields = ["substitute"]
+    verbose_name = "substitute"
+    verbose_name_plural = "substitutes (offered to customers when this SKU is short)"
 
 
 class SupplierItemInline(admin.TabularInline):
@@ -170,7 +163,7 @@ class SkuAdmin(ImportExportModelAdmin):
     list_filter = ["is_active", "scheme", "abc_class"]
     search_fields = ["code", "name", "barcodes__code"]
     readonly_fields = ["created_at"]
-    inlines = [BarcodeInline, SupplierItemInline, StockLevelInline]
+    inlines = [BarcodeInline, SupplierItemInline, SkuSubstituteInline, StockLevelInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sku]:
         return selectors.sku_queryset_with_stock(super().get_queryset(request))
@@ -223,7 +216,7 @@ class SupplierItemAdmin(ImportExportModelAdmin):
 class WarehouseHolidayInline(admin.TabularInline):
     model = WarehouseHoliday
     extra = 0
-    fields = ["date", "name"]
+    fields = ["date", "name", "is_working_day"]
 
 
 @admin.register(Warehouse)
@@ -245,9 +238,9 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(WarehouseHoliday)
 class WarehouseHolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "name", "warehouse"]
+    list_display = ["date", "name", "is_working_day", "warehouse"]
     list_select_related = ["warehouse"]
-    list_filter = ["warehouse"]
+    list_filter = ["warehouse", "is_working_day"]
     search_fields = ["name", "warehouse__code"]
     autocomplete_fields = ["warehouse"]
     date_hierarchy = "date"
@@ -384,6 +377,36 @@ class StockLevelAdmin(admin.ModelAdmin):
                 **context,
             },
         )
+
+
+@admin.register(StockCount)
+class StockCountAdmin(admin.ModelAdmin):
+    """Every physical count, matching or not: read-only (counts are made at the scan station)."""
+
+    list_display = [
+        "created_at",
+        "sku",
+        "warehouse",
+        "expected",
+        "counted",
+        "variance",
+        "unit_cost",
+        "user",
+        "device",
+    ]
+    list_select_related = ["sku", "warehouse", "user"]
+    list_filter = ["warehouse"]
+    search_fields = ["sku__code", "sku__barcodes__code"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(StockMovement)

@@ -257,9 +257,17 @@ class Warehouse(models.Model):
 
 
 class WarehouseHoliday(models.Model):
+    """An exception to the warehouse's working weekdays: a day off (a public holiday), or a
+    working day on a usual day off (Russia's production calendar moves working days onto
+    Saturdays)."""
+
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
     name = models.CharField(max_length=100, blank=True)
+    is_working_day = models.BooleanField(
+        default=False,
+        help_text="A working day although its weekday is not one (else a day off).",
+    )
 
     class Meta:
         ordering = ["date"]
@@ -270,7 +278,7 @@ class WarehouseHoliday(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.name}".strip()
+        return f"{self.date} {self.name}{' (working day)' if self.is_working_day else ''}".strip()
 
 
 class StockLevelQuerySet(models.QuerySet):
@@ -521,3 +529,70 @@ class TransferLine(models.Model):
     @property
     def quantity_in_transit(self) -> int:
         return self.quantity_dispatched - self.quantity_received
+
+
+class StockCount(models.Model):
+    """One physical count, whether or not it found a difference (record accuracy needs both).
+
+    Written by ``inventory.services.stock_count`` in the count's transaction; append-only.
+    """
+
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="counts")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="counts")
+    expected = models.IntegerField(help_text="On hand before the count.")
+    counted = models.IntegerField()
+    variance = models.IntegerField(help_text="Counted − expected.")
+    unit_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, help_text="The SKU's cost at the time."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["warehouse", "sku", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(variance=F("counted") - F("expected")), name="count_variance_matches"
+            ),
+            models.CheckConstraint(condition=Q(counted__gte=0), name="count_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}@{self.warehouse_id}: {self.variance:+d}"
+
+    @property
+    def variance_value(self) -> Decimal:
+        return abs(self.variance) * self.unit_cost
+
+
+class SkuSubstitute(models.Model):
+    """A SKU that can stand in for another when it runs out (shown to customers of short orders)."""
+
+    class Kind(models.TextChoices):
+        PACK = "pack", "Same product, another pack"
+        COLOUR = "colour", "Another colour or size"
+        SUCCESSOR = "successor", "Successor model"
+        OTHER = "other", "Other equivalent"
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="substitutes")
+    substitute = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="substitute_for")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    priority = models.PositiveSmallIntegerField(default=1, help_text="1 = offer first.")
+
+    class Meta:
+        ordering = ["sku", "priority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "substitute"], name="sku_substitute_unique"),
+            models.CheckConstraint(
+                condition=~Q(sku=F("substitute")),
+                name="sku_substitute_not_itself",
+                violation_error_message="A SKU cannot substitute for itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} → {self.substitute_id}"

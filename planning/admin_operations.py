@@ -1,17 +1,25 @@
 """Planners' admin for what the warehouses' own history teaches: prep-time recommendations
 (with the late-share table and an action that applies them to the SKUs' FBS prep time),
-packing capacity (learned, editable) and the next two weeks' due orders against it.
+packing capacity (learned, editable), the next two weeks' due orders against it, and the
+daily cycle-count list.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from planning.models import CapacityForecast, PackingCapacity, PrepTimeRecommendation
+from inventory.models import StockCount
+from planning.models import (
+    CapacityForecast,
+    CycleCountTask,
+    PackingCapacity,
+    PrepTimeRecommendation,
+)
 from planning.prep_capacity import prep_time_apply
 
 
@@ -155,3 +163,58 @@ class CapacityForecastAdmin(admin.ModelAdmin):
             _("%(excess).0f over: %(hours).1f extra packer-hours")
             % {"excess": obj.excess, "hours": obj.extra_packer_hours},
         )
+
+
+@admin.register(CycleCountTask)
+class CycleCountTaskAdmin(admin.ModelAdmin):
+    """The day's cycle-count list per warehouse; *done* once the cell was counted that day."""
+
+    list_display = (
+        "plan_date",
+        "warehouse",
+        "rank",
+        "sku",
+        "abc_class",
+        "on_hand",
+        "days_since_count",
+        "variances",
+        "urgency_shown",
+        "is_done",
+    )
+    list_filter = ("plan_date", "warehouse", "abc_class")
+    list_select_related = ("warehouse", "sku")
+    search_fields = ("sku__code", "sku__name")
+    ordering = ("-plan_date", "warehouse__code", "rank")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                done=Exists(
+                    StockCount.objects.filter(
+                        sku_id=OuterRef("sku_id"),
+                        warehouse_id=OuterRef("warehouse_id"),
+                        created_at__date__gte=OuterRef("plan_date"),
+                    )
+                )
+            )
+        )
+
+    @admin.display(description=_("past counts off"))
+    def variances(self, obj: CycleCountTask) -> str:
+        return f"{obj.past_variances} / {obj.past_counts}"
+
+    @admin.display(description=_("urgency"), ordering="urgency")
+    def urgency_shown(self, obj: CycleCountTask) -> str:
+        return f"{obj.urgency:.2f}"
+
+    @admin.display(description=_("counted"), boolean=True, ordering="done")
+    def is_done(self, obj: CycleCountTask) -> bool:
+        return obj.done

@@ -525,6 +525,8 @@ class SkuServiceLevel(Sku):
 # promises each run states with their audits: modules of their own.
 from planning.models_operations import (  # noqa: E402, F401
     CapacityForecast,
+    CycleCountTask,
+    ExpediteSuggestion,
     PackingCapacity,
     PrepTimeRecommendation,
     SupplierPerformance,

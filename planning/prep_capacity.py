@@ -460,12 +460,3 @@ def capacity_forecast_refresh(*, as_of: date) -> int:
         CapacityForecast.objects.all().delete()
         CapacityForecast.objects.bulk_create(rows)
     return len(rows)
-
-
-def operations_refresh(*, as_of: date) -> dict[str, int]:
-    """Every figure learned from the warehouses' own history (after the nightly plan)."""
-    return {
-        "prep_time": prep_time_refresh(as_of=as_of),
-        "packing_capacity": packing_capacity_refresh(as_of=as_of),
-        "capacity_forecast": capacity_forecast_refresh(as_of=as_of),
-    }

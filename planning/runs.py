@@ -40,8 +40,8 @@ from planning.models import (
     SkuPlan,
     SuggestionStatus,
 )
+from planning.operations import operations_refresh
 from planning.params import plan_params
-from planning.prep_capacity import operations_refresh
 from planning.promise_audit import calibration_from_json, run_calibration
 from planning.promises import promises_discard, promises_finalise
 from planning.run_results import plan_results_save

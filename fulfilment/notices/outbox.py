@@ -10,6 +10,7 @@ after ``NOTICE_SENDING_STALE_MINUTES``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -27,6 +28,10 @@ from fulfilment.conf import setting
 from fulfilment.models import Notice, NoticeKind, NoticeStatus, Order
 from fulfilment.notices.channels import ChannelError, PermanentChannelError, get_channel
 from fulfilment.notices.compensation import Compensation, compensation_for
+from fulfilment.substitutes import SubstituteOffer, substitute_offers
+
+#: Notices about missing stock, where an in-stock substitute may be offered.
+SUBSTITUTE_KINDS = (NoticeKind.SHORT, NoticeKind.DUE_SOON_SHORT)
 
 
 class NoticeRetry(Exception):
@@ -100,6 +105,7 @@ def notice_render(
     language: str,
     estimated_date: date | None,
     compensation: Compensation,
+    substitutes: Sequence[SubstituteOffer] = (),
 ) -> tuple[str, str]:
     """Subject and body from ``fulfilment/notices/<kind>.<language>.txt`` (first line: subject)."""
     try:
@@ -115,6 +121,7 @@ def notice_render(
             "customer_name": order.customer_name,
             "estimated_date": _format_date(estimated_date, language),
             "compensation": compensation,
+            "substitutes": list(substitutes),
             "coupon_percent": (
                 f"{compensation.value.normalize():f}" if compensation.value is not None else ""
             ),
@@ -160,7 +167,10 @@ def notice_queue(
     deadline_day = WarehouseCalendar.for_warehouse(order.warehouse).local(order.ship_by).date()
     delay_days = (estimated_date - deadline_day).days if estimated_date else None
     total = order.lines.aggregate(total=Sum(F("unit_price") * F("quantity")))["total"] or Decimal(0)
-    compensation = compensation_for(kind=kind, delay_days=delay_days, order_total=total)
+    offers = substitute_offers(order) if kind in SUBSTITUTE_KINDS else []
+    compensation = compensation_for(
+        kind=kind, delay_days=delay_days, order_total=total, substitute_offered=bool(offers)
+    )
     language = notice_language(order)
     subject, body = notice_render(
         order=order,
@@ -168,6 +178,7 @@ def notice_queue(
         language=language,
         estimated_date=estimated_date,
         compensation=compensation,
+        substitutes=offers,
     )
     channel, recipient = _channel_for(order)
     status = (

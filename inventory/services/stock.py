@@ -11,7 +11,7 @@ from django.db import transaction
 
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from inventory import hooks
-from inventory.models import MovementKind, Sku, StockMovement, Warehouse
+from inventory.models import MovementKind, Sku, StockCount, StockMovement, Warehouse
 from inventory.services.ledger import (
     SYSTEM,
     Actor,
@@ -114,6 +114,7 @@ def stock_count(
     A count below the reserved quantity is refused (``count_below_reserved``): reserved units
     belong to orders, which must be released or cancelled first. Locks the stock row. A count
     that matches on hand writes no movement, so its ``idempotency_key`` is not recorded.
+    Every count, matching or not, is kept as a ``StockCount`` (record accuracy).
     """
     if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
         raise InvalidInput(f"A counted quantity is a whole number ≥ 0, got {counted!r}.")
@@ -138,6 +139,16 @@ def stock_count(
             code="count_below_reserved",
             details={"counted": counted, "reserved": level.reserved},
         )
+    StockCount.objects.create(
+        sku=sku,
+        warehouse=warehouse,
+        expected=expected,
+        counted=counted,
+        variance=variance,
+        unit_cost=sku.unit_cost,
+        user=actor.user,
+        device=actor.device[:64],
+    )
     movement = None
     if variance:
         movement = _write_movement(

@@ -91,7 +91,17 @@ def forecast_catalogue(
         out["holdout_bias"][sl] = fs.bias
         out["history_days"][sl] = res["hist"]
         if fs.total_end is not None:
-            out["totals"].append((sl, fs.total_end, fs.pair_forecast, fs.pair_actual, fs.pair_age))
+            out["totals"].append(
+                (
+                    sl,
+                    fs.total_end,
+                    fs.pair_forecast,
+                    fs.pair_actual,
+                    fs.pair_age,
+                    fs.recent_end,
+                    fs.pair_recent,
+                )
+            )
 
     if params.n_threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=params.n_threads) as pool:
@@ -107,8 +117,9 @@ def lead_time_pairs(snapshot: CatalogueSnapshot, params: PlanParams | None = Non
     """The rolling-origin pairs of a (part of a) catalogue, for ``fit_lead_time_pools``."""
     params = params or PlanParams()
     snapshot.validate()
-    fc = forecast_catalogue(snapshot, params, total_days(snapshot))
-    return block_pairs(fc["totals"], fc["demand_class"])
+    days = total_days(snapshot)
+    fc = forecast_catalogue(snapshot, params, days)
+    return block_pairs(fc["totals"], fc["demand_class"], days)
 
 
 def plan_catalogue(
@@ -142,7 +153,7 @@ def plan_catalogue(
     over_p = over_h = None
     if empirical:
         if pools is None:
-            pools = fit_lead_time_pools([block_pairs(fc["totals"], cls)])
+            pools = fit_lead_time_pools([block_pairs(fc["totals"], cls, days)])
         over_p, over_h = distributions(
             fc["totals"], pools, cls, fc["history_days"], days, s.lead_time_sd_days
         )

@@ -98,6 +98,10 @@ class ForecastSelection:
     pair_forecast: np.ndarray | None = None
     pair_actual: np.ndarray | None = None
     pair_age: np.ndarray | None = None
+    # mean daily demand over the usable days of the RECENT_DAYS before the end (c,) and
+    # before each origin (c, K) (NaN = no usable day)
+    recent_end: np.ndarray | None = None
+    pair_recent: np.ndarray | None = None
 
 
 @dataclass
@@ -167,6 +171,7 @@ def _slot_to_weekday(n_days: int, end_weekday: int) -> np.ndarray:
 
 #: Pairs per SKU and horizon: origins every week, this many beyond the longest horizon.
 PAIR_ORIGINS = 13
+RECENT_DAYS = 28
 MAX_TOTAL_DAYS = 365
 
 
@@ -420,7 +425,7 @@ def _with_totals(
     hmax = int(total_days.max(initial=1))
     n_h = total_days.shape[1]
     # running sums from the oldest origin on (index i = day o0 + i − 1)
-    o0 = t_origins[0] if t_origins else n_days
+    o0 = max((t_origins[0] if t_origins else n_days) - RECENT_DAYS, 0)
     cum_y = np.zeros((n_days - o0 + 1, c))
     np.cumsum(y[o0:].astype(np.float64), axis=0, out=cum_y[1:])
     cum_bad = np.zeros((n_days - o0 + 1, c), F32)
@@ -431,7 +436,14 @@ def _with_totals(
         cp = np.cumsum(path, axis=0, dtype=np.float64)
         return cp[total_days - 1, cols[:, None]]  # (c, H)
 
+    def recent(o: int) -> np.ndarray:
+        a = max(o - RECENT_DAYS, o0)
+        used = (o - a) - (cum_bad[o - o0] - cum_bad[a - o0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(used > 0, (cum_y[o - o0] - cum_y[a - o0]) / used, np.nan)
+
     end = totals(n_days)
+    rec = np.full((c, len(t_origins)), np.nan, F32)
     k = len(t_origins)
     pf = np.full((c, k, n_h), np.nan, F32)
     pa = np.full((c, k, n_h), np.nan, F32)
@@ -444,11 +456,20 @@ def _with_totals(
         act = cum_y[stop_c, cols[:, None]] - cum_y[o - o0][:, None]
         bad = cum_bad[stop_c, cols[:, None]] - cum_bad[o - o0][:, None]
         ok = inside & (bad < 0.5) & (first_sale < o)[:, None] & (snaps[o].n_valid > 0)[:, None]
+        rec[:, j] = recent(o)
         if ok.any():
             f = totals(o)
             pf[:, j] = np.where(ok, f, np.nan)
             pa[:, j] = np.where(ok, act, np.nan)
-    return dataclasses.replace(sel, total_end=end, pair_forecast=pf, pair_actual=pa, pair_age=age)
+    return dataclasses.replace(
+        sel,
+        total_end=end,
+        pair_forecast=pf,
+        pair_actual=pa,
+        pair_age=age,
+        recent_end=recent(n_days).astype(F32),
+        pair_recent=rec,
+    )
 
 
 def _profile(weekday_levels: np.ndarray, shrink: float = 0.0) -> np.ndarray:

@@ -11,12 +11,20 @@ processes).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .ltd import PoolTable, TotalDistribution, fit_pools, kind_of, total_distribution
+from .ltd import (
+    PoolTable,
+    TotalDistribution,
+    fit_pools,
+    kind_of,
+    recent_bucket,
+    total_distribution,
+)
 from .schema import FBS, CatalogueSnapshot
 
 #: Horizon columns of the pairs: the protection period P = L + R, the risk horizon H = L (+ prep).
@@ -35,12 +43,13 @@ def total_days(snapshot: CatalogueSnapshot) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LeadTimePairs:
-    """Flat rolling-origin pairs of some SKUs: forecast and actual totals (m, 2) (NaN = none)
-    and each pair's pool kind (m,)."""
+    """Flat rolling-origin pairs of some SKUs: forecast and actual totals (m, 2) (NaN = none),
+    each pair's pool kind (m,) and recent-demand bucket (m, 2)."""
 
     forecast: np.ndarray
     actual: np.ndarray
     kind: np.ndarray
+    recent: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,30 +60,44 @@ class LeadTimePools:
     risk: PoolTable
 
     def to_json(self) -> dict:
+        """JSON-safe form: shapes and base64 float32 bytes (the tables are float32-exact)."""
         return {
-            name: {"ratio": t.ratio.tolist(), "count": t.count.tolist()}
+            name: {
+                "shape": list(t.ratio.shape),
+                "ratio": base64.b64encode(t.ratio.astype("<f4").tobytes()).decode(),
+                "count": base64.b64encode(t.count.astype("<f4").tobytes()).decode(),
+            }
             for name, t in (("protection", self.protection), ("risk", self.risk))
         }
 
     @classmethod
     def from_json(cls, data: dict) -> LeadTimePools:
         def table(d: dict) -> PoolTable:
-            return PoolTable(ratio=np.asarray(d["ratio"], np.float64), count=np.asarray(d["count"]))
+            shape = tuple(d["shape"])
+            ratio = np.frombuffer(base64.b64decode(d["ratio"]), "<f4").reshape(shape)
+            count = np.frombuffer(base64.b64decode(d["count"]), "<f4").reshape(shape[:-1])
+            return PoolTable(ratio=ratio.astype(np.float64), count=count.astype(np.float64))
 
         return cls(protection=table(data["protection"]), risk=table(data["risk"]))
 
 
-def block_pairs(blocks: list, demand_class: np.ndarray) -> LeadTimePairs:
+def block_pairs(blocks: list, demand_class: np.ndarray, days: np.ndarray) -> LeadTimePairs:
     """Flatten the blocks' pairs (see ``plan.forecast_catalogue``) with their pool kinds."""
     cls = np.asarray(demand_class)
     f, a, k = [], [], []
-    for sl, _end, pf, pa, age in blocks:
+    rb: list[list[np.ndarray]] = [[], []]
+    for sl, _end, pf, pa, age, _rend, prec in blocks:
         f.append(pf.reshape(-1, pf.shape[-1]))
         a.append(pa.reshape(-1, pa.shape[-1]))
         k.append(kind_of(np.broadcast_to(cls[sl, None], age.shape), age).ravel())
+        for j in (PROTECTION, RISK):
+            fj = np.nan_to_num(pf[..., j])
+            rb[j].append(recent_bucket(prec, fj, days[sl, j][:, None]).ravel())
     if not f:
-        return LeadTimePairs(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0, np.intp))
-    return LeadTimePairs(np.concatenate(f), np.concatenate(a), np.concatenate(k))
+        z = np.zeros(0, np.intp)
+        return LeadTimePairs(np.zeros((0, 2)), np.zeros((0, 2)), z, np.zeros((0, 2), np.intp))
+    recent = np.stack([np.concatenate(rb[0]), np.concatenate(rb[1])], axis=1)
+    return LeadTimePairs(np.concatenate(f), np.concatenate(a), np.concatenate(k), recent)
 
 
 def fit_lead_time_pools(pairs: Sequence[LeadTimePairs]) -> LeadTimePools:
@@ -82,9 +105,10 @@ def fit_lead_time_pools(pairs: Sequence[LeadTimePairs]) -> LeadTimePools:
     f = np.concatenate([p.forecast for p in pairs]) if pairs else np.zeros((0, 2))
     a = np.concatenate([p.actual for p in pairs]) if pairs else np.zeros((0, 2))
     k = np.concatenate([p.kind for p in pairs]) if pairs else np.zeros(0, np.intp)
+    rb = np.concatenate([p.recent for p in pairs]) if pairs else np.zeros((0, 2), np.intp)
     return LeadTimePools(
-        protection=fit_pools(f[:, PROTECTION], a[:, PROTECTION], k),
-        risk=fit_pools(f[:, RISK], a[:, RISK], k),
+        protection=fit_pools(f[:, PROTECTION], a[:, PROTECTION], k, rb[:, PROTECTION]),
+        risk=fit_pools(f[:, RISK], a[:, RISK], k, rb[:, RISK]),
     )
 
 
@@ -106,7 +130,7 @@ def distributions(
         n = cls.shape[0]
         parts = {k: np.empty(n) for k in ("scale", "widen", "mean")}
         row = np.zeros(n, np.intp)
-        for sl, end, pf, pa, age in blocks:
+        for sl, end, pf, pa, age, rend, prec in blocks:
             kinds = kind_of(np.broadcast_to(cls[sl, None], age.shape), age)
             t = total_distribution(
                 table,
@@ -117,6 +141,8 @@ def distributions(
                 kinds,
                 days[sl, j],
                 lt_sd[sl],
+                rend,
+                prec,
             )
             for k in parts:
                 parts[k][sl] = getattr(t, k)

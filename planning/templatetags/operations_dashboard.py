@@ -8,9 +8,11 @@ applied, and record accuracy per warehouse. A fixed handful of queries.
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from planning.cycle_counts import record_accuracy
 from planning.models import CapacityForecast, PrepTimeRecommendation, SupplierPerformance
 
 register = template.Library()
@@ -24,6 +26,7 @@ def operations_dashboard(context) -> dict:
         "capacity": bool(user and user.has_perm("planning.view_capacityforecast")),
         "suppliers": bool(user and user.has_perm("planning.view_supplierperformance")),
         "prep": bool(user and user.has_perm("planning.view_preptimerecommendation")),
+        "accuracy": bool(user and user.has_perm("inventory.view_stocklevel")),
     }
     if not any(perms.values()):
         return {"show": False}
@@ -53,4 +56,15 @@ def operations_dashboard(context) -> dict:
             r for r in pending.select_related("warehouse") if r.recommended_days != r.current_days
         ]
         out["prep_url"] = reverse("admin:planning_preptimerecommendation_changelist")
+    if perms["accuracy"]:
+        out["accuracy"] = [
+            {
+                "code": a.warehouse_code,
+                "exact": f"{a.exact_share:.0%}" if a.exact_share is not None else "—",
+                "counts": a.counts,
+                "value": a.variance_value,
+            }
+            for a in record_accuracy()
+        ]
+        out["accuracy_days"] = settings.ZAPAS.get("RECORD_ACCURACY_DAYS", 90)
     return out

@@ -137,3 +137,31 @@ def test_count_and_ship_modes(page, live_server):
     # then 7 − 1 = 6 are left
     assert StockLevel.objects.get(sku=mug, warehouse=warehouse).on_hand == 6
     assert Order.objects.get(external_number="0002-SHIP").status == "delivering"
+
+
+def test_count_mode_shows_todays_cycle_counts_and_strikes_out_the_counted(page, live_server):
+    from django.utils import timezone
+
+    from planning.cycle_counts import cycle_count_plan_build
+
+    # given two never-counted cells at MSK1 on today's list
+    warehouse = WarehouseFactory(code="MSK1")
+    device = ScannerDeviceFactory(name="TSD-03", warehouse=warehouse)
+    jar = SkuFactory(code="JAR-1", name="Jar", barcode=ean13(301))
+    lid = SkuFactory(code="LID-1", name="Lid", barcode=ean13(302))
+    stock_level(sku=jar, warehouse=warehouse, on_hand=5)
+    stock_level(sku=lid, warehouse=warehouse, on_hand=7)
+    assert cycle_count_plan_build(as_of=timezone.localdate()) == 2
+    sign_in(page, live_server, device.token)
+    # when the clerk opens Count
+    page.click("#modes button[data-mode=count]")
+    # then the list shows both, and counting the jar strikes it out
+    plan = page.locator("#count-plan")
+    expect(plan.locator("li.head")).to_have_text("Today's counts: 2 of 2 left")
+    expect(plan.locator("li.todo")).to_have_count(2)
+    expect(plan).to_contain_text(f"JAR-1 · Jar · {ean13(301)} (")
+    scan(page, ean13(301))
+    scan(page, "5")
+    expect(page.locator("#feedback")).to_have_text("JAR-1: counted 5, variance 0")
+    expect(plan.locator("li.head")).to_have_text("Today's counts: 1 of 2 left")
+    expect(plan.locator("li.done")).to_contain_text("JAR-1")

@@ -120,6 +120,31 @@
   function setMode(mode) {
     state.mode = mode; localStorage.setItem(MODE_KEY, mode); resetMode();
     feedback("idle", mode.charAt(0).toUpperCase() + mode.slice(1) + " mode"); focusScan();
+    loadCountPlan();
+  }
+
+  /* Count mode lists today's cycle counts (most urgent first); counted ones are struck out. */
+  function loadCountPlan() {
+    var box = $("count-plan");
+    if (state.mode !== "count") { box.hidden = true; return Promise.resolve(); }
+    return call("GET", "cycle-counts/").then(function (res) {
+      if (state.mode !== "count") { return; }
+      box.innerHTML = "";
+      if (!res.ok) { box.hidden = true; return; }
+      var left = res.data.tasks.filter(function (t) { return !t.done; }).length;
+      var head = document.createElement("li");
+      head.className = "head";
+      head.textContent = res.data.tasks.length ? "Today's counts: " + left + " of " + res.data.tasks.length + " left"
+                                               : "No cycle counts planned today.";
+      box.appendChild(head);
+      res.data.tasks.forEach(function (t) {
+        var li = document.createElement("li");
+        li.className = t.done ? "done" : "todo";
+        li.textContent = t.rank + ". " + t.sku + " · " + t.name + (t.barcode ? " · " + t.barcode : "") + " (" + t.abc_class + ")";
+        box.appendChild(li);
+      });
+      box.hidden = false;
+    });
   }
 
   function handle(code) {
@@ -185,8 +210,9 @@
       var item = state.countSku; state.countSku = null;
       return call("POST", "counts/", { barcode: item.barcode, counted: parseInt(code, 10) }, retrying)
         .then(function (res) {
-          return finish(res, res.ok ? item.sku.code + ": counted " + res.data.counted + ", variance " +
+          finish(res, res.ok ? item.sku.code + ": counted " + res.data.counted + ", variance " +
             (res.data.variance > 0 ? "+" : "") + res.data.variance : "");
+          return loadCountPlan().then(function () { return res; });
         });
     }
     return Promise.resolve();

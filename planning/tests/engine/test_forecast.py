@@ -44,7 +44,7 @@ def test_match_statsforecast(seed):
         (tsb(y, 0.3, 0.05), sf_models.TSB(alpha_d=0.3, alpha_p=0.05)),
     ]
     for ours, model in checks:
-        np.testing.assert_allclose(ours, _ref(model, y), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(ours, _ref(model, y), rtol=0, atol=1e-12)
     assert croston(y)[0] == 0 and tsb(y, 0.1, 0.1)[0] == 0 and ses(y, 0.2)[0] == 0
 
 

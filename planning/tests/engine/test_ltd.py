@@ -15,7 +15,7 @@ from planning.engine.ltd import (
     GRID,
     GRID_SIZE,
     N_BUCKETS,
-    OWN_PRIOR,
+    N_RECENT,
     fit_pools,
     total_distribution,
     velocity_bucket,
@@ -37,20 +37,21 @@ def test_one_full_pool_is_its_empirical_distribution():
     a = np.arange(1000) / 10.0
     f = np.full(1000, 10.0)
     pools = fit_pools(f, a, np.full(1000, 3))
-    assert pools.count[3, 11] == 1000
+    # no recent-demand information: the last recent bucket
+    assert pools.count[3, 11, -1] == 1000 and pools.count.sum() == 1000
     ratio = a / 10
     expect = np.quantile(ratio, GRID)
     # 1,000 pairs in the pool and in its neighbourhood: weight 1000 / 1200 on the pool's own
     # quantiles, the rest on the neighbourhood (the same pairs) and the bucket (same again)
-    np.testing.assert_allclose(pools.ratio[3, 11], expect, rtol=1e-12)
-    assert abs(pools.ratio[3, 11].mean() - ratio.mean()) < 1e-12
+    np.testing.assert_allclose(pools.ratio[3, 11, -1], expect, rtol=1e-7)  # float32 tables
+    assert abs(pools.ratio[3, 11, -1].mean() - ratio.mean()) < 1e-6
 
 
 def test_the_top_cell_carries_a_spike_into_the_mean():
     a = np.r_[np.ones(999), 10_000.0]  # one 10,000-unit order among 999 single units
     pools = fit_pools(np.ones(1000), a, np.zeros(1000, int))
-    row = pools.ratio[0, 8]
-    assert abs(row.mean() - a.mean()) < 1e-9  # 10.999, not ~1
+    row = pools.ratio[0, 8, -1]
+    assert abs(row.mean() - a.mean()) < 1e-5  # 10.999, not ~1
     assert row[-2] == 1.0  # the body of the distribution is untouched
 
 
@@ -68,9 +69,10 @@ def test_own_level_correction_by_hand():
         np.zeros((2, 4), int),
         np.array([7, 7]),
         np.zeros(2),
+        own_prior=6.0,
     )
     # own = (ΣA + κ·ē) / (ΣE + κ·ē) = (80 + 6·10) / (40 + 6·10) = 1.4
-    own = (80 + OWN_PRIOR * 10) / (40 + OWN_PRIOR * 10)
+    own = (80 + 6 * 10) / (40 + 6 * 10)
     np.testing.assert_allclose(t.mean, [10 * own, 10.0])
     np.testing.assert_allclose(t.quantile(np.array([0.95, 0.95])), [10 * own, 10.0])
     np.testing.assert_allclose(t.sf(np.array([13.0, 9.0])), [1.0, 1.0])
@@ -84,7 +86,7 @@ def test_lead_time_sd_widens_about_the_mean():
     base = total_distribution(pools, *args, np.zeros((1, 1), int), np.array([14]), np.zeros(1))
     wide = total_distribution(pools, *args, np.zeros((1, 1), int), np.array([14]), np.ones(1))
     # d = 1 unit a day, σL = 1 day: variance + 1 → w = √(1 + 1 / Var)
-    var = (14 * pools.ratio[0, velocity_bucket(14.0)].std()) ** 2
+    var = (14 * pools.ratio[0, velocity_bucket(14.0), -1].std()) ** 2
     np.testing.assert_allclose(wide.widen, np.sqrt(1 + 1 / var))
     np.testing.assert_allclose(wide.mean, base.mean)
     np.testing.assert_allclose(wide.sd() ** 2, base.sd() ** 2 + 1, rtol=1e-9)
@@ -107,7 +109,7 @@ def test_inverse_loss_inverts_the_loss():
     target = np.array([0.5, 0.1, 0.01])
     x = t.inverse_loss(target)
     np.testing.assert_allclose(t.loss(x), target, rtol=1e-6)
-    assert t.row[0] == b
+    assert t.row[0] == b * N_RECENT + N_RECENT - 1
 
 
 def test_chunks_with_the_catalogue_pools_plan_like_one_pass():
@@ -132,3 +134,20 @@ def test_chunks_with_the_catalogue_pools_plan_like_one_pass():
         got = np.concatenate([getattr(p, name) for p in plans])
         np.testing.assert_array_equal(got, getattr(whole, name), err_msg=name)
     assert N_BUCKETS * GRID_SIZE > 0
+
+
+def test_recent_demand_splits_the_pools():
+    # forecasts of 10 units; where the last 28 days ran at twice the forecast rate the
+    # totals came in at 20, elsewhere at 10: the pools learn the level correction
+    f = np.full(2000, 10.0)
+    recent = np.r_[np.full(1000, 4), np.full(1000, 2)]  # buckets: > 1/0.35 … ≤ 1/0.7
+    a = np.where(recent == 4, 20.0, 10.0)
+    pools = fit_pools(f, a, np.zeros(2000, int), recent)
+    b = velocity_bucket(10.0)
+    # at level 0.2525 the all-kinds, all-recent bucket says 1 and every finer pool says 2:
+    # each step of the shrinkage keeps 1000 / 1200 of the finer pool
+    w = 1000 / 1200
+    glob = w * 2 + (1 - w) * 1
+    q2 = w * 2 + (1 - w) * glob
+    np.testing.assert_allclose(pools.ratio[0, b, 4, 50], w * 2 + (1 - w) * q2)
+    assert pools.ratio[0, b, 2].mean() < pools.ratio[0, b, 4].mean()

@@ -1,0 +1,187 @@
+"""Backtests at equal stock: fill rate against average inventory value, for Zapas's service
+targets and for the naive min/max at several multipliers (the efficient frontier).
+
+A policy that fills more orders only by holding more stock is not better; comparing two
+policies needs each at several stock levels.  ``sweep_policies`` replays the test window once
+per Zapas service target (the plan re-made every ``replan_days`` on the history up to that day)
+and once per min/max multiplier m (min = m × average × (L + R), max = 2 × min), all with the
+same demand and lead-time draws.  ``efficient_frontier`` keeps the points no other point of the
+same policy beats on both value and fill rate, and ``at_equal_stock`` reads Zapas's curve at
+min/max's inventory value and fill rate (linear interpolation between sweep points).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .backtest import naive_min_max, simulate_policy
+from .schema import CatalogueSnapshot, PlanParams
+
+ZAPAS_TARGETS: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
+MIN_MAX_MULTIPLIERS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """One replay: the policy ("zapas" or "naive_min_max"), its setting (service target or
+    multiplier) and catalogue totals."""
+
+    policy: str
+    setting: float
+    fill_rate: float
+    avg_inventory_value: float
+    lost_units: float
+    cancelled_orders: float
+    stockout_days: float
+
+
+def efficient_frontier(points: Sequence[FrontierPoint], policy: str) -> list[FrontierPoint]:
+    """The points of ``policy`` not beaten by another of its points on both inventory value
+    (lower) and fill rate (higher), by increasing inventory value: what a chart draws."""
+    pts = sorted(
+        (p for p in points if p.policy == policy),
+        key=lambda p: (p.avg_inventory_value, -p.fill_rate),
+    )
+    out: list[FrontierPoint] = []
+    for p in pts:
+        if not out or p.fill_rate > out[-1].fill_rate:
+            out.append(p)
+    return out
+
+
+def _interp(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
+    """y at x on the polyline (xs increasing); NaN outside its range (no extrapolation)."""
+    if xs.size == 0 or x < xs[0] or x > xs[-1]:
+        return float("nan")
+    return float(np.interp(x, xs, ys))
+
+
+def at_equal_stock(points: Sequence[FrontierPoint]) -> list[dict[str, float]]:
+    """Per min/max point: Zapas's fill rate and cancellations at its inventory value, and
+    Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not reach)."""
+    z = efficient_frontier(points, "zapas")
+    val = np.array([p.avg_inventory_value for p in z])
+    fill = np.array([p.fill_rate for p in z])
+    canc = np.array([p.cancelled_orders for p in z])
+    rows = []
+    for m in (p for p in points if p.policy == "naive_min_max"):
+        rows.append(
+            {
+                "multiplier": m.setting,
+                "min_max_value": m.avg_inventory_value,
+                "min_max_fill_rate": m.fill_rate,
+                "min_max_cancelled": m.cancelled_orders,
+                "zapas_fill_rate": _interp(m.avg_inventory_value, val, fill),
+                "zapas_cancelled": _interp(m.avg_inventory_value, val, canc),
+                "zapas_value": _interp(m.fill_rate, fill, val),
+            }
+        )
+    return rows
+
+
+def sweep_policies(
+    snapshot: CatalogueSnapshot,
+    test_days: int,
+    params: PlanParams | None = None,
+    targets: Sequence[float] = ZAPAS_TARGETS,
+    multipliers: Sequence[float] = MIN_MAX_MULTIPLIERS,
+    seed: int = 0,
+    replan_days: int = 7,
+) -> list[FrontierPoint]:
+    """Replay the last ``test_days`` of the history for every target and multiplier."""
+    from .plan import plan_catalogue
+
+    params = params or PlanParams()
+    y = snapshot.demand
+    n, n_days = y.shape
+    first = n_days - test_days
+    step = replan_days if replan_days > 0 else test_days
+    z_lo = np.empty((len(targets), n, test_days))
+    z_hi = np.empty_like(z_lo)
+    n_lo = np.empty((n, test_days))
+    n_hi = np.empty((n, test_days))
+    for k in range(0, test_days, step):
+        end = first + k
+        sl = slice(k, min(test_days, k + step))
+        train = dataclasses.replace(
+            snapshot,
+            demand=y[:, :end],
+            stockout_mask=None
+            if snapshot.stockout_mask is None
+            else snapshot.stockout_mask[:, :end],
+            lost_demand=None if snapshot.lost_demand is None else snapshot.lost_demand[:, :end],
+            history_end_weekday=(snapshot.history_end_weekday - (n_days - end)) % 7,
+        )
+        for j, target in enumerate(targets):
+            plan = plan_catalogue(
+                dataclasses.replace(train, service_level=np.full(n, target)), params
+            )
+            z_lo[j, :, sl] = plan.reorder_point[:, None]
+            z_hi[j, :, sl] = plan.order_up_to[:, None]
+        lo, hi = naive_min_max(y[:, :end], snapshot.lead_time_mean_days, snapshot.review_days)
+        n_lo[:, sl] = lo[:, None]
+        n_hi[:, sl] = hi[:, None]
+    common = {
+        "lead_time_mean": snapshot.lead_time_mean_days,
+        "lead_time_sd": snapshot.lead_time_sd_days,
+        "review_days": snapshot.review_days,
+        "unit_cost": snapshot.unit_cost,
+        "moq": snapshot.moq,
+        "pack_size": snapshot.pack_size,
+        "seed": seed,
+    }
+    test = np.asarray(y[:, first:], np.float64)
+    upo = np.maximum(np.asarray(snapshot.mean_units_per_order, np.float64), 1.0)
+    out = []
+
+    def point(policy: str, setting: float, res) -> FrontierPoint:
+        s = res.summary()
+        return FrontierPoint(
+            policy=policy,
+            setting=float(setting),
+            fill_rate=s["fill_rate"],
+            avg_inventory_value=s["avg_inventory_value"],
+            lost_units=s["lost_units"],
+            cancelled_orders=float((res.lost_units / upo).sum()),
+            stockout_days=s["stockout_days"],
+        )
+
+    for j, target in enumerate(targets):
+        out.append(point("zapas", target, simulate_policy(test, z_lo[j], z_hi[j], **common)))
+    for m in multipliers:
+        out.append(point("naive_min_max", m, simulate_policy(test, m * n_lo, m * n_hi, **common)))
+    return out
+
+
+def frontier_chart(points: Sequence[FrontierPoint], path: str, title: str = "") -> None:
+    """Draw fill rate against average inventory value for both policies into ``path`` (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for policy, label, marker in (
+        ("zapas", "Zapas (service target)", "o"),
+        ("naive_min_max", "min/max (multiplier)", "s"),
+    ):
+        pts = sorted((p for p in points if p.policy == policy), key=lambda p: p.avg_inventory_value)
+        xs = [p.avg_inventory_value for p in pts]
+        ys = [100 * p.fill_rate for p in pts]
+        ax.plot(xs, ys, marker=marker, label=label)
+        for p, x, y in zip(pts, xs, ys, strict=True):
+            ax.annotate(
+                f"{p.setting:g}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7
+            )
+    ax.set_xlabel("average inventory value")
+    ax.set_ylabel("fill rate, %")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,61 @@
+"""Backtests at equal stock (planning.engine.frontier)."""
+
+import math
+
+import numpy as np
+
+from planning.engine.frontier import (
+    FrontierPoint,
+    at_equal_stock,
+    efficient_frontier,
+    sweep_policies,
+)
+
+from ._factory import snapshot
+
+
+def _p(policy, setting, fill, value, cancelled=0.0):
+    return FrontierPoint(policy, setting, fill, value, 0.0, cancelled, 0.0)
+
+
+def test_frontier_drops_beaten_points_by_hand():
+    pts = [
+        _p("zapas", 0.9, 0.90, 100),
+        _p("zapas", 0.8, 0.85, 120),  # more stock, fewer orders filled: beaten
+        _p("zapas", 0.95, 0.95, 200),
+        _p("naive_min_max", 1, 0.7, 50),
+    ]
+    got = efficient_frontier(pts, "zapas")
+    assert [p.setting for p in got] == [0.9, 0.95]
+
+
+def test_zapas_read_at_min_max_stock_by_hand():
+    pts = [
+        _p("zapas", 0.9, 0.90, 100, cancelled=40),
+        _p("zapas", 0.95, 0.96, 200, cancelled=10),
+        _p("naive_min_max", 2, 0.92, 150, cancelled=60),
+        _p("naive_min_max", 4, 0.99, 400, cancelled=5),
+    ]
+    rows = at_equal_stock(pts)
+    # at value 150, halfway between Zapas's points: fill 93 %, 25 cancellations; Zapas
+    # reaches 92 % fill at value 100 + (0.02 / 0.06)·100 = 133.3
+    assert abs(rows[0]["zapas_fill_rate"] - 0.93) < 1e-12
+    assert abs(rows[0]["zapas_cancelled"] - 25) < 1e-9
+    assert abs(rows[0]["zapas_value"] - 133.333333) < 1e-5
+    # beyond Zapas's sweep: not extrapolated
+    assert math.isnan(rows[1]["zapas_fill_rate"]) and math.isnan(rows[1]["zapas_value"])
+
+
+def test_sweep_has_every_setting_and_more_stock_fills_more():
+    snap = snapshot(n=20, n_days=150, fbo=False)
+    pts = sweep_policies(snap, 28, targets=(0.8, 0.99), multipliers=(1.0, 3.0))
+    assert [(p.policy, p.setting) for p in pts] == [
+        ("zapas", 0.8),
+        ("zapas", 0.99),
+        ("naive_min_max", 1.0),
+        ("naive_min_max", 3.0),
+    ]
+    z8, z99, m1, m3 = pts
+    assert z99.avg_inventory_value > z8.avg_inventory_value and z99.fill_rate >= z8.fill_rate
+    assert m3.avg_inventory_value > m1.avg_inventory_value and m3.fill_rate >= m1.fill_rate
+    assert all(0 <= p.fill_rate <= 1 and np.isfinite(p.avg_inventory_value) for p in pts)
