@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planning', '0009_prep_and_capacity'),
+        ('planning', '0012_expedite_suggestions'),
     ]
 
     operations = [
