@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench._data import load_retail_panel  # noqa: E402
+from bench._data import load_retail_panel, write_section  # noqa: E402
 from bench.engine_accuracy import snapshot_for  # noqa: E402
 from planning.engine import PlanParams, plan_catalogue  # noqa: E402
 
@@ -63,6 +63,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--products", type=int, default=4000)
     ap.add_argument("--modes", default="model,empirical")
+    ap.add_argument("--write", action="store_true", help="keep the tables in bench/results")
     args = ap.parse_args()
     demand, _codes, start, price = load_retail_panel(args.products)
     start = np.datetime64(start)
@@ -94,6 +95,8 @@ def main() -> None:
                     rows.append((mode, cut, p, name, int(sel.sum()), cov, bias, per_abc))
     elapsed = time.perf_counter() - t0
     day = lambda c: str(start + np.timedelta64(int(c), "D"))  # noqa: E731
+    out: list[str] = []
+    print = out.append  # noqa: A001 - the tables are printed and kept
     print("| mode | cut-off | P | set | products | cov 80 | cov 90 | cov 95 | bias | 95 % by ABC |")
     print("|---|---|---:|---|---:|---:|---:|---:|---:|---|")
     for mode, cut, p, name, m, cov, bias, per_abc in rows:
@@ -102,7 +105,7 @@ def main() -> None:
             f"| {mode} | {day(cut)} | {p} | {name} | {m} | {cov[0]:.1%} | {cov[1]:.1%} | "
             f"{cov[2]:.1%} | {bias:+.1%} | {abc} |"
         )
-    print()
+    print("")
     print(
         "| mode | cells | within ±3 pts at 80 / 90 / 95 | bias within ±5 % | mean |cov − level| |"
     )
@@ -118,6 +121,14 @@ def main() -> None:
             f"{dev:.3f} |"
         )
     print(f"\n{len(rows)} cells in {elapsed:.0f} s")
+    table = "\n".join(out)
+    sys.stdout.write(table + "\n")
+    if args.write:
+        write_section(
+            ROOT / "bench" / "results" / "calibration.md",
+            "Coverage and bias of the promise (bench/calibration.py)",
+            table,
+        )
 
 
 if __name__ == "__main__":

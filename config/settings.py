@@ -198,28 +198,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One queue name for producers and workers (tests run a worker on a private queue).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedule lives in the database only (django-celery-beat's periodic tasks, seeded by
+# migrations and edited in the admin): entries here would be written over those rows at every
+# beat start, so there are none.
 CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
-    "task": "core.tasks.idempotency_records_purge",
-    "schedule": 60 * 60,  # hourly; removes keys older than ZAPAS["IDEMPOTENCY_TTL_HOURS"]
-}
-CELERY_BEAT_SCHEDULE["fulfilment-deadline-watch"] = {
-    "task": "fulfilment.deadline_watch",
-    # every 10 minutes: watch states and delay notices
-    "schedule": env.float("ZAPAS_DEADLINE_WATCH_SECONDS", default=10 * 60),
-}
-CELERY_BEAT_SCHEDULE["fulfilment-notices-send-pending"] = {
-    "task": "fulfilment.notices_send_pending",
-    "schedule": 5 * 60,  # picks up notices whose send task was lost
-}
-CELERY_BEAT_SCHEDULE["planning-demand-feed-recent"] = {
-    "task": "planning.demand_feed_recent",
-    "schedule": 60,  # today's order demand, so that hand-overs queue no task of their own
-}
-CELERY_BEAT_SCHEDULE["planning-demand-feed"] = {
-    "task": "planning.demand_feed_refresh",
-    "schedule": 60 * 60,  # hourly; recomputes the last three days of order demand
-}
+# The interval the deadline watch's periodic task is seeded with (then edited in the admin).
+DEADLINE_WATCH_SECONDS = env.int("ZAPAS_DEADLINE_WATCH_SECONDS", default=10 * 60)
 
 # Caches: per-process memory unless CACHE_URL names a shared one (redis://127.0.0.1:6379/1).
 # Scanner devices are cached by token hash (core.devices); a shared cache makes a revocation

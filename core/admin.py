@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from core import services
+from core.admin_actions import apply_each
 from core.models import IdempotencyRecord, ScannerDevice
 
 
@@ -37,9 +38,12 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke token")
     def revoke_token(self, request, queryset):
-        for device in queryset:
-            services.scanner_device_revoke(device=device)
-        self.message_user(request, f"Revoked {queryset.count()} device token(s).", messages.SUCCESS)
+        apply_each(
+            request,
+            queryset,
+            lambda device: services.scanner_device_revoke(device=device),
+            success=lambda n: f"Revoked {n} device token(s).",
+        )
 
 
 @admin.register(IdempotencyRecord)

@@ -1,4 +1,4 @@
-"""Periodic housekeeping for core (scheduled in ``CELERY_BEAT_SCHEDULE``)."""
+"""Periodic housekeeping for core (a django-celery-beat periodic task, seeded by migration)."""
 
 from celery import shared_task
 

@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin_actions import apply_each
 from core.errors import DomainError
 from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.imports import orders_import
@@ -299,14 +300,14 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Pack selected orders", permissions=["change"])
     def pack_orders(self, request, queryset: QuerySet[Order]):
-        done, errors = 0, []
-        for order in queryset.order_by("pk"):
-            try:
-                order_pack(order=order, actor=actor_for(request))
-                done += 1
-            except DomainError as exc:
-                errors.append(exc.message)
-        self._report(request, done, errors, "packed")
+        apply_each(
+            request,
+            queryset,
+            lambda order: order_pack(order=order, actor=actor_for(request)),
+            success=lambda n: f"{n} order(s) packed.",
+            refusal=lambda order, exc: exc.message,
+            max_refusals=20,
+        )
 
     @admin.action(description="Hand selected orders to the carrier", permissions=["change"])
     def ship_orders(self, request, queryset: QuerySet[Order]):
@@ -318,17 +319,18 @@ class OrderAdmin(admin.ModelAdmin):
             "handed to the carrier",
         )
 
-    def _form_action(self, request, queryset, form_class, action: str, title: str, apply):
+    def _form_action(self, request, queryset, form_class, action: str, title: str, apply, verb):
         form = form_class(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            done, errors = 0, []
-            for order in queryset.order_by("pk"):
-                try:
-                    apply(order, form.cleaned_data)
-                    done += 1
-                except DomainError as exc:
-                    errors.append(exc.message)
-            return done, errors
+            apply_each(
+                request,
+                queryset,
+                lambda order: apply(order, form.cleaned_data),
+                success=lambda n: f"{n} order(s) {verb}.",
+                refusal=lambda order, exc: exc.message,
+                max_refusals=20,
+            )
+            return None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -351,31 +353,24 @@ class OrderAdmin(admin.ModelAdmin):
                 actor=actor_for(request),
             )
 
-        result = self._form_action(
-            request, queryset, CancelForm, "cancel_orders", "Cancel orders", apply
+        return self._form_action(
+            request, queryset, CancelForm, "cancel_orders", "Cancel orders", apply, "cancelled"
         )
-        if isinstance(result, TemplateResponse):
-            return result
-        self._report(request, *result, "cancelled")
-        return None
 
     @admin.action(description="Record a carrier delay…", permissions=["change"])
     def record_carrier_delay(self, request, queryset: QuerySet[Order]):
         def apply(order, data):
             order_carrier_delay_record(order=order, new_estimate=data["new_estimate"])
 
-        result = self._form_action(
+        return self._form_action(
             request,
             queryset,
             CarrierDelayForm,
             "record_carrier_delay",
             "Record a carrier delay",
             apply,
+            "marked as delayed by the carrier",
         )
-        if isinstance(result, TemplateResponse):
-            return result
-        self._report(request, *result, "marked as delayed by the carrier")
-        return None
 
     @admin.action(description="Run the deadline watch now", permissions=["change"])
     def run_deadline_watch(self, request, queryset):
@@ -496,15 +491,7 @@ class NoticeAdmin(admin.ModelAdmin):
         )
 
     def _each(self, request, queryset, apply, verb):
-        done = 0
-        for notice in queryset.order_by("pk"):
-            try:
-                apply(notice)
-                done += 1
-            except DomainError as exc:
-                self.message_user(request, f"{notice}: {exc.message}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} notice(s) {verb}.", messages.SUCCESS)
+        apply_each(request, queryset, apply, success=lambda n: f"{n} notice(s) {verb}.")
 
 
 from fulfilment import admin_substitutes  # noqa: E402,F401  registers the savable short orders

@@ -6,7 +6,8 @@ Rules (documented in the README):
   warehouse's daily cut-off (local time); otherwise it is the next working day.
 * The deadline is the cut-off time, local, on the working day ``prep_days`` working days after
   day 0 (``prep_days`` = the longest FBS prep time among the order's SKUs; 0 = same day).
-* Working days are the warehouse's ISO weekdays minus its holidays.
+* Working days are the warehouse's ISO weekdays minus its holidays, plus its working-day
+  exceptions (a Saturday that the production calendar makes a working day).
 
 All arithmetic between instants is done in UTC, so a daylight-saving change between acceptance
 and deadline costs or gains nothing but the wall clock.
@@ -30,21 +31,26 @@ class WarehouseCalendar:
     working_weekdays: frozenset[int]
     holidays: frozenset[date]
     cutoff: time
+    extra_working_days: frozenset[date] = frozenset()
 
     @classmethod
     def for_warehouse(cls, warehouse) -> WarehouseCalendar:
-        """The calendar of a ``Warehouse`` (one query for its holidays)."""
+        """The calendar of a ``Warehouse`` (one query for its holidays and working days)."""
         cutoff = warehouse.cutoff_time
         if isinstance(cutoff, str):  # an unsaved instance keeps the field's string default
             cutoff = time.fromisoformat(cutoff)
+        exceptions = list(warehouse.holidays.values_list("date", "is_working_day"))
         return cls(
             time_zone=ZoneInfo(warehouse.time_zone),
             working_weekdays=frozenset(int(ch) for ch in warehouse.working_days),
-            holidays=frozenset(warehouse.holidays.values_list("date", flat=True)),
+            holidays=frozenset(day for day, working in exceptions if not working),
             cutoff=cutoff,
+            extra_working_days=frozenset(day for day, working in exceptions if working),
         )
 
     def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
         return day.isoweekday() in self.working_weekdays and day not in self.holidays
 
     def next_working_day(self, day: date, *, include: bool = False) -> date:

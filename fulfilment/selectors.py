@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from fulfilment.models import Order, OrderLine
-from inventory.models import Sku, Warehouse
+from inventory.models import Warehouse
 
 
 def _lines_prefetch() -> Prefetch:
@@ -32,15 +32,6 @@ def pick_list(*, warehouse: Warehouse) -> QuerySet[Order]:
     """Open orders of a warehouse, most urgent deadline first, with their lines."""
     return orders_with_lines(Order.objects.open().filter(warehouse=warehouse)).order_by(
         "ship_by", "pk"
-    )
-
-
-def open_orders_for_sku(*, sku: Sku, warehouse: Warehouse) -> QuerySet[Order]:
-    """Open orders at a warehouse that include a SKU, oldest deadline first."""
-    return (
-        orders_with_lines(Order.objects.open().filter(warehouse=warehouse, lines__sku=sku))
-        .distinct()
-        .order_by("ship_by", "pk")
     )
 
 

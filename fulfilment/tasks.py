@@ -14,20 +14,30 @@ def deadline_watch_task() -> dict:
     return job_run_now(name="deadline_watch", trigger="schedule").result
 
 
-@shared_task(bind=True, name="fulfilment.notice_send", max_retries=None)
+@shared_task(
+    bind=True,
+    name="fulfilment.notice_send",
+    autoretry_for=(NoticeRetry,),
+    retry_backoff=60,  # 60 s, 120 s, 240 s … apart (full jitter), at most an hour
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=None,
+)
 def notice_send_task(self, notice_id: int) -> str:
-    """Send one notice; a temporary failure is retried with exponential backoff.
+    """Send one notice; a temporary failure (``NoticeRetry``) is retried by Celery's
+    ``autoretry_for`` with exponential backoff and jitter.
 
-    The service gives up (marks the notice failed) after ``NOTICE_MAX_ATTEMPTS`` attempts, so
-    the task needs no limit of its own, and its claim makes a duplicate delivery harmless.
+    In-process (no broker, tasks run eagerly) there is nothing to wait on and Celery's eager
+    retry would surface as an exception, so the attempt is simply repeated. The service gives
+    up (marks the notice failed) after ``NOTICE_MAX_ATTEMPTS`` attempts, so neither needs a
+    limit of its own, and its claim makes a duplicate delivery harmless.
     """
     while True:
         try:
             return notice_send(notice_id=notice_id).status
-        except NoticeRetry as exc:
-            if self.request.is_eager or self.request.called_directly:
-                continue  # in-process: no broker to wait on, so try again now
-            raise self.retry(exc=exc, countdown=min(3600, 60 * 2**self.request.retries)) from exc
+        except NoticeRetry:
+            if not self.request.is_eager:
+                raise
 
 
 @shared_task(name="fulfilment.notices_send_pending")

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 
+from core.admin_actions import apply_each
 from core.errors import DomainError
 from inventory import selectors, services, views
 from inventory.forms import (
@@ -54,29 +55,10 @@ def _actor(request: HttpRequest) -> services.Actor:
 
 
 def _run_each(
-    request: HttpRequest,
-    objects: Iterable,
-    operation: Callable[[object], object],
-    *,
-    done: str,
+    request: HttpRequest, objects: Iterable, operation: Callable[[object], object], *, done: str
 ) -> int:
-    """Call ``operation`` for each object, each in its own transaction; report per object.
-
-    Domain errors become error messages naming the object; the others still go ahead.
-    """
-    if isinstance(objects, QuerySet):
-        objects = objects.order_by("pk")  # a stable order, as the services lock rows
-    succeeded = 0
-    for obj in objects:
-        try:
-            operation(obj)
-        except DomainError as exc:
-            messages.error(request, f"{obj}: {exc.message}")
-        else:
-            succeeded += 1
-    if succeeded:
-        messages.success(request, f"{done}: {succeeded}.")
-    return succeeded
+    """``apply_each`` with this admin's messages ("<done>: <count>.", "<object>: <error>")."""
+    return apply_each(request, objects, operation, success=lambda n: f"{done}: {n}.")[0]
 
 
 # --- suppliers and SKUs -----------------------------------------------------------------------
@@ -234,7 +216,7 @@ class SupplierItemAdmin(ImportExportModelAdmin):
 class WarehouseHolidayInline(admin.TabularInline):
     model = WarehouseHoliday
     extra = 0
-    fields = ["date", "name"]
+    fields = ["date", "name", "is_working_day"]
 
 
 @admin.register(Warehouse)
@@ -256,9 +238,9 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(WarehouseHoliday)
 class WarehouseHolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "name", "warehouse"]
+    list_display = ["date", "name", "is_working_day", "warehouse"]
     list_select_related = ["warehouse"]
-    list_filter = ["warehouse"]
+    list_filter = ["warehouse", "is_working_day"]
     search_fields = ["name", "warehouse__code"]
     autocomplete_fields = ["warehouse"]
     date_hierarchy = "date"

@@ -257,9 +257,17 @@ class Warehouse(models.Model):
 
 
 class WarehouseHoliday(models.Model):
+    """An exception to the warehouse's working weekdays: a day off (a public holiday), or a
+    working day on a usual day off (Russia's production calendar moves working days onto
+    Saturdays)."""
+
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
     name = models.CharField(max_length=100, blank=True)
+    is_working_day = models.BooleanField(
+        default=False,
+        help_text="A working day although its weekday is not one (else a day off).",
+    )
 
     class Meta:
         ordering = ["date"]
@@ -270,7 +278,7 @@ class WarehouseHoliday(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.name}".strip()
+        return f"{self.date} {self.name}{' (working day)' if self.is_working_day else ''}".strip()
 
 
 class StockLevelQuerySet(models.QuerySet):

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from core.admin_actions import apply_each
 from core.errors import DomainError
 from inventory.admin import purchase_order_export_url
 from planning import services
@@ -184,23 +185,18 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         if "apply" in request.POST:
             form = DismissForm(request.POST)
             if form.is_valid():
-                dismissed, refused = 0, []
-                for suggestion in queryset:
-                    try:
-                        services.suggestion_dismiss(
-                            suggestion=suggestion,
-                            user=request.user,
-                            reason=form.cleaned_data["reason"],
-                        )
-                        dismissed += 1
-                    except DomainError as exc:
-                        refused.append(f"{suggestion.sku.code}: {exc.message}")
-                if dismissed:
-                    self.message_user(
-                        request, f"{dismissed} suggestion(s) dismissed.", messages.SUCCESS
-                    )
-                for message in refused:
-                    self.message_user(request, message, messages.WARNING)
+                apply_each(
+                    request,
+                    queryset,
+                    lambda suggestion: services.suggestion_dismiss(
+                        suggestion=suggestion,
+                        user=request.user,
+                        reason=form.cleaned_data["reason"],
+                    ),
+                    success=lambda n: f"{n} suggestion(s) dismissed.",
+                    refusal=lambda suggestion, exc: f"{suggestion.sku.code}: {exc.message}",
+                    refusal_level=messages.WARNING,
+                )
                 return None  # back to the change list
         else:
             form = DismissForm()

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_actions import apply_each
 from core.errors import DomainError
 from inventory.models import FulfilmentScheme, Sku, Supplier, Warehouse
 from planning import services, views
@@ -553,17 +554,14 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
 
 def _apply_each(model_admin, request, queryset, service, argument: str, verb: str) -> None:
     """Call a one-object service for each selected row; report successes and refusals."""
-    done, refused = 0, []
-    for obj in queryset.select_related("sku").order_by("pk"):
-        try:
-            service(**{argument: obj, "user": request.user})
-            done += 1
-        except DomainError as exc:
-            refused.append(f"{obj.sku.code}: {exc.message}")
-    if done:
-        model_admin.message_user(request, f"{done} {verb}.", messages.SUCCESS)
-    for message in refused:
-        model_admin.message_user(request, message, messages.WARNING)
+    apply_each(
+        request,
+        queryset.select_related("sku"),
+        lambda obj: service(**{argument: obj, "user": request.user}),
+        success=lambda n: f"{n} {verb}.",
+        refusal=lambda obj, exc: f"{obj.sku.code}: {exc.message}",
+        refusal_level=messages.WARNING,
+    )
 
 
 # --- FBO shipment suggestions -----------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from planning.models import SupplierPerformance
+from planning.models import ExpediteSuggestion, SupplierPerformance
 
 
 def _pct(value: float | None) -> str:
@@ -106,3 +106,61 @@ class SupplierPerformanceAdmin(admin.ModelAdmin):
         if obj.worsening:
             return format_html('<strong style="color:#ba2121">⚠ {}</strong>', text)
         return text
+
+
+@admin.register(ExpediteSuggestion)
+class ExpediteSuggestionAdmin(admin.ModelAdmin):
+    """Both options side by side: the primary arrives after the stock-out, the backup before."""
+
+    list_display = (
+        "sku",
+        "stockout_date",
+        "quantity",
+        "primary",
+        "backup",
+        "saving_shown",
+    )
+    list_select_related = ("sku", "primary_supplier", "backup_supplier")
+    list_filter = ("backup_supplier",)
+    search_fields = ("sku__code", "sku__name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @staticmethod
+    def _option(supplier, lead, purchase, cancelled, total) -> str:
+        return format_html(
+            "{} · {} d · {} + {} cancelled orders = <b>{}</b>",
+            supplier.code,
+            f"{lead:.1f}",
+            f"{purchase:,.0f}",
+            f"{cancelled:.1f}",
+            f"{total:,.0f}",
+        )
+
+    @admin.display(description=_("primary (lead, purchase + cancellations = total)"))
+    def primary(self, obj: ExpediteSuggestion) -> str:
+        return self._option(
+            obj.primary_supplier,
+            obj.primary_lead_days,
+            obj.primary_purchase_cost,
+            obj.primary_cancelled_orders,
+            obj.primary_total_cost,
+        )
+
+    @admin.display(description=_("faster backup"))
+    def backup(self, obj: ExpediteSuggestion) -> str:
+        return self._option(
+            obj.backup_supplier,
+            obj.backup_lead_days,
+            obj.backup_purchase_cost,
+            obj.backup_cancelled_orders,
+            obj.backup_total_cost,
+        )
+
+    @admin.display(description=_("saving"))
+    def saving_shown(self, obj: ExpediteSuggestion) -> str:
+        return f"{obj.saving:,.0f}"

@@ -525,6 +525,7 @@ class SkuServiceLevel(Sku):
 from planning.models_operations import (  # noqa: E402, F401
     CapacityForecast,
     CycleCountTask,
+    ExpediteSuggestion,
     PackingCapacity,
     PrepTimeRecommendation,
     SupplierPerformance,

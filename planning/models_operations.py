@@ -211,3 +211,44 @@ class CycleCountTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_date} {self.warehouse_id} #{self.rank}"
+
+
+class ExpediteSuggestion(models.Model):
+    """Buy from a faster supplier item: the primary would arrive after the stock-out date.
+
+    Both options are kept with what they would cost: the purchase and the cancelled orders
+    their lead time would cause (penalty per order from the plan's tariffs).
+    """
+
+    sku = models.ForeignKey("inventory.Sku", on_delete=models.CASCADE, related_name="+")
+    computed_on = models.DateField()
+    quantity = models.PositiveIntegerField()
+    days_of_cover = models.FloatField()
+    stockout_date = models.DateField(null=True, blank=True)
+    primary_supplier = models.ForeignKey(
+        "inventory.Supplier", on_delete=models.CASCADE, related_name="+"
+    )
+    primary_lead_days = models.FloatField()
+    primary_purchase_cost = models.FloatField()
+    primary_cancelled_orders = models.FloatField()
+    primary_total_cost = models.FloatField()
+    backup_supplier = models.ForeignKey(
+        "inventory.Supplier", on_delete=models.CASCADE, related_name="+"
+    )
+    backup_lead_days = models.FloatField()
+    backup_purchase_cost = models.FloatField()
+    backup_cancelled_orders = models.FloatField()
+    backup_total_cost = models.FloatField()
+
+    class Meta:
+        ordering = ["stockout_date", "sku"]
+        verbose_name = _("expedite suggestion")
+        verbose_name_plural = _("expedite suggestions")
+        constraints = [models.UniqueConstraint(fields=["sku"], name="expedite_one_per_sku")]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id}: {self.backup_supplier_id} instead of {self.primary_supplier_id}"
+
+    @property
+    def saving(self) -> float:
+        return self.primary_total_cost - self.backup_total_cost

@@ -152,3 +152,35 @@ def test_calendar_for_warehouse_reads_holidays():
     assert cal.working_weekdays == frozenset({1, 2, 3, 4, 5, 6})
     assert cal.holidays == frozenset({date(2026, 5, 1)})
     assert cal.cutoff == time(14, 0)
+
+
+def test_a_moved_working_saturday_counts_as_a_working_day():
+    # given Russia's 2025 calendar: Saturday 1 November is a working day, Monday 3 a day off
+    moved = WarehouseCalendar(
+        time_zone=MSK,
+        working_weekdays=frozenset(range(1, 6)),
+        holidays=frozenset({date(2025, 11, 3), date(2025, 11, 4)}),
+        cutoff=time(14, 0),
+        extra_working_days=frozenset({date(2025, 11, 1)}),
+    )
+    # when an order comes on Friday 31 October after the cut-off with one day of prep time
+    deadline = ship_by_deadline(
+        accepted_at=local(MSK, 2025, 10, 31, 15, 0), calendar=moved, prep_days=1
+    )
+    # then day 0 is the working Saturday and the deadline Wednesday 5 November
+    assert deadline == local(MSK, 2025, 11, 5, 14, 0)
+    assert moved.is_working_day(date(2025, 11, 1)) and not moved.is_working_day(date(2025, 11, 2))
+
+
+@pytest.mark.django_db
+def test_the_calendar_reads_days_off_and_working_days_from_the_warehouse():
+    from inventory.tests.factories import WarehouseFactory, WarehouseHolidayFactory
+
+    warehouse = WarehouseFactory()
+    WarehouseHolidayFactory(warehouse=warehouse, date=date(2025, 11, 4))
+    WarehouseHolidayFactory(warehouse=warehouse, date=date(2025, 11, 1), is_working_day=True)
+    read = WarehouseCalendar.for_warehouse(warehouse)
+    assert (read.holidays, read.extra_working_days) == (
+        frozenset({date(2025, 11, 4)}),
+        frozenset({date(2025, 11, 1)}),
+    )

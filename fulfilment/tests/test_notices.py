@@ -12,6 +12,7 @@ from fulfilment.models import CompensationKind, Notice, NoticeKind, NoticeStatus
 from fulfilment.notices import channels
 from fulfilment.notices.compensation import Compensation, compensation_for
 from fulfilment.notices.outbox import (
+    NoticeRetry,
     notice_approve,
     notice_edit,
     notice_queue,
@@ -232,3 +233,10 @@ def test_stale_sending_notice_is_requeued():
     assert notices_send_pending(
         now=datetime(2026, 3, 2, 10, 0, tzinfo=MSK) + timedelta(minutes=16)
     ) == [notice.pk]
+
+
+def test_the_send_task_leaves_retries_to_celery_with_backoff_and_jitter():
+    # a temporary failure is retried by Celery itself, exponentially apart, with jitter
+    assert notice_send_task.autoretry_for == (NoticeRetry,)
+    assert (notice_send_task.retry_backoff, notice_send_task.retry_backoff_max) == (60, 3600)
+    assert notice_send_task.retry_jitter is True and notice_send_task.max_retries is None

@@ -1,11 +1,12 @@
 """Every write to stock. Nothing else changes ``StockLevel.on_hand`` or ``reserved``.
 
 One module per document: ``ledger`` (actor, row locks, the ledger row), ``stock`` (receipts,
-shipments, counts, reservations), ``purchase_orders``, ``transfers``. Callers import from this
+shipments, counts, reservations), ``purchase_orders``, ``transfers``, ``calendar``. Callers import from this
 package (``from inventory.services import stock_receive``); the split is an internal layout.
 """
 
 from inventory.selectors import sku_by_barcode
+from inventory.services.calendar import warehouse_calendar_seed
 from inventory.services.ledger import (
     SYSTEM,
     Actor,
@@ -61,4 +62,5 @@ __all__ = [
     "transfer_create",
     "transfer_dispatch",
     "transfer_receive",
+    "warehouse_calendar_seed",
 ]

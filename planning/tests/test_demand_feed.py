@@ -203,12 +203,13 @@ def test_just_after_midnight_the_minutely_refresh_also_covers_yesterday(settings
     assert list(cells()) == [("PEN", date(2026, 3, 2))]
 
 
-def test_the_minutely_refresh_is_on_the_beat_schedule(settings):
+def test_the_minutely_refresh_is_on_the_beat_schedule():
     from celery import current_app
+    from django_celery_beat.models import PeriodicTask
 
-    entry = settings.CELERY_BEAT_SCHEDULE["planning-demand-feed-recent"]
-    assert entry["schedule"] == 60
-    assert entry["task"] in current_app.tasks
+    entry = PeriodicTask.objects.get(name="Demand feed: today")
+    assert (entry.interval.every, entry.interval.period) == (60, "seconds")
+    assert entry.task in current_app.tasks and entry.enabled
 
 
 def test_the_demand_feed_follows_hand_overs_and_cancellations():

@@ -44,7 +44,7 @@ def test_match_statsforecast(seed):
         (tsb(y, 0.3, 0.05), sf_models.TSB(alpha_d=0.3, alpha_p=0.05)),
     ]
     for ours, model in checks:
-        np.testing.assert_allclose(ours, _ref(model, y), rtol=0, atol=1e-6)
+        np.testing.assert_allclose(ours, _ref(model, y), rtol=0, atol=1e-12)
     assert croston(y)[0] == 0 and tsb(y, 0.1, 0.1)[0] == 0 and ses(y, 0.2)[0] == 0
 
 
@@ -76,3 +76,26 @@ def test_weekly_profile_indexing():
     prof = weekly_profile(y, end_weekday=6)
     np.testing.assert_allclose(prof[0], pattern / pattern.mean())
     assert weekly_profile(np.zeros((1, 14)))[0].tolist() == [1.0] * 7
+
+
+def test_public_functions_share_one_pass_but_never_a_stale_one():
+    from planning.engine import croston, intermittent_forecasts, sba, ses, tsb
+
+    rng = np.random.default_rng(7)
+    y = rng.poisson(1.0, (50, 90)).astype(np.float64) * (rng.random((50, 90)) < 0.4)
+    ref = intermittent_forecasts(y, 0.2, 0.1, (0.1, 0.3))
+    np.testing.assert_array_equal(ses(y, 0.2), ref["ses"])
+    np.testing.assert_array_equal(croston(y), ref["croston"])
+    np.testing.assert_array_equal(sba(y), ref["sba"])
+    np.testing.assert_array_equal(tsb(y, 0.1, 0.3), ref["tsb"])
+    out = ses(y, 0.2)
+    out[:] = -1  # a returned array is the caller's own
+    np.testing.assert_array_equal(ses(y, 0.2), ref["ses"])
+    # an edit in place is seen (same object, same buffer, new content)
+    y[3, -1] += 40
+    fresh = intermittent_forecasts(y, 0.2, 0.1, (0.1, 0.3))
+    assert ses(y, 0.2)[3] == fresh["ses"][3] != ref["ses"][3]
+    np.testing.assert_array_equal(tsb(y, 0.1, 0.3), fresh["tsb"])
+    # another panel with equal content but another object is computed on its own
+    z = y.copy()
+    np.testing.assert_array_equal(croston(z, 0.3), intermittent_forecasts(z, None, 0.3)["croston"])
