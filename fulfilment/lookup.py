@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.db import connection, models
+from django.db import models
 
+from core import sql
 from core.errors import NotFound
 from fulfilment.models import Order, OrderLine
 from inventory.models import Barcode, Sku, StockLevel, Warehouse
@@ -24,11 +25,11 @@ OPEN_ORDERS_LIMIT = 50
 
 
 def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return sql.table(model)
 
 
 def _col(model: type[models.Model], alias: str, name: str) -> str:
-    return f"{alias}.{connection.ops.quote_name(model._meta.get_field(name).column)}"
+    return sql.column(model, name, alias)
 
 
 @cache

@@ -6,6 +6,8 @@ contract). Views validate, check the warehouse, call a fulfilment service and se
 
 from __future__ import annotations
 
+from functools import cache
+
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import sql
 from core.api import datetime_text, error_responses
 from core.auth import check_warehouse, request_device
 from core.errors import InvalidInput, NotFound
@@ -30,7 +33,7 @@ from inventory.apis import (
     resolve_warehouse,
     sku_for_scan,
 )
-from inventory.selectors import barcode_codes
+from inventory.selectors import skus_with_barcodes
 
 # --- serializers ------------------------------------------------------------------------------
 
@@ -110,16 +113,25 @@ class ShipBatchResultSerializer(serializers.Serializer):
 # --- helpers ----------------------------------------------------------------------------------
 
 
+_ORDER_BY_NUMBER_FIELDS = ("id", "channel", "external_number", "warehouse", "status")
+
+
+@cache
+def _order_by_number_statement() -> str:
+    names = ", ".join(sql.column(Order, name) for name in _ORDER_BY_NUMBER_FIELDS)
+    return (
+        f"SELECT {names} FROM {sql.table(Order)}"
+        f" WHERE {sql.column(Order, 'external_number')} = %s LIMIT 2"
+    )
+
+
 def order_by_number(request: Request, number: str) -> Order:
     """The order with this posting number (``?channel=`` if two marketplaces share one)."""
     if not number.isprintable() or len(number) > 64:
         raise NotFound(f"No order {number!r}.", code="unknown_order")
     # What the checks and a failed batch outcome need; services lock and re-read the order.
-    candidates = list(
-        Order.objects.filter(external_number=number)
-        .order_by()
-        .only("id", "channel", "external_number", "warehouse_id", "status")[:2]
-    )
+    # Every scan reads it: written once, through Manager.raw() (other fields stay deferred).
+    candidates = list(Order.objects.raw(_order_by_number_statement(), [number]))
     channel = request.query_params.get("channel")
     if channel:
         candidates = [o for o in candidates if o.channel == channel]
@@ -152,7 +164,7 @@ def order_representation(
     without building the serializer tree (a tenth of a hand-over's CPU). The serializer still
     documents the response; ``test_order_api`` checks that both give the same JSON.
 
-    ``barcodes`` (SKU id → codes, from ``inventory.selectors.barcode_codes``) replaces the
+    ``barcodes`` (SKU id → codes, e.g. from ``inventory.selectors.skus_with_barcodes``) replaces the
     prefetched barcodes when the lines come without them; ``lines`` replaces ``order.lines``."""
     return {
         "id": order.pk,
@@ -319,8 +331,15 @@ class ShipApi(APIView):
         order, lines = fulfilment_services.order_ship_with_lines(
             order=order, actor=actor_for(request)
         )
-        # The shipped order comes back with its lines (SKUs joined): only barcodes are missing.
-        barcodes = barcode_codes(sku_ids=[line.sku_id for line in lines])
+        # The shipped order comes back with its lines; their SKUs and barcodes in one read, and
+        # a device's warehouse is the order's (checked above), already loaded with the device.
+        skus = skus_with_barcodes(sku_ids=[line.sku_id for line in lines])
+        for line in lines:
+            line.sku = skus[line.sku_id][0]
+        device = request_device(request)
+        if device is not None and device.warehouse_id == order.warehouse_id:
+            order.warehouse = device.warehouse
+        barcodes = {sku_id: codes for sku_id, (_, codes) in skus.items()}
         return Response(order_representation(order, barcodes, lines=lines))
 
 

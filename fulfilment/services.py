@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import sql
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
 from fulfilment import hooks
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
@@ -113,6 +114,30 @@ def _lock_lines(order: Order) -> list[OrderLine]:
     )
     for line in lines:
         line.order = order  # the caller's order: no query when a line refers to it
+    return lines
+
+
+def _lock_order_row(order: Order) -> Order:
+    """The order row alone, locked (the hand-over's lock: it needs no warehouse).
+
+    Written once and run through ``Manager.raw()``: the ORM queryset cost three times the
+    Python on every hand-over, building and compiling the same query."""
+    statement = f"SELECT * FROM {sql.table(Order)} WHERE {sql.column(Order, 'id')} = %s"
+    found = list(Order.objects.raw(statement + sql.for_update(), [order.pk]))
+    if not found:
+        raise Order.DoesNotExist(f"No order with id {order.pk}.")
+    return found[0]
+
+
+def _lock_line_rows(order: Order) -> list[OrderLine]:
+    """The order's lines, locked in pk order, without their SKUs (the hand-over's lock)."""
+    statement = (
+        f"SELECT * FROM {sql.table(OrderLine)} WHERE {sql.column(OrderLine, 'order')} = %s"
+        f" ORDER BY {sql.column(OrderLine, 'id')}{sql.for_update()}"
+    )
+    lines = list(OrderLine.objects.raw(statement, [order.pk]))
+    for line in lines:
+        line.order = order
     return lines
 
 
@@ -363,10 +388,10 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
 def order_ship_with_lines(
     *, order: Order, actor: Actor = SYSTEM, at: datetime | None = None
 ) -> tuple[Order, list[OrderLine]]:
-    """``order_ship``, also returning the order's lines (with their SKUs) as they are now, so
-    that the API answers without reading them again."""
+    """``order_ship``, also returning the order's lines as they are now (their SKUs not
+    loaded), so that the API answers without reading them again."""
     at = _aware(at, "The handover time") if at is not None else timezone.now()
-    order = _lock_order(order)
+    order = _lock_order_row(order)
     if order.status != OrderStatus.AWAITING_DELIVER:
         if order.status == OrderStatus.AWAITING_PACKAGING:
             raise InvalidTransition(
@@ -375,7 +400,7 @@ def order_ship_with_lines(
                 details={"order": order.external_number, "status": order.status},
             )
         raise _transition_error(order, "handed over", [OrderStatus.AWAITING_DELIVER])
-    lines = _lock_lines(order)
+    lines = _lock_line_rows(order)
     if any(line.missing_quantity for line in lines):
         _top_up_reservations(order, lines)
         still_missing = [line for line in lines if line.missing_quantity]

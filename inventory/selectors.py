@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core import sql
 from core.errors import NotFound
 from inventory.models import (
     Barcode,
@@ -33,14 +34,25 @@ from inventory.models import (
 )
 
 
-def barcode_codes(*, sku_ids: Iterable[int]) -> dict[int, list[str]]:
-    """SKU id → its barcodes in code order (an empty list for a SKU without any)."""
+def skus_with_barcodes(*, sku_ids: Iterable[int]) -> dict[int, tuple[Sku, list[str]]]:
+    """SKU id → (the SKU with its code and name loaded, its barcodes in code order), in one
+    statement through ``Manager.raw()`` (a hand-over answers with them on every scan)."""
     wanted = sorted(set(sku_ids))
-    found: dict[int, list[str]] = {sku_id: [] for sku_id in wanted}
-    if wanted:
-        codes = Barcode.objects.filter(sku_id__in=wanted).order_by("sku_id", "code")
-        for sku_id, code in codes.values_list("sku_id", "code"):
-            found[sku_id].append(code)
+    if not wanted:
+        return {}
+    statement = (
+        f"SELECT s.{sql.column(Sku, 'id')}, s.{sql.column(Sku, 'code')},"
+        f" s.{sql.column(Sku, 'name')}, b.{sql.column(Barcode, 'code')} AS barcode"
+        f" FROM {sql.table(Sku)} s LEFT JOIN {sql.table(Barcode)} b"
+        f" ON b.{sql.column(Barcode, 'sku')} = s.{sql.column(Sku, 'id')}"
+        f" WHERE s.{sql.column(Sku, 'id')} IN ({', '.join(['%s'] * len(wanted))})"
+        f" ORDER BY s.{sql.column(Sku, 'id')}, b.{sql.column(Barcode, 'code')}"
+    )
+    found: dict[int, tuple[Sku, list[str]]] = {}
+    for sku in Sku.objects.raw(statement, wanted):
+        _, codes = found.setdefault(sku.pk, (sku, []))
+        if sku.barcode is not None:
+            codes.append(sku.barcode)
     return found
 
 

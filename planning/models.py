@@ -20,6 +20,7 @@ from inventory.models import AbcClass, FulfilmentScheme, Sku
 class DemandSource(models.TextChoices):
     IMPORT = "import", "Imported sales history"
     ORDERS = "orders", "Marketplace orders"
+    FBO = "fbo", "Marketplace FBO sales"
     DEMO = "demo", "Demo data"
 
 

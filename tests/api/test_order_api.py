@@ -205,3 +205,29 @@ def test_order_representation_is_what_the_schema_serializer_gives(warehouse, mug
     shipped_out = order_representation(orders_with_lines().get(pk=shipped.pk))
     assert shipped_out["shipped_at"] is not None and shipped_out["packed_at"] is not None
     assert sorted(shipped_out["lines"][0]["barcodes"]) == sorted([ean13(101), "MUG-BOX-6"])
+
+
+def test_a_hand_over_costs_a_fixed_number_of_statements(api, warehouse, mug, cup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a packed two-line order and a device whose token was used a moment ago (cached)
+    order_pack(order=make_order(warehouse=warehouse, lines=[(mug, 2), (cup, 1)], number="S-Q"))
+    assert api.get("/api/v1/me/").status_code == 200
+    # when handed over with an Idempotency-Key
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/orders/S-Q/ship/", HTTP_IDEMPOTENCY_KEY="ship-S-Q")
+    assert response.status_code == 200
+    # then: claim the key, read the order by number, lock the order, its lines and both stock
+    # rows; per line a level update, a marketplace stock-push mark and a ledger row; reset the
+    # reservations, save the order, read SKUs with barcodes, store the response. Plus one
+    # savepoint (and its release) per nested transaction: the key's, the order's, the stock's.
+    kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    work = [k for k in kinds if k not in ("SAVEPOINT", "RELEASE")]
+    listing = "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    assert (len(work), len(kinds) - len(work)) == HAND_OVER_STATEMENTS, listing
+
+
+# README ("API") states these figures for a two-line order: statements doing work, and
+# savepoint statements. A change to what a hand-over runs must update both.
+HAND_OVER_STATEMENTS = (15, 6)

@@ -10,10 +10,12 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from marketplaces.ozon.accounts import key_expiry_refresh
 from marketplaces.ozon.client import OzonClient, OzonError
 from marketplaces.ozon.contract import ContractError
 from marketplaces.ozon.models import OzonAccount, SyncRun
 from marketplaces.ozon.sync.catalogue import StepResult, products_sync, warehouses_sync
+from marketplaces.ozon.sync.fbo import fbo_postings_sync
 from marketplaces.ozon.sync.postings import fbs_changes_sync, fbs_unfulfilled_sync
 from marketplaces.ozon.sync.stock import opening_stock_sync
 
@@ -42,12 +44,24 @@ def _fbs(account: OzonAccount, client: OzonClient, since: datetime | None) -> St
     return result
 
 
+def _warehouses(account: OzonAccount, client: OzonClient) -> StepResult:
+    result = warehouses_sync(account=account, client=client)
+    try:
+        expires = key_expiry_refresh(account=account, client=client)
+        if expires:
+            result.notes.append(f"API key expires {expires:%Y-%m-%d}")
+    except OzonError as exc:  # the key's expiry is information, not a reason to fail the step
+        result.notes.append(f"API key expiry unknown: {exc.message}")
+    return result
+
+
 Step = Callable[[OzonAccount, OzonClient, "datetime | None"], StepResult]
 STEPS: dict[str, Step] = {
-    "warehouses": lambda a, c, s: warehouses_sync(account=a, client=c),
+    "warehouses": lambda a, c, s: _warehouses(a, c),
     "products": lambda a, c, s: products_sync(account=a, client=c),
     "opening stock": lambda a, c, s: opening_stock_sync(account=a, client=c),
     "FBS postings": _fbs,
+    "FBO postings": lambda a, c, s: fbo_postings_sync(account=a, client=c, since=s),
     "stock push": lambda a, c, s: _stock_push(a, c),
     "outbox": lambda a, c, s: _outbox(a, c),
 }

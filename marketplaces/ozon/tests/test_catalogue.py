@@ -157,3 +157,17 @@ def test_the_admin_never_shows_the_api_key_back(admin_client, account):
         "/admin/ozon/ozonaccount/add/", {**form, "client_id": "999", "api_key": ""}
     )
     assert new.status_code == 200 and b"An account needs its API key." in new.content
+
+
+def test_the_dashboard_warns_14_days_before_the_key_expires(admin_client, account):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account.key_expires_at = timezone.now() + timedelta(days=20)
+    account.save()
+    assert b"ozon-dashboard" not in admin_client.get("/admin/").content
+    account.key_expires_at = timezone.now() + timedelta(days=13)
+    account.save()
+    page = admin_client.get("/admin/").content.decode()
+    assert "The API key of Test store expires on" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -162,6 +163,7 @@ def test_a_failed_step_makes_the_command_fail_and_others_still_run(store):
         ("products", False),
         ("opening stock", True),
         ("FBS postings", True),
+        ("FBO postings", True),
         ("stock push", True),
         ("outbox", True),
     ]
@@ -201,3 +203,36 @@ def test_packing_and_a_receipt_in_zapas_reach_ozon(store, settings):
     # CUP-1 at Kazan: 10 + 5 on hand − 2 reserved; MUG-2: 4 − 1 reserved (packed, not shipped).
     assert pushed[(501, 1001)] == 13 and pushed[(502, 1001)] == 3
     assert "ok   stock push" in output and "ok   outbox" in output
+
+
+def test_fbo_postings_feed_the_demand_history(store):
+    from planning.models import DemandHistory
+
+    sold = datetime.now(UTC) - timedelta(days=2)
+    for number, status, quantity in [
+        ("F-1", "delivered", 2),
+        ("F-2", "delivering", 1),
+        ("F-3", "cancelled", 4),
+    ]:
+        store.add_posting(
+            FakePosting(
+                number,
+                7001,
+                [{"sku": 9501, "offer_id": "CUP-1", "quantity": quantity, "price": "90.00"}],
+                status=status,
+                scheme="fbo",
+                in_process_at=sold,
+            )
+        )
+    _sync()
+    _sync()  # a second read of the same window changes nothing
+    cell = DemandHistory.objects.get(source="fbo")
+    assert (cell.sku.code, cell.units, cell.orders, cell.cancelled_units, cell.revenue) == (
+        "CUP-1",
+        3,
+        2,
+        4,
+        Decimal("270.00"),
+    )
+    assert Posting.objects.filter(scheme="fbo").count() == 3
+    assert not Order.objects.filter(external_number__startswith="F-").exists()
