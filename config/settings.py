@@ -153,6 +153,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON nested too deeply is a 400 (core.parsers), not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zapas API",
@@ -215,6 +221,10 @@ CACHES["devices"] = (
 
 # --- Zapas domain settings --------------------------------------------------------------------
 ZAPAS = {
+    # The seller's own currency (ISO 4217): SKU prices and costs, margins, fulfilment costs.
+    # Suppliers keep their own; other currencies are shown apart or converted with the dated
+    # exchange rates kept in the admin.
+    "CURRENCY": env.str("ZAPAS_CURRENCY", default="RUB"),
     # Default target cycle service level for a SKU without its own.
     "DEFAULT_SERVICE_LEVEL": env.float("ZAPAS_DEFAULT_SERVICE_LEVEL", default=0.95),
     # Accept a receipt beyond the ordered quantity of a purchase-order line.
