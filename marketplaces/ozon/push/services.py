@@ -7,7 +7,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from functools import partial
 from ipaddress import ip_address, ip_network
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.transactions import after_commit
 from marketplaces.ozon.client import OzonClient, OzonError
 from marketplaces.ozon.models import OzonAccount
 from marketplaces.ozon.push.models import PushNotification, PushStatus
@@ -80,7 +80,7 @@ def push_receive(
                 last_error="" if not already_waiting else "covered by an earlier queued sync",
             )
             if not already_waiting:
-                transaction.on_commit(partial(_queue, notification.pk))
+                after_commit(_queue, notification.pk)
     except IntegrityError:
         PushNotification.objects.filter(account=account, fingerprint=key).update(
             duplicates=F("duplicates") + 1
