@@ -215,6 +215,10 @@ CACHES["devices"] = (
 
 # --- Zapas domain settings --------------------------------------------------------------------
 ZAPAS = {
+    # The seller's own currency (ISO 4217): SKU prices and costs, margins, fulfilment costs.
+    # Suppliers keep their own; other currencies are shown apart or converted with the dated
+    # exchange rates kept in the admin.
+    "CURRENCY": env.str("ZAPAS_CURRENCY", default="RUB"),
     # Default target cycle service level for a SKU without its own.
     "DEFAULT_SERVICE_LEVEL": env.float("ZAPAS_DEFAULT_SERVICE_LEVEL", default=0.95),
     # Accept a receipt beyond the ordered quantity of a purchase-order line.

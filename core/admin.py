@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from core import services
 from core.admin_actions import apply_each
-from core.models import IdempotencyRecord, ScannerDevice
+from core.models import ExchangeRate, IdempotencyRecord, ScannerDevice
 
 
 @admin.register(ScannerDevice)
@@ -61,3 +61,11 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
 
 from core import admin_jobs  # noqa: E402,F401  (registers the job-run admin)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ("currency", "valid_from", "rate", "note")
+    list_filter = ("currency",)
+    date_hierarchy = "valid_from"
+    search_fields = ("currency", "note")

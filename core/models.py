@@ -7,10 +7,12 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.device_cache import device_forget
+from core.money import currency_validate as money_currency_validate
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -154,3 +156,33 @@ class JobRun(models.Model):
         if not self.progress_total:
             return 100 if self.status == self.Status.DONE else None
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class ExchangeRate(models.Model):
+    """How many units of the base currency (``ZAPAS["CURRENCY"]``) one unit of ``currency``
+    was worth from ``valid_from`` on. Kept by hand in the admin; amounts are converted only
+    with a dated rate, and the rate used is shown next to the result (``core.money``)."""
+
+    currency = models.CharField(_("currency"), max_length=3, validators=[money_currency_validate])
+    valid_from = models.DateField(_("valid from"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=18,
+        decimal_places=8,
+        help_text=_("Units of the base currency for one unit of this currency."),
+    )
+    note = models.CharField(_("source"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_from"], name="exchange_rate_one_per_day"
+            ),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} ({self.valid_from})"

@@ -17,10 +17,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
+from core.money import base_currency, money_format
 from inventory import selectors, services, views
 from inventory.forms import (
     PurchaseOrderReceiveForm,
@@ -153,8 +155,8 @@ class SkuAdmin(ImportExportModelAdmin):
         "name",
         "scheme",
         "abc_class",
-        "unit_cost",
-        "sale_price",
+        "unit_cost_display",
+        "sale_price_display",
         "total_on_hand",
         "total_reserved",
         "total_available",
@@ -164,6 +166,14 @@ class SkuAdmin(ImportExportModelAdmin):
     search_fields = ["code", "name", "barcodes__code"]
     readonly_fields = ["created_at"]
     inlines = [BarcodeInline, SupplierItemInline, SkuSubstituteInline, StockLevelInline]
+
+    @admin.display(description=_("unit cost"), ordering="unit_cost")
+    def unit_cost_display(self, obj: Sku) -> str:
+        return money_format(obj.unit_cost, base_currency())
+
+    @admin.display(description=_("sale price"), ordering="sale_price")
+    def sale_price_display(self, obj: Sku) -> str:
+        return money_format(obj.sale_price, base_currency())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sku]:
         return selectors.sku_queryset_with_stock(super().get_queryset(request))
@@ -503,6 +513,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         "line_count",
         "units_ordered",
         "units_received",
+        "total",
     ]
     list_filter = ["status", "warehouse", "supplier"]
     search_fields = ["number", "supplier__code", "supplier__name", "lines__sku__code"]
@@ -518,7 +529,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         return selectors.purchase_order_queryset_with_totals(super().get_queryset(request))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
-        readonly = ["status", "created_by", "created_at", "export"]
+        readonly = ["status", "created_by", "created_at", "total", "export"]
         if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
             readonly += ["number", "supplier", "warehouse", "order_date"]
         return readonly
@@ -543,6 +554,15 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             purchase_order_export_url(obj.pk, "csv"),
             purchase_order_export_url(obj.pk, "xlsx"),
         )
+
+    @admin.display(description=_("total"), ordering="value_ordered")
+    def total(self, obj: PurchaseOrder) -> str:
+        if obj.pk is None:
+            return "—"
+        value = getattr(obj, "value_ordered", None)
+        if value is None:
+            value = selectors.purchase_order_queryset_with_totals().get(pk=obj.pk).value_ordered
+        return money_format(value, obj.supplier.currency)
 
     @admin.display(description="lines", ordering="line_count")
     def line_count(self, obj: PurchaseOrder) -> int:

@@ -26,6 +26,7 @@ _EXPORT_HEADER = [
     "Quantity",
     "Unit cost",
     "Line total",
+    "Currency",
     "Expected arrival",
 ]
 
@@ -53,9 +54,13 @@ def _export_rows(purchase_order: PurchaseOrder) -> list[list]:
                 line.quantity_ordered,
                 line.unit_cost,
                 (line.unit_cost * line.quantity_ordered).quantize(Decimal("0.01")),
+                po.supplier.currency,
                 po.expected_arrival.isoformat() if po.expected_arrival else "",
             ]
         )
+    total = sum((row[9] for row in rows), Decimal("0.00"))
+    units = sum(row[7] for row in rows)
+    rows.append(["Total", "", "", "", "", "", "", units, "", total, po.supplier.currency, ""])
     return rows
 
 

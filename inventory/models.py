@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.barcodes import EAN8, EAN13, OTHER, UPCA, validate_barcode
+from core.money import currency_validate
 
 ZERO = Decimal("0")
 
@@ -51,7 +52,12 @@ class Supplier(models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
     contact = models.TextField(blank=True, help_text="Person, e-mail, phone.")
-    currency = models.CharField(max_length=3, default="RUB")
+    currency = models.CharField(
+        max_length=3,
+        default="RUB",
+        validators=[currency_validate],
+        help_text="ISO 4217 code of the supplier's prices, purchase orders and minimum order value.",
+    )
     lead_time_mean_days = models.DecimalField(
         max_digits=6,
         decimal_places=2,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     Count,
+    DecimalField,
     Exists,
     F,
     IntegerField,
@@ -106,7 +108,8 @@ def supplier_queryset_with_counts(queryset: QuerySet[Supplier] | None = None) ->
 def purchase_order_queryset_with_totals(
     queryset: QuerySet[PurchaseOrder] | None = None,
 ) -> QuerySet[PurchaseOrder]:
-    """POs with ``line_count``, ``units_ordered`` and ``units_received``; supplier and warehouse joined."""
+    """POs with ``line_count``, ``units_ordered``, ``units_received`` and ``value_ordered`` (in
+    the supplier's currency); supplier and warehouse joined."""
     queryset = PurchaseOrder.objects.all() if queryset is None else queryset
     lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk"))
     count = lines.order_by().values("purchase_order").annotate(n=Count("pk")).values("n")
@@ -114,6 +117,17 @@ def purchase_order_queryset_with_totals(
         line_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
         units_ordered=_sum_subquery(lines, "purchase_order", "quantity_ordered"),
         units_received=_sum_subquery(lines, "purchase_order", "quantity_received"),
+        # In the supplier's currency (PurchaseOrder.supplier.currency).
+        value_ordered=Coalesce(
+            Subquery(
+                lines.order_by()
+                .values("purchase_order")
+                .annotate(total=Sum(F("quantity_ordered") * F("unit_cost")))
+                .values("total"),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            ),
+            Value(Decimal("0")),
+        ),
     )
 
 

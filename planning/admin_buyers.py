@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
+from core.money import money_format
 from inventory.admin import purchase_order_export_url
 from planning import services
 from planning.admin_planners import OpenStatusFilter, SuggestionAdminMixin
@@ -65,8 +66,8 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         "supplier_code",
         "warehouse_code",
         "quantity",
-        "unit_cost",
-        "cost",
+        "unit_cost_display",
+        "cost_display",
         "expected_arrival",
         "status",
         "purchase_order_links",
@@ -79,6 +80,15 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     ordering = ("supplier__code", "warehouse__code", "sku__code")
     actions = ("approve_selected", "dismiss_selected")
     list_per_page = 100
+
+    @admin.display(description="unit cost", ordering="unit_cost")
+    def unit_cost_display(self, obj: ReorderSuggestion) -> str:
+        return money_format(obj.unit_cost, obj.supplier.currency)
+
+    @admin.display(description="cost", ordering="cost")
+    def cost_display(self, obj: ReorderSuggestion) -> str:
+        return money_format(obj.cost, obj.supplier.currency)
+
     readonly_fields = [
         f.name for f in ReorderSuggestion._meta.fields if f.name not in ("quantity",)
     ]

@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
+from core.money import base_currency, money_format
 from inventory.models import FulfilmentScheme, Sku, Supplier, Warehouse
 from planning import services, views
 from planning.admin_selectors import (
@@ -375,7 +376,8 @@ class AtRiskSkuAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
 
     @admin.display(description="margin at risk", ordering="margin_at_risk")
     def margin_at_risk_display(self, obj):
-        return _num(obj.margin_at_risk, 0)
+        # SKU prices and costs are in the seller's own currency.
+        return money_format(obj.margin_at_risk, base_currency(), digits=0)
 
     def changelist_view(self, request, extra_context=None):
         run = PlanRun.objects.current()
@@ -498,8 +500,8 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     list_display = (
         "sku_code",
         "change",
-        "fbs_monthly_cost",
-        "fbo_monthly_cost",
+        "fbs_cost",
+        "fbo_cost",
         "saving",
         "reason_list",
         "status",
@@ -524,9 +526,17 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     def change(self, obj):
         return f"{obj.current_scheme.upper()} → {obj.recommended_scheme.upper()}"
 
+    @admin.display(description="FBS monthly cost", ordering="fbs_monthly_cost")
+    def fbs_cost(self, obj):
+        return money_format(obj.fbs_monthly_cost, base_currency())
+
+    @admin.display(description="FBO monthly cost", ordering="fbo_monthly_cost")
+    def fbo_cost(self, obj):
+        return money_format(obj.fbo_monthly_cost, base_currency())
+
     @admin.display(description="monthly saving")
     def saving(self, obj):
-        return obj.monthly_saving
+        return money_format(obj.monthly_saving, base_currency())
 
     @admin.display(description="reasons")
     def reason_list(self, obj):

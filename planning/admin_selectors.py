@@ -24,11 +24,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from core.money import MoneyTotals
 from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -440,7 +440,7 @@ class PlanningDashboard:
     risk_bar: float
     risk_min_cancelled_orders: float
     reorders_waiting: int
-    reorders_value: Decimal
+    reorders_value: MoneyTotals  # per supplier currency, never added across currencies
     reorder_suppliers: int
     fbo_waiting: int
     decisions_waiting: int
@@ -485,7 +485,7 @@ def _orders_due() -> tuple[int | None, int | None]:
 
 
 def planning_dashboard() -> PlanningDashboard:
-    """The dashboard's planning figures: five queries, whatever the catalogue size."""
+    """The dashboard's planning figures: six queries, whatever the catalogue size."""
     runs = list(PlanRun.objects.order_by("-created_at", "-id")[:1])
     last_run = runs[0] if runs else None
     live_run = PlanRun.objects.current()
@@ -495,9 +495,13 @@ def planning_dashboard() -> PlanningDashboard:
         at_risk = live_run.at_risk_count
     proposed = Q(status=SuggestionStatus.PROPOSED)
     reorders = ReorderSuggestion.objects.filter(proposed).aggregate(
-        n=Count("pk"),
-        value=Coalesce(Sum("cost"), Value(Decimal("0"))),
-        suppliers=Count("supplier_id", distinct=True),
+        n=Count("pk"), suppliers=Count("supplier_id", distinct=True)
+    )
+    values = MoneyTotals.of(
+        ReorderSuggestion.objects.filter(proposed)
+        .values("supplier__currency")
+        .annotate(value=Sum("cost"))
+        .values_list("supplier__currency", "value")
     )
     fbo_waiting = FboShipmentSuggestion.objects.filter(proposed).count()
     decisions_waiting = FulfilmentDecision.objects.filter(proposed).count()
@@ -509,7 +513,7 @@ def planning_dashboard() -> PlanningDashboard:
         risk_bar=threshold.probability,
         risk_min_cancelled_orders=threshold.min_cancelled_orders,
         reorders_waiting=reorders["n"],
-        reorders_value=Decimal(reorders["value"]).quantize(Decimal("0.01")),
+        reorders_value=values,
         reorder_suppliers=reorders["suppliers"],
         fbo_waiting=fbo_waiting,
         decisions_waiting=decisions_waiting,

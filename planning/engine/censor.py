@@ -42,3 +42,29 @@ def clean_demand(
         valid &= np.arange(y.shape[1])[None, :] >= first[:, None]
     y[~valid] = 0
     return y, valid
+
+
+#: A day's demand above this many times the SKU's median demand day is a spike (clipped for
+#: forecasting; the totals the lead-time pools learn from keep it).
+SPIKE_MEDIANS = 30.0
+
+
+def clip_spikes(y: np.ndarray, valid: np.ndarray, factor: float = SPIKE_MEDIANS) -> np.ndarray:
+    """Copy of ``y`` (c, T) with spikes clipped: a spike is a spike, not a new level.
+
+    In a row whose largest usable day exceeds ``factor``/2 × its mean positive day (a spike
+    stands out against the mean too, so a regular mix of small and large days is left alone)
+    and which has at least 3 positive days, days above ``factor`` × its median positive day
+    are clipped to that.
+    """
+    pos = (y > 0) & valid
+    n_pos = pos.sum(axis=1)
+    top = np.where(valid, y, 0).max(axis=1, initial=0)
+    mean_pos = np.where(pos, y, 0).sum(axis=1, dtype=np.float64) / np.maximum(n_pos, 1)
+    suspect = np.flatnonzero((n_pos >= 3) & (top > 0.5 * factor * mean_pos))
+    out = y.copy()
+    if suspect.size:
+        vals = np.where(pos[suspect], y[suspect], np.nan)
+        cap = factor * np.nanmedian(vals, axis=1)
+        out[suspect] = np.minimum(y[suspect], cap[:, None]).astype(y.dtype)
+    return out

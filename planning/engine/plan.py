@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .calibration import QuantileCalibration, apply_calibration, calibration_groups
-from .censor import clean_demand
+from .censor import clean_demand, clip_spikes
 from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
 from .policy import compute_policy, use_discrete
@@ -38,11 +38,14 @@ def _forecast_block(
     mask = None if snapshot.stockout_mask is None else snapshot.stockout_mask[sl]
     lost = None if snapshot.lost_demand is None else snapshot.lost_demand[sl]
     y, valid = clean_demand(snapshot.demand[sl], mask, lost, params.trim_leading_zeros)
-    cls, adi, cv2 = syntetos_boylan(y, valid, params.adi_cutoff, params.cv2_cutoff)
+    # classes, forecasts and the totals the lead-time pools learn from without spikes (one
+    # huge order would otherwise lift the mean of every SKU in its pool); revenue keeps them
+    yc = clip_spikes(y, valid)
+    cls, adi, cv2 = syntetos_boylan(yc, valid, params.adi_cutoff, params.cv2_cutoff)
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
     td = None if total_days is None else total_days[sl]
-    fs = fit_select(y, valid, cls, params, snapshot.history_end_weekday, td)
+    fs = fit_select(yc, valid, cls, params, snapshot.history_end_weekday, td)
     pos = (y > 0) & valid
     n_days = y.shape[1]
     hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)

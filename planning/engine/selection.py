@@ -188,11 +188,13 @@ def fit_select(
     params: PlanParams,
     end_weekday: int = 6,
     total_days: np.ndarray | None = None,
+    actual: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Fit all candidates on a block of SKUs and select per SKU (see the module docstring).
 
     demand: (c, T) demand, units/day (values on unusable days are ignored); valid: (c, T)
-    bool, usable days; demand_class: (c,) int (DEMAND_CLASS_NAMES).  Returns a
+    bool, usable days; actual (optional, (c, T)): the demand the rolling-origin totals are
+    scored against when ``demand`` is a cleaned copy; demand_class: (c,) int (DEMAND_CLASS_NAMES).  Returns a
     ForecastSelection.  Works internally on float32 day-major copies of the block.
     """
     demand = np.asarray(demand)
@@ -404,7 +406,8 @@ def fit_select(
     if total_days is None:
         return sel
     age0 = np.where(has_pos, fpos, n_days)
-    return _with_totals(sel, y, v, snaps, t_origins, total_days, age0, params)
+    ya = None if actual is None else np.asarray(actual)
+    return _with_totals(sel, y, v, snaps, t_origins, total_days, age0, params, ya)
 
 
 def _with_totals(
@@ -416,6 +419,7 @@ def _with_totals(
     total_days: np.ndarray,
     first_sale: np.ndarray,
     params: PlanParams,
+    actual: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Add the chosen method's P-day totals at the end and at past origins, with the actual
     totals that followed (windows with an unusable day give no pair)."""
@@ -430,6 +434,12 @@ def _with_totals(
     np.cumsum(y[o0:].astype(np.float64), axis=0, out=cum_y[1:])
     cum_bad = np.zeros((n_days - o0 + 1, c), F32)
     np.cumsum(1 - v[o0:], axis=0, out=cum_bad[1:])
+    # the totals that came: from ``actual`` (c, T) when the forecasts saw a cleaned history
+    if actual is None:
+        cum_a = cum_y
+    else:
+        cum_a = np.zeros_like(cum_y)
+        np.cumsum((actual[:, o0:].T * v[o0:]).astype(np.float64), axis=0, out=cum_a[1:])
 
     def totals(o: int) -> np.ndarray:
         path = _chosen_path(snaps[o], sel.method, o, hmax, sba_factor, params.weekly_shrink)
@@ -453,7 +463,7 @@ def _with_totals(
         stop = o + total_days  # (c, H)
         inside = stop <= n_days
         stop_c = np.minimum(stop, n_days) - o0
-        act = cum_y[stop_c, cols[:, None]] - cum_y[o - o0][:, None]
+        act = cum_a[stop_c, cols[:, None]] - cum_a[o - o0][:, None]
         bad = cum_bad[stop_c, cols[:, None]] - cum_bad[o - o0][:, None]
         ok = inside & (bad < 0.5) & (first_sale < o)[:, None] & (snaps[o].n_valid > 0)[:, None]
         rec[:, j] = recent(o)

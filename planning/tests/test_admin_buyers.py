@@ -182,11 +182,15 @@ def test_purchase_order_exports_as_csv_and_xlsx(client):
     assert csv_response["Content-Disposition"] == f'attachment; filename="{po.number.lower()}.csv"'
     rows = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["PO number", "Order date"]
-    assert [(r[0], r[4], r[7]) for r in rows[1:]] == [(po.number, "ADM-BOOT", "40")]
+    assert [(r[0], r[4], r[7], r[9], r[10]) for r in rows[1:]] == [
+        (po.number, "ADM-BOOT", "40", "3200.00", "RUB"),
+        ("Total", "", "40", "3200.00", "RUB"),  # the total, in the supplier's currency
+    ]
     assert xlsx_response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
     assert [c.value for c in sheet[2]][:1] == [po.number]
-    assert sheet.max_row == 2
+    assert sheet.max_row == 3
+    assert [c.value for c in sheet[3]][9:11] == [3200.0, "RUB"]
 
 
 def test_export_needs_purchase_order_permission_and_a_known_format(client):

@@ -231,7 +231,8 @@ def test_purchase_orders_export_as_csv_and_xlsx():
     rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert rows[0][:3] == ["PO number", "Order date", "Supplier"]
     assert rows[1][3:6] == ["V-1", item.sku.code, item.sku.name]
-    assert rows[1][7:10] == ["12", "2.50", "30.00"]
+    assert rows[1][7:11] == ["12", "2.50", "30.00", item.supplier.currency]
+    assert rows[2][0] == "Total" and rows[2][9:11] == ["30.00", item.supplier.currency]
     sheet = load_workbook(io.BytesIO(xlsx_bytes)).active
     assert [c.value for c in sheet[2]][7:10] == [12, 2.5, 30.0]
     with pytest.raises(InvalidInput):

@@ -43,3 +43,15 @@ def test_abc_by_revenue():
     assert abc_classes(rev).tolist() == [0, 0, 1, 1, 2, 2, 2]
     assert abc_classes(rev, (0.5, 0.9)).tolist() == [0, 1, 1, 2, 2, 2, 2]
     assert abc_classes(np.zeros(3)).tolist() == [2, 2, 2]
+
+
+def test_clip_spikes_by_hand():
+    from planning.engine.censor import clip_spikes
+
+    y = np.array([[1, 2, 1, 0, 3, 1, 100], [5, 5, 0, 5, 5, 5, 60]], np.float32)
+    v = np.ones_like(y, bool)
+    out = clip_spikes(y, v, factor=10)
+    # row 0: largest 100 > 10/2 × mean positive day 18; median positive day 1.5: cap 15
+    np.testing.assert_array_equal(out[0], [1, 2, 1, 0, 3, 1, 15])
+    # row 1: 60 > 10 × median 5 but 60 ≤ 10/2 × mean 14.2: not a spike, left alone
+    np.testing.assert_array_equal(out[1], y[1])

@@ -113,3 +113,19 @@ def test_stock_at_fbo_counts_in_the_position_and_fbo_sends_follow_the_scheme():
     # FBO sends only where the SKU sells through FBO, and none to full warehouses
     assert np.all(a.fbo_shipment[~enabled] == 0) and a.fbo_shipment[enabled].sum() > 0
     assert np.all(b.fbo_shipment == 0)
+
+
+def test_a_spike_is_a_spike_not_a_new_level():
+    # one 100,000-unit day 30 days back on a 1-a-day item (the issue's case)
+    rng = np.random.default_rng(0)
+    y = rng.poisson(1.0, (200, 300)).astype(np.float32)
+    y[0, -30] = 100_000
+    snap = dataclasses.replace(snapshot(n=200, n_days=300, fbo=False), demand=y)
+    plan = plan_catalogue(snap)
+    assert 0.5 < plan.forecast_mean[0] < 2.0
+    assert plan.reorder_point[0] < 2 * np.median(plan.reorder_point[1:])
+    # and the other SKUs' promises are not lifted by it
+    clean = plan_catalogue(dataclasses.replace(snap, demand=np.where(y > 1000, 1, y)))
+    np.testing.assert_allclose(
+        np.median(plan.reorder_point[1:]), np.median(clean.reorder_point[1:]), rtol=0.1
+    )
