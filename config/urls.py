@@ -29,3 +29,9 @@ if settings.BENCH_VIEWS:
     from demo.views import bench_bare_lookup
 
     urlpatterns.append(path("bench/bare-lookup/<str:barcode>/", bench_bare_lookup))
+
+# Errors raised outside a DRF view still answer JSON under /api/ (core.views).
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from core.errors import DomainError
+
+logger = logging.getLogger("zapas.api")
 
 _DRF_CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -55,9 +61,19 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        return Response(
+            error_body(
+                "request_too_large",
+                "The request body is too large; send at most "
+                f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KiB.",
+            ),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return _server_error(exc, context)
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
     if isinstance(exc, exceptions.ValidationError):
         message = "The request is not valid; see details."
@@ -75,6 +91,32 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+def _server_error(exc: Exception, context: dict) -> Response:
+    """Anything unexpected still answers JSON: the scan station retries a 5xx with the same
+    key, which replays a write that did commit and runs one that did not."""
+    set_rollback()
+    view = context.get("view")
+    logger.error("Unhandled error in %s", type(view).__name__ if view else "API", exc_info=exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = Response(
+            error_body(
+                "service_unavailable",
+                "The database is briefly unavailable. Retry in a moment with the same "
+                "Idempotency-Key: a write that did go through is then answered, not repeated.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "2"
+        return response
+    return Response(
+        error_body(
+            "server_error",
+            "Something went wrong on the server. Retry with the same Idempotency-Key.",
+        ),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
 # --- schema helpers ---------------------------------------------------------------------------
 
 
@@ -90,7 +132,10 @@ _ERROR_DESCRIPTIONS = {
     403: "Not allowed (e.g. another warehouse).",
     404: "Not found.",
     409: "Conflicts with the current state (stock, status, wrong item).",
+    413: "The request body is too large.",
     422: "Idempotency-Key reused for a different request.",
+    429: "Too many requests; retry after `Retry-After` seconds.",
+    503: "Briefly unavailable (database restart); retry with the same Idempotency-Key.",
 }
 
 

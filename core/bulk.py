@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import connection, models
 
+_BATCH = 20_000  # rows per executemany: bounded memory for long streams
+
 
 def bulk_insert(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
@@ -31,9 +33,15 @@ def bulk_insert(
                     copy.write_row(row)
                     count += 1
         else:
-            batch = list(rows)
+            marks = ", ".join(["%s"] * len(columns))
+            statement = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"
+            batch: list = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= _BATCH:
+                    cursor.executemany(statement, batch)
+                    count, batch = count + len(batch), []
             if batch:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", batch)
-            count = len(batch)
+                cursor.executemany(statement, batch)
+                count += len(batch)
     return count

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.db import transaction
+
+from core.transactions import after_commit
 
 
 def device_cache() -> BaseCache:
@@ -27,4 +26,4 @@ def device_forget(*digests: str | None) -> None:
     keys = [cache_key(digest) for digest in digests if digest]
     if keys:
         device_cache().delete_many(keys)
-        transaction.on_commit(partial(device_cache().delete_many, keys))
+        after_commit(device_cache().delete_many, keys)

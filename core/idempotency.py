@@ -10,8 +10,18 @@ How it works, per request that carries the header:
 3. A later request with the same key and the same method, path and body gets the stored
    response (header ``Idempotent-Replayed: true``); a different request with that key gets 422.
 
-Responses that mean "the request never ran" (400 validation, 401, 403, 5xx) are not stored, so
-the client may fix the request or retry with the same key.
+Responses that mean "the request never ran" or may change on a retry (400 validation, 401,
+403, 404, 429, 5xx) are not stored, so the client may fix the request or retry with the same key
+(a retry after the order has arrived must not get the old 404).
+
+Batch writes whose items are each their own transaction (``@idempotent(atomic=False)``) must not
+run inside the key's transaction: it would turn every item into a savepoint of one transaction
+that holds the row locks of earlier items while later ones are taken in another order, and
+overlapping batches would deadlock. For them the key is claimed in a short transaction of its
+own (a *pending* record), the handler runs outside it, and the response is stored afterwards.
+A second request with that key while the first is still running gets 409
+``idempotency_key_in_progress`` (with ``Retry-After``); a pending record older than
+``PENDING_LEASE`` (its process died) is taken over by the next retry.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -36,14 +47,19 @@ from core.auth import request_device
 from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
-_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
-_NOT_STORED = {400, 401, 403, 405, 406, 415, 429}
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_KEY_RE = re.compile(KEY_PATTERN)
+_NOT_STORED = {400, 401, 403, 404, 405, 406, 413, 415, 429}
+_PENDING = 0  # status_code of a record whose request is still running (non-atomic handlers)
+# A non-atomic handler that has not stored its answer after this long is taken to be dead.
+PENDING_LEASE = timedelta(minutes=5)
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=HEADER,
     type=str,
     location=OpenApiParameter.HEADER,
     required=False,
+    pattern=KEY_PATTERN,
     description=(
         "Any unique string up to 255 printable ASCII characters (a UUID is ideal). A retry with "
         "the same key and body returns the first response; the same key with a different body "
@@ -110,8 +126,106 @@ def _claim(principal: str, key: str, method: str, path: str, request_hash: str) 
     return row[0] if row else None
 
 
-def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
-    """Decorate a write handler (``post``/``put``/``patch``/``delete``) of an ``APIView``."""
+def _invalid_key() -> Response:
+    return Response(
+        error_body(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1–255 printable ASCII characters without spaces.",
+        ),
+        status=400,
+    )
+
+
+def _in_progress(key: str) -> Response:
+    response = Response(
+        error_body(
+            "idempotency_key_in_progress",
+            "The first request with this Idempotency-Key is still running; retry in a moment "
+            "with the same key.",
+            {"idempotency_key": key},
+        ),
+        status=409,
+    )
+    response["Retry-After"] = "1"
+    return response
+
+
+def _run(self, handler: Callable[..., Response], request: Request, *args: Any, **kwargs: Any):
+    try:
+        return handler(self, request, *args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 — DRF's handler decides; 5xx re-raise below
+        return self.handle_exception(exc)
+
+
+def _stores(response: Response) -> bool:
+    return response.status_code < 500 and response.status_code not in _NOT_STORED
+
+
+def _store(record_id: int, response: Response) -> None:
+    IdempotencyRecord.objects.filter(pk=record_id).update(
+        status_code=response.status_code,
+        response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+    )
+
+
+def _atomic_call(self, handler, request, key, principal, request_hash, args, kwargs) -> Response:
+    with transaction.atomic():
+        record_id = _claim(principal, key, request.method, request.path[:512], request_hash)
+        if record_id is None:
+            # The first request with this key has committed by now (we waited on its lock).
+            first = IdempotencyRecord.objects.get(principal=principal, key=key)
+            return _replay(first, request_hash, key)
+        response = _run(self, handler, request, *args, **kwargs)
+        if not _stores(response):
+            transaction.set_rollback(True)
+            return response
+        _store(record_id, response)
+        return response
+
+
+def _take_over_stale(record: IdempotencyRecord, request_hash: str) -> bool:
+    """Claim a pending record whose request died (older than the lease); ``True`` if won."""
+    now = timezone.now()
+    won = IdempotencyRecord.objects.filter(
+        pk=record.pk, status_code=_PENDING, created_at__lt=now - PENDING_LEASE
+    ).update(created_at=now, request_hash=request_hash)
+    return won == 1
+
+
+def _separate_call(self, handler, request, key, principal, request_hash, args, kwargs) -> Response:
+    with transaction.atomic():
+        record_id = _claim(principal, key, request.method, request.path[:512], request_hash)
+    if record_id is None:
+        first = IdempotencyRecord.objects.get(principal=principal, key=key)
+        if first.request_hash != request_hash or first.status_code != _PENDING:
+            return _replay(first, request_hash, key)
+        if not _take_over_stale(first, request_hash):
+            return _in_progress(key)
+        record_id = first.pk
+    try:
+        response = _run(self, handler, request, *args, **kwargs)
+    except BaseException:
+        # Even a 5xx that DRF re-raises frees the key for a retry.
+        IdempotencyRecord.objects.filter(pk=record_id, status_code=_PENDING).delete()
+        raise
+    if _stores(response):
+        _store(record_id, response)
+    else:
+        IdempotencyRecord.objects.filter(pk=record_id, status_code=_PENDING).delete()
+    return response
+
+
+def idempotent(
+    handler: Callable[..., Response] | None = None, *, atomic: bool = True
+) -> Callable[..., Response]:
+    """Decorate a write handler (``post``/``put``/``patch``/``delete``) of an ``APIView``.
+
+    ``atomic=False`` for handlers that commit several transactions of their own (batches): the
+    key is then recorded around the handler instead of in one transaction with it.
+    """
+    if handler is None:
+        return functools.partial(idempotent, atomic=atomic)
+    call = _atomic_call if atomic else _separate_call
 
     @functools.wraps(handler)
     def wrapper(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -119,32 +233,9 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         if key is None:
             return handler(self, request, *args, **kwargs)
         if not _KEY_RE.match(key):
-            return Response(
-                error_body(
-                    "invalid_idempotency_key",
-                    "Idempotency-Key must be 1–255 printable ASCII characters without spaces.",
-                ),
-                status=400,
-            )
+            return _invalid_key()
         request_hash = _request_hash(request)  # parses the body: a bad body is a 400 here
         principal = _principal(request)
-        with transaction.atomic():
-            record_id = _claim(principal, key, request.method, request.path[:512], request_hash)
-            if record_id is None:
-                # The first request with this key has committed by now (we waited on its lock).
-                first = IdempotencyRecord.objects.get(principal=principal, key=key)
-                return _replay(first, request_hash, key)
-            try:
-                response = handler(self, request, *args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 — DRF's handler decides; 5xx re-raise below
-                response = self.handle_exception(exc)
-            if response.status_code >= 500 or response.status_code in _NOT_STORED:
-                transaction.set_rollback(True)
-                return response
-            IdempotencyRecord.objects.filter(pk=record_id).update(
-                status_code=response.status_code,
-                response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
-            )
-            return response
+        return call(self, handler, request, key, principal, request_hash, args, kwargs)
 
     return wrapper

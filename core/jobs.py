@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound
 from core.models import JobRun
+from core.transactions import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def job_start(*, name: str, user=None) -> JobRun:
         if busy.exists():
             raise Conflict(_("This job is already queued or running."), code="job_running")
         run = JobRun.objects.create(job=name, started_by=user, trigger="admin")
-        transaction.on_commit(partial(job_execute_task.delay, run.pk))
+        after_commit(job_execute_task.delay, run.pk)
     return run
 
 

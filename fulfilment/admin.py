@@ -119,7 +119,12 @@ class ImportForm(forms.Form):
         required=False,
         help_text="For postings that name no warehouse.",
     )
-    channel = forms.CharField(initial="ozon")
+    channel = forms.CharField(initial="ozon", max_length=32)
+    skip_bad_rows = forms.BooleanField(
+        required=False,
+        help_text="Import the good postings and list the bad ones. Off: a file with a bad "
+        "posting imports nothing.",
+    )
 
 
 @admin.register(Order)
@@ -270,10 +275,18 @@ class OrderAdmin(admin.ModelAdmin):
                     channel=form.cleaned_data["channel"] or "ozon",
                     default_warehouse=form.cleaned_data["warehouse"],
                     actor=actor_for(request),
+                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
                 )
             except DomainError as exc:
                 form.add_error("file", exc.message)
             else:
+                if report.status == "failed":
+                    self.message_user(
+                        request,
+                        f"Nothing was imported: {report.failed} of {report.read} postings are "
+                        "not valid (listed below). Fix them, or tick “skip bad rows”.",
+                        messages.ERROR,
+                    )
                 level = messages.WARNING if report.errors else messages.SUCCESS
                 self.message_user(
                     request,

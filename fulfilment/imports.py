@@ -2,8 +2,14 @@
 
 Idempotent: a posting already known is not taken in again; its status only moves forward
 (packed → handed over → delivered, or cancelled) through the same services the admin uses.
-Each posting is its own transaction, so one bad posting is reported as a row error and
-spoils no other. The format is documented in the README ("Importing orders").
+
+All or nothing, like the sales import: every posting is first validated (numbers in range,
+dates real and within a sane horizon, text without NUL bytes and within the columns' lengths,
+known SKUs and warehouses) into a per-row error; a file with bad rows imports nothing unless
+``skip_bad_rows``, and then the good rows are imported and the bad ones reported. The writes
+run in one transaction, so a posting that fails while being applied also rolls the file back
+(or, with ``skip_bad_rows``, only itself). The format is documented in the README
+("Importing orders").
 """
 
 from __future__ import annotations
@@ -14,14 +20,15 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.errors import DomainError, InvalidInput
+from core.limits import checked_decimal, checked_instant, checked_int, checked_text
 from fulfilment.models import CancelledBy, CancelReason, Order, OrderScheme, OrderStatus
 from fulfilment.services import (
     CustomerInfo,
@@ -98,6 +105,10 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    """``status`` is ``done`` or ``failed`` (bad rows without ``skip_bad_rows``: nothing
+    written; ``created``/``updated``/``unchanged`` are then 0)."""
+
+    status: str = "done"
     read: int = 0
     created: int = 0
     updated: int = 0
@@ -130,12 +141,19 @@ class _Posting:
 def _when(value: Any, what: str) -> datetime | None:
     if value in (None, ""):
         return None
-    parsed = parse_datetime(str(value).strip().replace(" ", "T", 1))
+    text = checked_text(value, what=what, max_length=64, code="bad_datetime")
+    try:
+        parsed = parse_datetime(text.replace(" ", "T", 1))
+    except ValueError:  # well formed but not a real date or time (2026-02-30)
+        parsed = None
     if parsed is None:
         raise InvalidInput(f"{what} {value!r} is not an ISO date and time.", code="bad_datetime")
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+        try:
+            parsed = timezone.make_aware(parsed)
+        except (ValueError, OverflowError):
+            raise InvalidInput(f"{what} {value!r} is out of range.", code="bad_datetime") from None
+    return checked_instant(parsed, what=what)
 
 
 def _parse_json(text: str) -> list[dict]:
@@ -143,6 +161,8 @@ def _parse_json(text: str) -> list[dict]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"The file is not valid JSON: {exc}.", code="bad_file") from exc
+    except RecursionError:
+        raise InvalidInput("The file's JSON is nested too deeply.", code="bad_file") from None
     if isinstance(data, dict):
         data = data.get("result", data)
     if isinstance(data, dict):
@@ -208,9 +228,17 @@ def _postings_from_csv(text: str) -> Iterable[_Posting | RowError]:
             details={"missing_columns": sorted(missing)},
         )
     grouped: dict[str, tuple[int, list[dict]]] = {}
-    for line_number, row in enumerate(reader, start=2):
-        number = (row.get("posting_number") or "").strip()
-        grouped.setdefault(number, (line_number, []))[1].append(row)
+    try:
+        for row in reader:
+            number = (row.get("posting_number") or "").strip()
+            grouped.setdefault(number, (reader.line_num, []))[1].append(row)
+    except csv.Error as exc:  # a field over the size limit, a stray quote
+        line = reader.line_num + 1  # the reader counts the lines it finished, not this one
+        raise InvalidInput(
+            f"Line {line} of the CSV cannot be read: {exc}.",
+            code="bad_file",
+            details={"line": line},
+        ) from exc
     for number, (line_number, rows) in grouped.items():
         first = rows[0]
         try:
@@ -257,78 +285,105 @@ def cancelled_by_from(text: str) -> str:
 # --- applying ---------------------------------------------------------------------------------
 
 
-def _quantity(value: Any, offer_id: str) -> int:
-    try:
-        quantity = int(str(value).strip())
-    except (TypeError, ValueError):
-        quantity = 0
-    if quantity <= 0:
-        raise InvalidInput(
-            f"{offer_id}: quantity {value!r} is not a positive whole number.", code="bad_quantity"
-        )
-    return quantity
+def _field_length(name: str) -> int:
+    return Order._meta.get_field(name).max_length
 
 
-def _price(value: Any, offer_id: str) -> Decimal:
-    if value in (None, ""):
-        return Decimal("0")
-    try:
-        price = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            f"{offer_id}: price {value!r} is not a number.", code="bad_price"
-        ) from exc
-    if price < 0 or not price.is_finite():
-        raise InvalidInput(f"{offer_id}: price {value!r} is not a valid amount.", code="bad_price")
-    return price
+@dataclass
+class _Valid:
+    """A posting whose every value has been checked; ``lines`` only for postings to create."""
+
+    posting: _Posting
+    target: str
+    warehouse: Warehouse | None
+    lines: list[OrderLineInput]
 
 
-def _apply(
+def _validate(
     posting: _Posting,
     *,
-    channel: str,
+    existing: set[str],
     skus: dict[str, Sku],
     warehouses: dict[str, Warehouse],
     default_warehouse: Warehouse | None,
-    actor: Actor,
-) -> str:
-    """Take in or advance one posting; returns created, updated or unchanged."""
-    if not posting.number:
+) -> _Valid:
+    """Check everything that can be checked without writing; ``InvalidInput`` on the first
+    problem of the posting."""
+    number = checked_text(
+        posting.number,
+        what="posting_number",
+        max_length=_field_length("external_number"),
+        code="bad_posting_number",
+    )
+    if not number:
         raise InvalidInput("posting_number is missing.", code="missing_posting_number")
-    target = STATUS_MAP.get(posting.status.strip().lower())
+    target = STATUS_MAP.get(checked_text(posting.status, what="status", max_length=64).lower())
     if target is None:
-        raise InvalidInput(f"Unknown status {posting.status!r}.", code="bad_status")
+        raise InvalidInput(f"Unknown status {posting.status[:64]!r}.", code="bad_status")
+    checked_text(posting.cancel_reason, what="cancel_reason", max_length=2_000)
+    checked_text(posting.cancellation_initiator, what="cancellation_initiator", max_length=200)
+    if number in existing:
+        return _Valid(posting, target, None, [])
+    if posting.accepted_at is None:
+        raise InvalidInput("in_process_at is missing.", code="missing_in_process_at")
+    if posting.scheme not in OrderScheme.values:
+        raise InvalidInput(
+            f"Unknown scheme {posting.scheme[:16]!r}; use {' or '.join(OrderScheme.values)}.",
+            code="bad_scheme",
+        )
+    for name, value in (
+        ("customer_name", posting.customer.name),
+        ("customer_contact", posting.customer.contact),
+        ("customer_language", posting.customer.language),
+    ):
+        checked_text(value, what=name, max_length=_field_length(name), code="bad_customer")
+    warehouse = warehouses.get(posting.warehouse) if posting.warehouse else default_warehouse
+    if warehouse is None:
+        raise InvalidInput(
+            f"Unknown warehouse {posting.warehouse[:64]!r}."
+            if posting.warehouse
+            else "No warehouse given.",
+            code="unknown_warehouse",
+        )
+    if not posting.products:
+        raise InvalidInput("The posting has no products.", code="no_lines")
+    lines = []
+    for offer_id, quantity, price in posting.products:
+        sku = skus.get(offer_id)
+        if sku is None:
+            raise InvalidInput(f"Unknown offer_id {offer_id[:100]!r}.", code="unknown_sku")
+        what = f"{offer_id}: quantity"
+        units = checked_int(quantity, what=what, minimum=1, code="bad_quantity")
+        amount = (
+            Decimal("0")
+            if price in (None, "")
+            else checked_decimal(
+                price, what=f"{offer_id}: price", max_digits=12, decimal_places=2, code="bad_price"
+            )
+        )
+        lines.append(OrderLineInput(sku, units, amount))
+    return _Valid(posting, target, warehouse, lines)
+
+
+def _apply(valid: _Valid, *, channel: str, actor: Actor) -> str:
+    """Take in or advance one validated posting; returns created, updated or unchanged."""
+    posting, target = valid.posting, valid.target
     order = Order.objects.filter(channel=channel, external_number=posting.number).first()
     outcome = "unchanged"
     if order is None:
-        if posting.accepted_at is None:
-            raise InvalidInput("in_process_at is missing.", code="missing_in_process_at")
-        warehouse = warehouses.get(posting.warehouse) if posting.warehouse else default_warehouse
-        if warehouse is None:
+        if valid.warehouse is None:  # taken in by someone else since validation: re-validate
             raise InvalidInput(
-                f"Unknown warehouse {posting.warehouse!r}."
-                if posting.warehouse
-                else "No warehouse given.",
-                code="unknown_warehouse",
-            )
-        if not posting.products:
-            raise InvalidInput("The posting has no products.", code="no_lines")
-        lines = []
-        for offer_id, quantity, price in posting.products:
-            sku = skus.get(offer_id)
-            if sku is None:
-                raise InvalidInput(f"Unknown offer_id {offer_id!r}.", code="unknown_sku")
-            lines.append(
-                OrderLineInput(sku, _quantity(quantity, offer_id), _price(price, offer_id))
+                f"{posting.number} changed while the file was read; import it again.",
+                code="concurrent_change",
             )
         order = order_intake(
             channel=channel,
             external_number=posting.number,
-            warehouse=warehouse,
+            warehouse=valid.warehouse,
             scheme=posting.scheme,
             accepted_at=posting.accepted_at,
             ship_by=posting.ship_by,
-            lines=lines,
+            lines=valid.lines,
             customer=posting.customer,
         ).order
         outcome = "created"
@@ -366,16 +421,7 @@ def _apply(
     return outcome
 
 
-def orders_import(
-    *,
-    content: bytes | str,
-    fmt: str,
-    channel: str = "ozon",
-    default_warehouse: Warehouse | None = None,
-    actor: Actor = SYSTEM,
-) -> ImportReport:
-    """Import postings from a JSON or CSV file; ``InvalidInput`` only if the file as a whole
-    cannot be read. Row problems are collected in the report."""
+def _read(content: bytes | str, fmt: str) -> list[_Posting | RowError]:
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -383,32 +429,77 @@ def orders_import(
             raise InvalidInput("The file is not UTF-8 text.", code="bad_file") from exc
     fmt = fmt.lower().lstrip(".")
     if fmt == "json":
-        postings = list(_postings_from_json(_parse_json(content)))
-    elif fmt == "csv":
-        postings = list(_postings_from_csv(content))
-    else:
-        raise InvalidInput(f"Unknown format {fmt!r}; use json or csv.", code="bad_format")
+        return list(_postings_from_json(_parse_json(content)))
+    if fmt == "csv":
+        return list(_postings_from_csv(content))
+    raise InvalidInput(f"Unknown format {fmt[:16]!r}; use json or csv.", code="bad_format")
 
-    offer_ids = {offer for p in postings if isinstance(p, _Posting) for offer, _, _ in p.products}
+
+def orders_import(
+    *,
+    content: bytes | str,
+    fmt: str,
+    channel: str = "ozon",
+    default_warehouse: Warehouse | None = None,
+    actor: Actor = SYSTEM,
+    skip_bad_rows: bool = False,
+) -> ImportReport:
+    """Import postings from a JSON or CSV file, all or nothing (see the module doc).
+
+    ``InvalidInput`` if the file as a whole cannot be read. Row problems are collected in the
+    report; with any of them and not ``skip_bad_rows`` the report's status is ``failed`` and
+    nothing was written.
+    """
+    postings = _read(content, fmt)
+    parsed = [p for p in postings if isinstance(p, _Posting)]
+    offer_ids = {offer for p in parsed for offer, _, _ in p.products}
     skus = {sku.code: sku for sku in Sku.objects.filter(code__in=offer_ids)}
     warehouses = {w.code: w for w in Warehouse.objects.all()}
+    existing = set(
+        Order.objects.filter(
+            channel=channel, external_number__in={p.number for p in parsed}
+        ).values_list("external_number", flat=True)
+    )
     report = ImportReport(read=len(postings))
+    valid: list[_Valid] = []
     for posting in postings:
         if isinstance(posting, RowError):
             report.errors.append(posting)
             continue
         try:
-            with transaction.atomic():
-                outcome = _apply(
+            valid.append(
+                _validate(
                     posting,
-                    channel=channel,
+                    existing=existing,
                     skus=skus,
                     warehouses=warehouses,
                     default_warehouse=default_warehouse,
-                    actor=actor,
                 )
+            )
         except DomainError as exc:
-            report.errors.append(RowError(posting.row, posting.number, exc.code, exc.message))
-            continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
+            report.errors.append(RowError(posting.row, posting.number[:100], exc.code, exc.message))
+    if report.errors and not skip_bad_rows:
+        report.status = "failed"
+        return report
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        for item in valid:
+            try:
+                with transaction.atomic():
+                    outcome = _apply(item, channel=channel, actor=actor)
+            except (DomainError, DatabaseError) as exc:
+                code = getattr(exc, "code", "not_stored")
+                message = getattr(exc, "message", f"The posting could not be stored: {exc}")
+                report.errors.append(RowError(item.posting.row, item.posting.number, code, message))
+                if not skip_bad_rows:
+                    transaction.set_rollback(True)
+                    report.status = "failed"
+                    return report
+                continue
+            counts[outcome] += 1
+    report.created, report.updated, report.unchanged = (
+        counts["created"],
+        counts["updated"],
+        counts["unchanged"],
+    )
     return report

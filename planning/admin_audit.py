@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from planning.admin_planners import ReadOnlyAdminMixin
-from planning.audit_charts import CHART_KINDS, audit_chart
+from planning.audit_charts import CHART_KINDS, audit_chart, frontier_chart
 from planning.models import PlanRun
 from planning.promise_audit import AuditSettings
-from planning.promise_models import Promise, PromiseAudit
+from planning.promise_models import FrontierResult, Promise, PromiseAudit
 
 CHART_CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -202,6 +202,11 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path(
+                "frontier.<str:fmt>",
+                wrap(self.frontier_view, cacheable=True),
+                name=f"{name}_frontier",
+            ),
+            path(
                 "<path:object_id>/chart/<str:kind>.<str:fmt>",
                 wrap(self.chart_view, cacheable=True),
                 name=f"{name}_chart",
@@ -219,6 +224,18 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         image = audit_chart(audit.score, kind=kind, fmt=fmt, warn_points=points)
         response = HttpResponse(image, content_type=CHART_CONTENT_TYPES[fmt])
         patch_cache_control(response, private=True, max_age=3600)  # an audit never changes
+        return response
+
+    def frontier_view(self, request: HttpRequest, fmt: str):
+        """The latest stored efficient frontier (``manage.py plan_frontier``)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if fmt not in CHART_CONTENT_TYPES:
+            raise Http404(_("Unknown chart."))
+        latest = FrontierResult.objects.first()
+        image = frontier_chart(latest.points if latest else [], fmt=fmt)
+        response = HttpResponse(image, content_type=CHART_CONTENT_TYPES[fmt])
+        patch_cache_control(response, private=True, max_age=300)
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -248,6 +265,10 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 PlanRun.objects.filter(parameters__calibration_audit=audit.pk)
                 .order_by("-plan_date", "-id")
                 .values_list("pk", "plan_date")[:10]
+            ),
+            "frontier": FrontierResult.objects.first(),
+            "frontier_url": reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_frontier", args=["svg"]
             ),
             "has_view_permission": True,
         }

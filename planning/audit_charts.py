@@ -191,3 +191,41 @@ def audit_chart(
     with matplotlib.rc_context({"svg.hashsalt": "zapas", "svg.fonttype": "none"}):
         fig.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
+
+
+def frontier_chart(points: list[dict[str, Any]], *, fmt: str = "svg") -> bytes:
+    """Fill rate against average inventory value for both policies (stored frontier points)."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"unsupported chart format {fmt!r}")
+    fig = Figure(figsize=(7, 4.4), dpi=100)
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.13)
+    ax = fig.subplots()
+    styles = (
+        ("zapas", _("Zapas (service target)"), "o", _NEUTRAL),
+        ("naive_min_max", _("min/max (multiplier)"), "s", "#dd8452"),
+    )
+    for policy, label, marker, colour in styles:
+        pts = sorted(
+            (p for p in points if p["policy"] == policy and p["avg_inventory_value"] is not None),
+            key=lambda p: p["avg_inventory_value"],
+        )
+        xs = [p["avg_inventory_value"] for p in pts]
+        ys = [p["fill_rate"] for p in pts]
+        ax.plot(xs, ys, marker=marker, color=colour, label=label)
+        for p, x, y in zip(pts, xs, ys, strict=True):
+            ax.annotate(f"{p['setting']:g}", (x, y), xytext=(4, -10), textcoords="offset points",
+                        fontsize=7)  # fmt: skip
+    if not points:
+        _empty(ax, _("No frontier computed yet"))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(_("average inventory value"))
+    ax.set_ylabel(_("fill rate"))
+    ax.set_title(_("Fill rate against stock held (the efficient frontier)"), loc="left",
+                 fontsize=10)  # fmt: skip
+    ax.legend(fontsize=8, loc="lower right")
+    _style(ax)
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with matplotlib.rc_context({"svg.hashsalt": "zapas", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()

@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import partial
 
 from celery import current_app
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.transactions import after_commit
 from fulfilment.models import CancelReason, Order, OrderLine, OrderStatus
 from planning.models import DemandHistory, DemandSource
 
@@ -140,6 +140,4 @@ def demand_feed_schedule(*, since: date, sku_ids: Iterable[int]) -> None:
 def demand_feed_on_order_closed(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
     """The ``fulfilment.hooks`` handler for hand-overs and cancellations: the day's cells of
     those SKUs are recomputed after the order's transaction commits."""
-    transaction.on_commit(
-        partial(demand_feed_schedule, since=timezone.localdate(at), sku_ids=sku_ids)
-    )
+    after_commit(demand_feed_schedule, since=timezone.localdate(at), sku_ids=sku_ids)

@@ -531,4 +531,4 @@ from planning.models_operations import (  # noqa: E402, F401
     PrepTimeRecommendation,
     SupplierPerformance,
 )
-from planning.promise_models import Promise, PromiseAudit  # noqa: E402,F401
+from planning.promise_models import FrontierResult, Promise, PromiseAudit  # noqa: E402,F401

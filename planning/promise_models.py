@@ -120,3 +120,25 @@ class PromiseAudit(models.Model):
 
     def __str__(self) -> str:
         return f"Audit {self.audit_date} #{self.pk}"
+
+
+class FrontierResult(models.Model):
+    """One replay of both policies at several stock levels (``planning.frontier_runs``): fill
+    rate against average inventory value for Zapas's service targets and the naive min/max's
+    multipliers (``points``), and Zapas read at min/max's value and fill rate
+    (``at_equal_stock``)."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    plan_date = models.DateField(help_text=_("End of the replayed period."))
+    days = models.PositiveIntegerField(help_text=_("Days replayed."))
+    skus = models.PositiveIntegerField()
+    points = models.JSONField(default=list)
+    at_equal_stock = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("efficient frontier")
+        verbose_name_plural = _("efficient frontiers")
+
+    def __str__(self) -> str:
+        return f"Frontier {self.plan_date} ({self.days} days)"

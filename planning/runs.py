@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput
+from core.transactions import after_commit
 from inventory.models import Sku
 from planning.engine.calibration import QuantileCalibration
 from planning.engine.schema import (
@@ -357,7 +357,7 @@ def plan_run_finalise(*, run_id: int, chunk_results: Sequence[ChunkResult | dict
     run.finished_at = timezone.now()
     run.error = ""
     run.save()
-    transaction.on_commit(partial(_learn_from_operations, run.plan_date))
+    after_commit(_learn_from_operations, run.plan_date)
     return run
 
 

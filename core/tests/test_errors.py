@@ -84,5 +84,9 @@ def test_handler_maps_http404():
     assert response.data["code"] == "not_found"
 
 
-def test_handler_leaves_unknown_exceptions_to_django():
-    assert exception_handler(RuntimeError("boom"), {}) is None
+def test_handler_answers_unknown_exceptions_with_a_json_500():
+    # A bug still answers the one error shape (the scan station retries it with its key).
+    response = exception_handler(RuntimeError("boom"), {})
+    assert response.status_code == 500
+    assert response.data["code"] == "server_error"
+    assert set(response.data) == {"code", "message", "details"}

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, models
 
+from core.bulk import bulk_insert
 from planning.models import DemandHistory, DemandSource
 
 
@@ -178,17 +179,11 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     opts = model._meta
     columns = [opts.get_field(name.removesuffix("_id")).column if name.endswith("_id")
                else opts.get_field(name).column for name in fields]  # fmt: skip
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            sql = f"COPY {opts.db_table} ({', '.join(columns)}) FROM STDIN"
-            with cursor.connection.cursor().copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    adapters = [_sqlite_adapter(opts.get_field(name.removesuffix("_id")) if name.endswith("_id")
-                                else opts.get_field(name)) for name in fields]  # fmt: skip
-    adapted = (tuple(a(v) if a else v for a, v in zip(adapters, row, strict=True)) for row in rows)
-    executemany(opts.db_table, columns, adapted)
+    if connection.vendor != "postgresql":  # psycopg adapts values itself; sqlite3 needs text
+        adapters = [_sqlite_adapter(opts.get_field(name.removesuffix("_id")) if name.endswith("_id")
+                                    else opts.get_field(name)) for name in fields]  # fmt: skip
+        rows = (tuple(a(v) if a else v for a, v in zip(adapters, row, strict=True)) for row in rows)
+    bulk_insert(model, columns, rows)
 
 
 def _sqlite_adapter(f: models.Field) -> Callable[[Any], Any] | None:

@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -23,6 +22,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 
 from core.errors import InvalidInput, InvalidTransition
+from core.transactions import after_commit
 from fulfilment.calendar import WarehouseCalendar
 from fulfilment.conf import setting
 from fulfilment.models import Notice, NoticeKind, NoticeStatus, Order
@@ -213,7 +213,7 @@ def notice_queue(
 def _schedule_send(notice_id: int) -> None:
     from fulfilment.tasks import notice_send_task
 
-    transaction.on_commit(partial(notice_send_task.delay, notice_id))
+    after_commit(notice_send_task.delay, notice_id)
 
 
 # --- sending ----------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def test_row_errors_do_not_stop_the_rest(world):
         posting("", products=[]),
         "not an object",
     ]
-    report = orders_import(content=json.dumps({"postings": rows}), fmt="json")
+    report = orders_import(content=json.dumps({"postings": rows}), fmt="json", skip_bad_rows=True)
     assert report.created == 1
     assert [(e.row, e.posting_number, e.code) for e in report.errors] == [
         (2, "C-2", "unknown_sku"),
@@ -142,7 +142,7 @@ E-3,awaiting_packaging,2026-03-02 11:00:00,,MSK1,CUP-2,0,100,,,,,
 
 
 def test_csv_import_groups_rows_by_posting(world):
-    report = orders_import(content=CSV, fmt="csv")
+    report = orders_import(content=CSV, fmt="csv", skip_bad_rows=True)
     assert (report.read, report.created) == (3, 2)
     assert [(e.row, e.code) for e in report.errors] == [(5, "bad_quantity")]
     e1 = Order.objects.get(external_number="E-1")
@@ -153,7 +153,7 @@ def test_csv_import_groups_rows_by_posting(world):
     assert e1.ship_by_source == ShipBySource.COMPUTED
     e2 = Order.objects.get(external_number="E-2")
     assert (e2.cancel_reason, e2.cancelled_by) == ("customer_request", "customer")
-    again = orders_import(content=CSV, fmt="csv")
+    again = orders_import(content=CSV, fmt="csv", skip_bad_rows=True)
     assert (again.created, again.unchanged, again.failed) == (0, 2, 1)
 
 
@@ -204,6 +204,6 @@ def test_import_command(world, tmp_path: Path):
     file = tmp_path / "postings.json"
     file.write_text(json.dumps([posting("F-1"), posting("F-2", warehouse="XXX")]))
     out = StringIO()
-    call_command("import_orders", str(file), stdout=out)
+    call_command("import_orders", str(file), "--skip-bad-rows", stdout=out)
     assert "2 postings: 1 created, 0 updated, 0 unchanged, 1 failed." in out.getvalue()
     assert "row 2 F-2: unknown_warehouse" in out.getvalue()

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import operator
 from datetime import timedelta
-from functools import partial, reduce
+from functools import reduce
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.transactions import after_commit
 from fulfilment.models import CancelReason, Order
 from inventory.models import StockLevel
 from marketplaces.ozon.client import OzonCircleOpen, OzonClient, OzonError, OzonRetryable
@@ -62,7 +62,7 @@ def _enqueue(posting: Posting, kind: str, payload: dict) -> None:
     if created:
         from marketplaces.ozon.tasks import outbox_send_task
 
-        transaction.on_commit(partial(outbox_send_task.delay, message.pk))
+        after_commit(outbox_send_task.delay, message.pk)
 
 
 def on_order_packed(order: Order, at, sku_ids) -> None:

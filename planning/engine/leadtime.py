@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Largest groups × day-span table for the sort-free quantiles of whole-day values.
+_HISTOGRAM_CELLS = 25_000_000
+
 #: Receipts the stated lead time is worth when it is blended with what was observed.
 DEFAULT_PRIOR_STRENGTH = 5.0
 
@@ -40,15 +43,33 @@ class LeadTimeEstimate:
     sd: np.ndarray
 
 
-def weighted_quantile(
-    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int, q: float
-) -> np.ndarray:
-    """Per group, the smallest value whose cumulative weight share reaches ``q`` (NaN if empty)."""
-    out = np.full(n_groups, np.nan)
+def weighted_quantiles(
+    group: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray,
+    n_groups: int,
+    qs: tuple[float, ...],
+) -> list[np.ndarray]:
+    """Per group and each ``q``: the smallest value whose cumulative weight share reaches ``q``
+    (NaN for an empty group). One sort for all ``qs``."""
+    outs = [np.full(n_groups, np.nan) for _ in qs]
     keep = weights > 0
     group, values, weights = group[keep], values[keep], weights[keep]
     if group.size == 0:
-        return out
+        return outs
+    lo, hi = float(values.min()), float(values.max())
+    span = int(hi - lo) + 1
+    if values.dtype.kind in "iu" and n_groups * span <= _HISTOGRAM_CELLS:
+        # whole days (lead times): a weighted histogram per group, no sort (O(receipts))
+        cell = group * span + (values - lo).astype(np.int64)
+        hist = np.bincount(cell, weights=weights, minlength=n_groups * span).reshape(n_groups, span)
+        cum = np.cumsum(hist, axis=1)
+        total = cum[:, -1]
+        has = total > 0
+        for out, q in zip(outs, qs, strict=True):
+            first = (cum >= (q - 1e-12) * total[:, None]).argmax(axis=1)
+            out[has] = lo + first[has]
+        return outs
     order = np.lexsort((values, group))
     g, v, w = group[order], values[order], weights[order]
     total = np.bincount(g, weights=w, minlength=n_groups)
@@ -56,14 +77,20 @@ def weighted_quantile(
     starts = np.searchsorted(g, np.arange(n_groups), side="left")
     before = np.concatenate(([0.0], cum))[starts]
     share = (cum - before[g]) / total[g]
-    # first row per group whose share reaches q (a tiny tolerance for float sums)
-    reached = share >= q - 1e-12
-    first = np.full(n_groups, g.size, dtype=np.int64)
-    idx = np.flatnonzero(reached)
-    np.minimum.at(first, g[idx], idx)
-    has = first < g.size
-    out[has] = v[first[has]]
-    return out
+    for out, q in zip(outs, qs, strict=True):
+        idx = np.flatnonzero(share >= q - 1e-12)  # a tiny tolerance for float sums
+        gi = g[idx]  # sorted: the first row of each group run is its quantile
+        first = np.ones(gi.size, dtype=bool)
+        first[1:] = gi[1:] != gi[:-1]
+        out[gi[first]] = v[idx[first]]
+    return outs
+
+
+def weighted_quantile(
+    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n_groups: int, q: float
+) -> np.ndarray:
+    """Per group, the smallest value whose cumulative weight share reaches ``q`` (NaN if empty)."""
+    return weighted_quantiles(group, values, weights, n_groups, (q,))[0]
 
 
 def learn_lead_times(
@@ -109,14 +136,19 @@ def learn_lead_times(
     mix_var = (
         lam * obs_var + (1 - lam) * prior_sd**2 + lam * (1 - lam) * (obs_mean - prior_mean) ** 2
     )
+    # whole days (the usual case) take the sort-free path
+    days_in = np.asarray(days)
+    p50, p90 = weighted_quantiles(
+        group, days_in if days_in.dtype.kind in "iu" else x, w, n_groups, (0.5, 0.9)
+    )
     return LeadTimeEstimate(
         receipts=receipts,
         units=sw,
         effective_receipts=n_eff,
         observed_mean=xbar,
         observed_sd=np.sqrt(var),
-        observed_p50=weighted_quantile(group, x, w, n_groups, 0.5),
-        observed_p90=weighted_quantile(group, x, w, n_groups, 0.9),
+        observed_p50=p50,
+        observed_p90=p90,
         data_share=lam,
         mean=mean,
         sd=np.sqrt(np.maximum(mix_var, 0.0)),

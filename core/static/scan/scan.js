@@ -1,6 +1,6 @@
 /* Zapas scan station: a keyboard-wedge scanner types a code and Enter into #scan.
  * Every write carries an Idempotency-Key made once per scan; when the network fails (or the
- * server answers 502/503/504) the same request is retried with the same key, so a scan counts
+ * server answers 429/500/502/503/504) the same request is retried with the same key, so a scan counts
  * exactly once however flaky the Wi-Fi. Scans are processed one after another, in order. */
 (function () {
   "use strict";
@@ -9,6 +9,7 @@
   var TOKEN_KEY = "zapas.scan.token";
   var MODE_KEY = "zapas.scan.mode";
   var RETRY_DELAYS = [300, 700, 1500, 3000, 5000, 8000, 12000];
+  var RETRYABLE = [429, 500, 502, 503, 504];
   var $ = function (id) { return document.getElementById(id); };
 
   var state = { me: null, mode: localStorage.getItem(MODE_KEY) || "receive",
@@ -43,15 +44,21 @@
     var attempt = 0;
     function go() {
       return fetch(API + path, init).then(function (resp) {
-        if ([502, 503, 504].indexOf(resp.status) >= 0) { throw new Error("HTTP " + resp.status); }
         return resp.json().catch(function () { return {}; }).then(function (data) {
+          // Worth retrying with the same key: a server error (a write that did commit is then
+          // replayed, not repeated), a busy server (429), or the first try still running.
+          if (RETRYABLE.indexOf(resp.status) >= 0 || data.code === "idempotency_key_in_progress") {
+            var err = new Error("HTTP " + resp.status);
+            err.retryAfter = parseFloat(resp.headers.get("Retry-After")) || 0;
+            throw err;
+          }
           return { status: resp.status, ok: resp.ok, data: data };
         });
       }).catch(function (err) {
         if (attempt >= RETRY_DELAYS.length) {
           return { status: 0, ok: false, data: { code: "network", message: "No connection: " + err.message } };
         }
-        var delay = RETRY_DELAYS[attempt++];
+        var delay = Math.max(RETRY_DELAYS[attempt++], (err.retryAfter || 0) * 1000);
         if (onRetry) { onRetry(attempt); }
         return sleep(delay).then(go);
       });

@@ -15,8 +15,16 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "csv"], help="Default: from the suffix.")
         parser.add_argument("--channel", default="ozon")
         parser.add_argument("--warehouse", help="Warehouse code for postings that name none.")
+        parser.add_argument(
+            "--skip-bad-rows",
+            action="store_true",
+            help="Import the good postings and report the bad ones (default: a file with bad "
+            "postings imports nothing).",
+        )
 
-    def handle(self, *args, path, format=None, channel="ozon", warehouse=None, **options):
+    def handle(
+        self, *args, path, format=None, channel="ozon", warehouse=None, skip_bad_rows=False, **opts
+    ):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"No such file: {path}")
@@ -31,6 +39,7 @@ class Command(BaseCommand):
                 fmt=format or file.suffix,
                 channel=channel,
                 default_warehouse=default_warehouse,
+                skip_bad_rows=skip_bad_rows,
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
@@ -42,3 +51,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  row {error.row} {error.posting_number}: {error.code}: {error.message}"
             )
+        if report.status == "failed":
+            raise CommandError("Nothing was imported: fix the rows above or pass --skip-bad-rows.")

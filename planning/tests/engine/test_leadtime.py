@@ -103,3 +103,14 @@ def test_scorecard_on_time_fill_delay_and_worsening_trend():
     # supplier 1 has too few receipts to compare; 2 has none
     assert card.worsening.tolist() == [True, False, False]
     assert np.isnan(card.on_time_rate[2]) and np.isnan(card.fill_rate[2])
+
+
+def test_quantiles_of_whole_days_and_of_fractions_agree():
+    rng = np.random.default_rng(4)
+    g = rng.integers(0, 50, 2000)
+    days = rng.integers(1, 40, 2000)
+    w = rng.integers(0, 9, 2000).astype(float)
+    whole = weighted_quantile(g, days, w, 60, 0.9)  # histogram path
+    shifted = weighted_quantile(g, days + 0.5, w, 60, 0.9) - 0.5  # sort path
+    assert np.array_equal(np.isnan(whole), np.isnan(shifted))
+    assert np.allclose(whole[~np.isnan(whole)], shifted[~np.isnan(shifted)])

@@ -1,0 +1,71 @@
+"""The efficient frontier stored for the admin (planning.frontier_runs) and drawn there."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from core.errors import InvalidInput
+from inventory.tests.factories import SkuFactory, SupplierFactory, SupplierItemFactory
+from planning.frontier_runs import frontier_compute
+from planning.models import DemandHistory
+from planning.promise_audit import promise_audit_run
+from planning.promise_models import FrontierResult
+from planning.tests.admin_data import staff_member
+
+pytestmark = pytest.mark.django_db
+
+END = date(2026, 11, 30)
+
+
+@pytest.fixture
+def shop():
+    supplier = SupplierFactory(code="ACME", lead_time_mean_days=Decimal("7"))
+    for code, per_day in (("busy", 8), ("quiet", 1)):
+        sku = SkuFactory(code=code, unit_cost=Decimal("100"))
+        SupplierItemFactory(sku=sku, supplier=supplier, moq=1, pack_size=1)
+        DemandHistory.objects.bulk_create(
+            DemandHistory(sku=sku, date=END - timedelta(days=d), units=per_day + d % 3)
+            for d in range(1, 121)
+        )
+
+
+def test_the_frontier_holds_both_policies_at_every_setting(shop):
+    result = frontier_compute(days=28, plan_date=END, replan_days=28)
+
+    assert (result.days, result.skus, result.plan_date) == (28, 2, END)
+    policies = [p["policy"] for p in result.points]
+    assert policies.count("zapas") == 7 and policies.count("naive_min_max") == 7
+    assert all(0 <= p["fill_rate"] <= 1 for p in result.points)
+    zapas = sorted((p for p in result.points if p["policy"] == "zapas"), key=lambda p: p["setting"])
+    # more service means more stock held
+    assert zapas[-1]["avg_inventory_value"] > zapas[0]["avg_inventory_value"]
+    assert len(result.at_equal_stock) == 7
+
+
+def test_too_short_a_history_is_refused_and_nothing_is_stored(shop):
+    with pytest.raises(InvalidInput) as error:
+        frontier_compute(days=100, plan_date=END)
+
+    assert error.value.code == "history_too_short"
+    assert FrontierResult.objects.count() == 0
+
+
+def test_the_command_stores_it_and_the_audit_page_draws_it(shop, client):
+    out = io.StringIO()
+    call_command("plan_frontier", "--days", "28", "--date", "2026-11-30", stdout=out)
+    audit = promise_audit_run(audit_date=END)
+    client.force_login(staff_member("Planner", "planner"))
+
+    page = client.get(reverse("admin:planning_promiseaudit_change", args=[audit.pk]))
+    chart = client.get(reverse("admin:planning_promiseaudit_frontier", args=["svg"]))
+
+    assert "stored" in out.getvalue() and "naive_min_max" in out.getvalue()
+    assert 'id="chart-frontier"' in page.content.decode()
+    assert page.context["frontier"] == FrontierResult.objects.get()
+    assert chart.status_code == 200 and chart.content.startswith(b"<?xml")
