@@ -171,6 +171,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["core.auth.IsDeviceOrStaff"],
 }
 
+# Exported cells are never formulas (CSV injection): "=" is stripped by django-import-export,
+# and CSV cells starting with = + - @ get an apostrophe (core.spreadsheets).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)

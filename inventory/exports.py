@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from core.errors import InvalidInput
+from core.spreadsheets import csv_cell, xlsx_row_append
 from inventory.models import PurchaseOrder, SupplierItem
 
 EXPORT_CONTENT_TYPES = {
@@ -73,7 +74,7 @@ def purchase_order_export(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(_EXPORT_HEADER)
-        writer.writerows([[str(v) for v in row] for row in rows])
+        writer.writerows([[csv_cell(v) for v in row] for row in rows])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -83,7 +84,7 @@ def purchase_order_export(
         sheet.title = str(rows[0][0] if rows else "PO")[:31]
         sheet.append(_EXPORT_HEADER)
         for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+            xlsx_row_append(sheet, [float(v) if isinstance(v, Decimal) else v for v in row])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()

@@ -98,9 +98,19 @@ def on_stock_changed(pairs) -> None:
     """Mark the stock outbox rows of changed (sku, warehouse) pairs pending: one UPDATE."""
     if not pairs:
         return
-    match = reduce(operator.or_, (Q(sku_id=s, warehouse_id=w) for s, w in pairs))
+    match = _pairs_match(pairs)
     StockPush.objects.filter(match).update(
         pending_since=Coalesce(F("pending_since"), timezone.now()), version=F("version") + 1
+    )
+
+
+def _pairs_match(pairs) -> Q:
+    # One term per warehouse: a flat OR per pair is too deep for SQLite past ~1,000 pairs.
+    by_warehouse: dict[int, list[int]] = {}
+    for sku_id, warehouse_id in pairs:
+        by_warehouse.setdefault(warehouse_id, []).append(sku_id)
+    return reduce(
+        operator.or_, (Q(warehouse_id=w, sku_id__in=skus) for w, skus in by_warehouse.items())
     )
 
 
@@ -241,9 +251,7 @@ def stock_push(*, account: OzonAccount, client: OzonClient, limit: int = 8000) -
         return result
     levels = {}
     for chunk in [rows[i : i + 500] for i in range(0, len(rows), 500)]:
-        match = reduce(
-            operator.or_, (Q(sku_id=r.sku_id, warehouse_id=r.warehouse_id) for r in chunk)
-        )
+        match = _pairs_match([(r.sku_id, r.warehouse_id) for r in chunk])
         levels.update(
             {
                 (sku, wh): on_hand - reserved

@@ -392,6 +392,11 @@ def fbs_changes_sync(
     """Postings whose status changed since the last sync (window overlapping it by 5 minutes)."""
     result = StepResult()
     now = timezone.now()
+    if since is None and account.postings_synced_to is None:
+        # The first sync: every open posting was just read as unfulfilled; changes start now.
+        OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=now)
+        account.postings_synced_to = now
+        return result
     start = since or (account.postings_synced_to or now - timedelta(days=1)) - STATUS_WINDOW_OVERLAP
     # The last window reaches a minute past now: a change made while this runs is not missed.
     windows = _windows(start, now + timedelta(minutes=1), min(settings.OZON["CONCURRENCY"], 4))

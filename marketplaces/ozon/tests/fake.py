@@ -82,6 +82,7 @@ class FakeOzon:
         self.contract_errors: list[str] = []
         self.cancel_reasons = [{"id": 352, "type_id": "seller"}, {"id": 402, "type_id": "seller"}]
         self._last_pair_update: dict[tuple[int, int], float] = {}
+        self.limited = 0  # requests answered 429 because the limits were exceeded
         self._second: deque[float] = deque()
         self._stock_minute: deque[float] = deque()
         self._lock = threading.RLock()
@@ -252,6 +253,7 @@ class FakeOzon:
         while self._second and now - self._second[0] >= 1.0:
             self._second.popleft()
         if len(self._second) >= 50:
+            self.limited += 1
             return self._error(
                 429, 8, "You have reached request rate limit per second", {"Retry-After": "1"}
             )
@@ -259,6 +261,7 @@ class FakeOzon:
             while self._stock_minute and now - self._stock_minute[0] >= 60.0:
                 self._stock_minute.popleft()
             if len(self._stock_minute) >= 80:
+                self.limited += 1
                 wait = int(60 - (now - self._stock_minute[0])) + 1
                 return self._error(
                     429,
