@@ -452,12 +452,15 @@ def orders_import(
     """
     postings = _read(content, fmt)
     parsed = [p for p in postings if isinstance(p, _Posting)]
-    offer_ids = {offer for p in parsed for offer, _, _ in p.products}
+    # Values PostgreSQL cannot even compare (NUL bytes) stay out of the lookups; the row checks
+    # below report them.
+    offer_ids = {offer for p in parsed for offer, _, _ in p.products if "\x00" not in str(offer)}
     skus = {sku.code: sku for sku in Sku.objects.filter(code__in=offer_ids)}
     warehouses = {w.code: w for w in Warehouse.objects.all()}
     existing = set(
         Order.objects.filter(
-            channel=channel, external_number__in={p.number for p in parsed}
+            channel=channel,
+            external_number__in={p.number for p in parsed if "\x00" not in str(p.number)},
         ).values_list("external_number", flat=True)
     )
     report = ImportReport(read=len(postings))
