@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
@@ -22,6 +24,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("scan/", core_views.scan_station, name="scan-station"),
+    # POST only: ends the staff session, then back to the station's sign-in.
+    path("scan/sign-out/", LogoutView.as_view(next_page="scan-station"), name="scan-sign-out"),
+    # The scan station's strings in the page's language (gettext in JavaScript).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("integrations/ozon/", include("marketplaces.ozon.push.urls")),
 ]
 

@@ -1,5 +1,9 @@
-from django.contrib import admin, messages
-from django.utils.html import format_html
+import segno
+from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 
 from core import services
 from core.admin_actions import apply_each
@@ -21,20 +25,35 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
     def token_state(self, obj: ScannerDevice) -> str:
         return f"{obj.token_prefix}…" if obj.has_token else "—"
 
-    @admin.action(description="Issue a new token (shown once)")
+    @admin.action(description=_("Issue a new token and its sign-in code (shown once)"))
     def issue_token(self, request, queryset):
-        for device in queryset:
+        """Issue a token per selected device and show each as a QR code to scan at the device.
+
+        The code is a link to the scan station carrying the token in the fragment (never sent
+        to the server): a phone's camera opens it, a handheld's scanner types it into the
+        sign-in field. The page is the only place the token is ever shown."""
+        station = request.build_absolute_uri(reverse("scan-station"))
+        codes = []
+        for device in queryset.select_related("warehouse"):
             token = services.scanner_device_issue_token(device=device)
-            self.message_user(
-                request,
-                format_html(
-                    "New token for <b>{}</b> — copy it now, it will not be shown again: "
-                    "<code style='user-select:all'>{}</code>",
-                    device.name,
-                    token,
-                ),
-                messages.WARNING,
+            link = f"{station}#token={token}"
+            codes.append(
+                {
+                    "device": device,
+                    "token": token,
+                    "link": link,
+                    "qr": segno.make(link, error="m").svg_data_uri(scale=5, border=4),
+                }
             )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Sign-in codes"),
+            "opts": self.model._meta,
+            "codes": codes,
+        }
+        response = TemplateResponse(request, "admin/core/scannerdevice/sign_in_codes.html", context)
+        add_never_cache_headers(response)  # the tokens must not linger in a cache
+        return response
 
     @admin.action(description="Revoke token")
     def revoke_token(self, request, queryset):

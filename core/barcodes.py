@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.errors import NotFound
 
 EAN13 = "ean13"
 EAN8 = "ean8"
@@ -48,3 +51,40 @@ def validate_barcode(code: str, symbology: str | None = None) -> str:
                 code="barcode_check_digit",
             )
     return symbology
+
+
+# GS1 numbers a scanner reads (EAN-8, UPC-A, EAN-13, GTIN-14): a wrong last digit means the
+# scanner misread the label, not that the item is unknown.
+GS1_LENGTHS = (8, 12, 13, 14)
+
+
+def misread_check_digit(code: str) -> int | None:
+    """The expected check digit when ``code`` looks like a GS1 number whose check digit is
+    wrong (a mis-scan), else ``None``."""
+    code = (code or "").strip()
+    if not code.isascii() or not code.isdigit() or len(code) not in GS1_LENGTHS:
+        return None
+    expected = gs1_check_digit(code[:-1])
+    return None if int(code[-1]) == expected else expected
+
+
+def unknown_barcode_error(code: str) -> NotFound:
+    """The error for a scanned code that matches no SKU: ``misscan`` when it is a GS1 number
+    with a wrong check digit (scan it again), else ``unknown_barcode``. Both are 404."""
+    code = (code or "").strip()
+    expected = misread_check_digit(code)
+    if expected is not None:
+        return NotFound(
+            _(
+                "Mis-scan: %(code)s has a wrong check digit (%(digit)s, expected %(expected)s). "
+                "Scan it again."
+            )
+            % {"code": code, "digit": code[-1], "expected": expected},
+            code="misscan",
+            details={"barcode": code, "expected_check_digit": expected},
+        )
+    return NotFound(
+        _("No SKU has barcode %(code)s.") % {"code": repr(code)},
+        code="unknown_barcode",
+        details={"barcode": code},
+    )

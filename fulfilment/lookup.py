@@ -17,6 +17,7 @@ from functools import cache
 from django.db import models
 
 from core import sql
+from core.barcodes import unknown_barcode_error
 from core.errors import NotFound
 from fulfilment.models import Order, OrderLine
 from inventory.models import Barcode, Sku, StockLevel, Warehouse
@@ -75,7 +76,8 @@ def barcode_lookup(*, code: str, warehouse: Warehouse) -> dict:
     """SKU of a scanned barcode (or offer id) with its stock at ``warehouse`` and the open
     orders waiting for it (earliest ship-by first, at most 50).
 
-    ``NotFound`` (``unknown_barcode``) for an unknown code. A barcode is tried first, as in
+    ``NotFound`` (``unknown_barcode``, or ``misscan`` for a GS1 number with a wrong check
+    digit) for an unknown code. A barcode is tried first, as in
     ``inventory.selectors.sku_by_barcode``; an offer id costs a second statement, rarely.
     """
     if not code or not code.isprintable() or len(code) > 64:
@@ -86,9 +88,7 @@ def barcode_lookup(*, code: str, warehouse: Warehouse) -> dict:
         rows = list(Order.objects.raw(_lookup_statement(by), params))
         if rows:
             return _result(code, warehouse, rows)
-    raise NotFound(
-        f"No SKU has barcode {scanned!r}.", code="unknown_barcode", details={"barcode": scanned}
-    )
+    raise unknown_barcode_error(scanned)
 
 
 def _result(code: str, warehouse: Warehouse, rows: list[Order]) -> dict:

@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core import sql
-from core.errors import NotFound
+from core.barcodes import unknown_barcode_error
 from inventory.models import (
     Barcode,
     PurchaseOrder,
@@ -59,16 +59,17 @@ def skus_with_barcodes(*, sku_ids: Iterable[int]) -> dict[int, tuple[Sku, list[s
 
 
 def sku_by_barcode(code: str) -> Sku:
-    """The SKU with this barcode (or this offer id); ``NotFound`` with code ``unknown_barcode``."""
+    """The SKU with this barcode (or this offer id).
+
+    ``NotFound``: ``unknown_barcode``, or ``misscan`` for a GS1 number with a wrong check digit.
+    """
     code = (code or "").strip()
     barcode = Barcode.objects.select_related("sku").filter(code=code).first()
     if barcode is not None:
         return barcode.sku
     sku = Sku.objects.filter(code=code).first()
     if sku is None:
-        raise NotFound(
-            f"No SKU has barcode {code!r}.", code="unknown_barcode", details={"barcode": code}
-        )
+        raise unknown_barcode_error(code)
     return sku
 
 

@@ -1,7 +1,13 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.barcodes import detect_symbology, gs1_check_digit, validate_barcode
+from core.barcodes import (
+    detect_symbology,
+    gs1_check_digit,
+    misread_check_digit,
+    unknown_barcode_error,
+    validate_barcode,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +78,27 @@ def test_detect_symbology_by_length():
         "upca",
         "other",
     ]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("4006381333932", 1),  # EAN-13
+        ("96385075", 4),  # EAN-8
+        ("036000291453", 2),  # UPC-A
+        ("10012345678900", 2),  # GTIN-14
+    ],
+)
+def test_a_gs1_number_with_a_wrong_check_digit_is_a_misread(code, expected):
+    assert misread_check_digit(code) == expected
+    error = unknown_barcode_error(code)
+    assert (error.code, error.http_status) == ("misscan", 404)
+    assert error.details == {"barcode": code, "expected_check_digit": expected}
+
+
+@pytest.mark.parametrize(
+    "code", ["4006381333931", "96385074", "036000291452", "12345", "ABC-123", "400638133"]
+)
+def test_a_valid_or_free_text_code_is_not_a_misread(code):
+    assert misread_check_digit(code) is None
+    assert unknown_barcode_error(code).code == "unknown_barcode"

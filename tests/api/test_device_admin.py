@@ -22,8 +22,13 @@ def test_issue_token_action_shows_the_token_once_and_stores_its_hash(client):
         {"action": "issue_token", "_selected_action": [device.pk]},
         follow=True,
     )
-    # then the page shows the token, and only its hash is stored
-    token = re.search(r"<code[^>]*>([^<]+)</code>", response.content.decode()).group(1)
+    # then the page shows the token, a QR code to scan and the link it holds, never cached
+    html = response.content.decode()
+    token = re.search(r"<code[^>]*>([^<]+)</code>", html).group(1)
+    assert 'src="data:image/svg+xml' in html
+    assert f"http://testserver/scan/#token={token}" in html
+    assert "no-store" in response["Cache-Control"]
+    # and only its hash is stored
     device.refresh_from_db()
     assert device.token_hash == token_hash(token)
     assert device.token_prefix == token[:8]

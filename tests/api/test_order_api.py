@@ -93,6 +93,16 @@ def test_pack_flow_wrong_item_too_many_then_packed(api, warehouse, mug, cup):
     assert again.status_code == 409
 
 
+def test_a_misscan_while_packing_says_so_and_packs_nothing(api, warehouse, mug):
+    make_order(warehouse=warehouse, lines=[(mug, 1)], number="P-9")
+    misread = ean13(101)[:-1] + str((int(ean13(101)[-1]) + 1) % 10)
+    response = _pack(api, "P-9", misread)
+    assert response.status_code == 404
+    assert response.json()["code"] == "misscan"
+    assert response.json()["message"].startswith(f"Mis-scan: {misread} has a wrong check digit")
+    assert Order.objects.get(external_number="P-9").lines.get().packed_quantity == 0
+
+
 def test_too_many_of_an_item_is_409(api, warehouse, mug, cup):
     make_order(warehouse=warehouse, lines=[(mug, 1), (cup, 1)], number="P-2")
     assert _pack(api, "P-2", ean13(101)).json()["order_complete"] is False

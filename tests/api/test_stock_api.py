@@ -37,13 +37,43 @@ def test_lookup_returns_sku_and_stock_at_the_devices_warehouse(api, warehouse):
 
 
 def test_lookup_of_unknown_barcode_is_404(api):
-    response = api.get("/api/v1/barcodes/4600000000000/")
+    response = api.get("/api/v1/barcodes/4600000000008/")  # a valid check digit
     assert response.status_code == 404
     assert response.json() == {
         "code": "unknown_barcode",
-        "message": "No SKU has barcode '4600000000000'.",
-        "details": {"barcode": "4600000000000"},
+        "message": "No SKU has barcode '4600000000008'.",
+        "details": {"barcode": "4600000000008"},
     }
+
+
+def test_a_wrong_check_digit_is_a_misscan_not_an_unknown_item(api, warehouse):
+    # given a mug whose EAN-13 ends in its check digit
+    good = ean13(101)
+    SkuFactory(barcode=good)
+    misread = good[:-1] + str((int(good[-1]) + 1) % 10)
+    # when the scanner misreads the last digit
+    response = api.get(f"/api/v1/barcodes/{misread}/")
+    # then the clerk is told it is a mis-scan, with the digit the label must have
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "misscan",
+        "message": f"Mis-scan: {misread} has a wrong check digit ({misread[-1]}, expected "
+        f"{good[-1]}). Scan it again.",
+        "details": {"barcode": misread, "expected_check_digit": int(good[-1])},
+    }
+
+
+def test_a_misscan_on_receipt_changes_nothing(api, warehouse):
+    sku = SkuFactory(code="MUG-1", barcode=ean13(101))
+    po = purchase_order(lines=[(sku, 2)], warehouse=warehouse)
+    misread = ean13(101)[:-1] + str((int(ean13(101)[-1]) + 5) % 10)
+    response = api.post(
+        "/api/v1/receipts/",
+        {"purchase_order": po.number, "barcode": misread, "quantity": 1},
+        format="json",
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "misscan")
+    assert not StockLevel.objects.filter(sku=sku, warehouse=warehouse, on_hand__gt=0).exists()
 
 
 def test_lookup_costs_a_constant_number_of_queries(api, warehouse, django_assert_max_num_queries):

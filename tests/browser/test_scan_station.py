@@ -97,7 +97,7 @@ def test_pack_flow_with_a_wrong_item_then_the_right_one(page, live_server):
     # when the packer picks Pack and scans the order label
     page.click("#modes button[data-mode=pack]")
     scan(page, "0001-PACK")
-    expect(page.locator("#context")).to_have_text("0001-PACK: MUG-1 0/1")
+    expect(page.locator("#order-lines li")).to_have_text([f"MUG-1 · {mug.name} — 0/1"])
     # and scans the cup: red, saying what is expected
     scan(page, ean13(202))
     expect(page.locator("#feedback")).to_have_class("error")

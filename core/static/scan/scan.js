@@ -11,6 +11,12 @@
   var RETRY_DELAYS = [300, 700, 1500, 3000, 5000, 8000, 12000];
   var RETRYABLE = [429, 500, 502, 503, 504];
   var $ = function (id) { return document.getElementById(id); };
+  // Django's JavaScript catalogue (/jsi18n/) defines gettext and interpolate in the page's
+  // language; without it the English text stands.
+  var t = window.gettext || function (s) { return s; };
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
 
   var state = { me: null, mode: localStorage.getItem(MODE_KEY) || "receive",
                 po: null, order: null, countSku: null, warehouse: null };
@@ -56,7 +62,7 @@
         });
       }).catch(function (err) {
         if (attempt >= RETRY_DELAYS.length) {
-          return { status: 0, ok: false, data: { code: "network", message: "No connection: " + err.message } };
+          return { status: 0, ok: false, data: { code: "network", message: fmt(t("No connection: %(error)s"), { error: err.message }) } };
         }
         var delay = Math.max(RETRY_DELAYS[attempt++], (err.retryAfter || 0) * 1000);
         if (onRetry) { onRetry(attempt); }
@@ -93,40 +99,58 @@
     return function (kind, detail) { li.className = kind; li.textContent = text + " — " + detail; };
   }
   function errorText(res) {
-    return (res.data && res.data.message) || ("Error " + res.status);
+    return (res.data && res.data.message) || fmt(t("Error %(status)s"), { status: res.status });
   }
 
   /* --- modes ------------------------------------------------------------------------------ */
   function setContext() {
-    var ctx = "", prompt = "Scan";
+    var box = $("context"), prompt = t("Scan");
+    box.textContent = "";
     if (state.mode === "receive") {
-      ctx = state.po ? "Receiving on " + state.po : "Scan the purchase order number first.";
-      prompt = state.po ? "Scan an item" : "Scan the PO number";
+      box.textContent = state.po ? fmt(t("Receiving on %(po)s"), { po: state.po }) : t("Scan the purchase order number first.");
+      prompt = state.po ? t("Scan an item") : t("Scan the PO number");
     } else if (state.mode === "pack") {
-      ctx = state.order ? orderSummary(state.order) : "Scan the order (posting) number.";
-      prompt = state.order ? "Scan an item for " + state.order.external_number : "Scan the order number";
+      if (state.order) { showOrder(box, state.order); } else { box.textContent = t("Scan the order (posting) number."); }
+      prompt = state.order ? fmt(t("Scan an item for %(order)s"), { order: state.order.external_number }) : t("Scan the order number");
     } else if (state.mode === "ship") {
-      ctx = "Each scanned order is handed over to the carrier."; prompt = "Scan an order number";
+      box.textContent = t("Each scanned order is handed over to the carrier."); prompt = t("Scan an order number");
     } else if (state.mode === "count") {
-      ctx = state.countSku ? "Counting " + state.countSku.sku.code + " (" + state.countSku.sku.name +
-        "), on hand " + state.countSku.on_hand + ". Type the counted quantity." : "Scan an item to count.";
-      prompt = state.countSku ? "Counted quantity" : "Scan an item";
+      box.textContent = state.countSku ? fmt(t("Counting %(sku)s (%(name)s), on hand %(on_hand)s. Type the counted quantity."),
+        { sku: state.countSku.sku.code, name: state.countSku.sku.name, on_hand: state.countSku.on_hand }) : t("Scan an item to count.");
+      prompt = state.countSku ? t("Counted quantity") : t("Scan an item");
     }
-    $("context").textContent = ctx; $("prompt").textContent = prompt;
+    $("prompt").textContent = prompt;
     $("scan").setAttribute("inputmode", state.mode === "count" && state.countSku ? "numeric" : "text");
     Array.prototype.forEach.call(document.querySelectorAll("#modes button"), function (b) {
       b.setAttribute("aria-selected", b.dataset.mode === state.mode ? "true" : "false");
     });
   }
-  function orderSummary(order) {
-    return order.external_number + ": " + order.lines.map(function (l) {
-      return l.sku + " " + l.packed_quantity + "/" + l.quantity;
-    }).join(", ");
+  /* The order being packed: its number, then one line per product with its name. */
+  function showOrder(box, order) {
+    var head = document.createElement("strong");
+    head.textContent = order.external_number;
+    var list = document.createElement("ul");
+    list.id = "order-lines";
+    order.lines.forEach(function (l) {
+      var li = document.createElement("li");
+      li.className = l.packed_quantity >= l.quantity ? "done" : "todo";
+      li.textContent = l.sku + " · " + l.sku_name + " — " + l.packed_quantity + "/" + l.quantity;
+      list.appendChild(li);
+    });
+    box.appendChild(head); box.appendChild(list);
   }
+  function skuName(order, code) {
+    var line = (order && order.lines || []).filter(function (l) { return l.sku === code; })[0];
+    return line ? code + " · " + line.sku_name : code;
+  }
+  var MODE_NAMES = {
+    receive: function () { return t("Receive mode"); }, pack: function () { return t("Pack mode"); },
+    ship: function () { return t("Ship mode"); }, count: function () { return t("Count mode"); }
+  };
   function resetMode() { state.po = null; state.order = null; state.countSku = null; setContext(); }
   function setMode(mode) {
     state.mode = mode; localStorage.setItem(MODE_KEY, mode); resetMode();
-    feedback("idle", mode.charAt(0).toUpperCase() + mode.slice(1) + " mode"); focusScan();
+    feedback("idle", MODE_NAMES[mode]()); focusScan();
     loadCountPlan();
   }
 
@@ -141,8 +165,8 @@
       var left = res.data.tasks.filter(function (t) { return !t.done; }).length;
       var head = document.createElement("li");
       head.className = "head";
-      head.textContent = res.data.tasks.length ? "Today's counts: " + left + " of " + res.data.tasks.length + " left"
-                                               : "No cycle counts planned today.";
+      head.textContent = res.data.tasks.length ? fmt(t("Today's counts: %(left)s of %(total)s left"), { left: left, total: res.data.tasks.length })
+                                               : t("No cycle counts planned today.");
       box.appendChild(head);
       res.data.tasks.forEach(function (t) {
         var li = document.createElement("li");
@@ -156,7 +180,7 @@
 
   function handle(code) {
     var done = logLine(state.mode + ": " + code);
-    var retrying = function (n) { feedback("pending", "Network problem — retrying (" + n + ")…"); done("pending", "retrying"); };
+    var retrying = function (n) { feedback("pending", fmt(t("Network problem — retrying (%(n)s)…"), { n: n })); done("pending", t("retrying")); };
     var finish = function (res, okText) {
       if (res.ok) { feedback("ok", okText); done("ok", okText); }
       else { feedback("error", errorText(res)); done("error", errorText(res)); }
@@ -167,7 +191,7 @@
 
     if (state.mode === "receive") {
       if (!state.po || /^PO-/i.test(code)) {
-        state.po = code; setContext(); feedback("ok", "PO " + code); done("ok", "purchase order"); return Promise.resolve();
+        state.po = code; setContext(); feedback("ok", fmt(t("PO %(po)s"), { po: code })); done("ok", t("purchase order")); return Promise.resolve();
       }
       return call("POST", "receipts/", { purchase_order: state.po, barcode: code, quantity: 1 }, retrying)
         .then(function (res) {
@@ -179,10 +203,10 @@
       if (!state.order) {
         return call("GET", "orders/" + enc(code) + "/").then(function (res) {
           if (res.ok && res.data.status !== "awaiting_packaging") {
-            res = { ok: false, status: 409, data: { message: code + " is not awaiting packaging (" + res.data.status + ")." } };
+            res = { ok: false, status: 409, data: { message: fmt(t("%(order)s is not awaiting packaging (%(status)s)."), { order: code, status: res.data.status }) } };
           }
           if (res.ok) { state.order = res.data; }
-          return finish(res, res.ok ? "Order " + code : "");
+          return finish(res, res.ok ? fmt(t("Order %(order)s"), { order: code }) : "");
         });
       }
       return call("POST", "orders/" + enc(state.order.external_number) + "/pack-scans/", { barcode: code, quantity: 1 }, retrying)
@@ -190,8 +214,8 @@
           var text = "";
           if (res.ok) {
             state.order = res.data.order;
-            text = res.data.order_complete ? "Packed " + res.data.order.external_number :
-              res.data.sku + " " + res.data.line_packed + "/" + res.data.line_quantity;
+            text = res.data.order_complete ? fmt(t("Packed %(order)s"), { order: res.data.order.external_number }) :
+              skuName(state.order, res.data.sku) + " " + res.data.line_packed + "/" + res.data.line_quantity;
           }
           finish(res, text);
           if (res.ok && res.data.order_complete) { state.order = null; setContext(); }
@@ -200,29 +224,62 @@
     }
     if (state.mode === "ship") {
       return call("POST", "orders/" + enc(code) + "/ship/", {}, retrying).then(function (res) {
-        return finish(res, "Handed over " + code);
+        return finish(res, fmt(t("Handed over %(order)s"), { order: code }));
       });
     }
-    if (state.mode === "count") {
-      if (!state.countSku) {
-        return call("GET", "barcodes/" + enc(code) + "/").then(function (res) {
-          if (res.ok) { state.countSku = res.data; }
-          return finish(res, res.ok ? res.data.sku.code + ": on hand " + res.data.on_hand : "");
-        });
-      }
-      if (!/^\d{1,7}$/.test(code)) {
-        finish({ ok: false, status: 400, data: { message: "Type the counted quantity as a whole number." } });
-        return Promise.resolve();
-      }
-      var item = state.countSku; state.countSku = null;
-      return call("POST", "counts/", { barcode: item.barcode, counted: parseInt(code, 10) }, retrying)
-        .then(function (res) {
-          finish(res, res.ok ? item.sku.code + ": counted " + res.data.counted + ", variance " +
-            (res.data.variance > 0 ? "+" : "") + res.data.variance : "");
-          return loadCountPlan().then(function () { return res; });
-        });
-    }
+    if (state.mode === "count") { return handleCount(code, done, retrying, finish); }
     return Promise.resolve();
+  }
+
+  /* Count mode: scan an item, then type its quantity. A scanned barcode is never taken as a
+   * quantity: anything that is not a short number is a barcode, and a short number that is a
+   * known barcode (or offer id) is one too; scanning another item switches to it unsaved. */
+  var MAX_QUANTITY_DIGITS = 6;
+  function handleCount(code, done, retrying, finish) {
+    var enc = encodeURIComponent, item = state.countSku;
+    function startCounting(res, replaced) {
+      if (!res.ok) { return finish(res, ""); }
+      state.countSku = res.data;
+      if (replaced) {
+        var text = fmt(t("A barcode is not a quantity: %(old)s was not counted. Now counting %(new)s: type the counted quantity."),
+                       { old: replaced.sku.code, "new": res.data.sku.code });
+        return finish({ ok: false, status: 400, data: { code: "barcode_not_quantity", message: text } }, "");
+      }
+      return finish(res, fmt(t("%(sku)s: on hand %(on_hand)s"), { sku: res.data.sku.code, on_hand: res.data.on_hand }));
+    }
+    if (!item) {
+      return call("GET", "barcodes/" + enc(code) + "/").then(function (res) { return startCounting(res, null); });
+    }
+    if (code === item.barcode) {
+      return Promise.resolve(finish({ ok: false, status: 400, data: { code: "barcode_not_quantity",
+        message: fmt(t("That is the barcode of %(sku)s, not a quantity: type the counted quantity."), { sku: item.sku.code }) } }, ""));
+    }
+    var quantity = new RegExp("^\\d{1," + MAX_QUANTITY_DIGITS + "}$").test(code);
+    return call("GET", "barcodes/" + enc(code) + "/").then(function (res) {
+      if (res.ok) {
+        if (res.data.sku.id === item.sku.id) {
+          return finish({ ok: false, status: 400, data: { code: "barcode_not_quantity",
+            message: fmt(t("That is the barcode of %(sku)s, not a quantity: type the counted quantity."), { sku: item.sku.code }) } }, "");
+        }
+        return startCounting(res, item);
+      }
+      if (!quantity || res.status !== 404) {
+        // not a short number (an unknown code, a mis-scan), or the check failed: nothing is saved
+        if (!quantity && res.status === 404 && /^\d+$/.test(code) && code.length < 8) {
+          res = { ok: false, status: 400, data: { message: fmt(t("%(code)s is not a quantity: type at most %(digits)s digits."),
+                                                                   { code: code, digits: MAX_QUANTITY_DIGITS }) } };
+        }
+        return finish(res, "");
+      }
+      state.countSku = null;
+      return call("POST", "counts/", { barcode: item.barcode, counted: parseInt(code, 10) }, retrying)
+        .then(function (saved) {
+          if (!saved.ok) { state.countSku = item; }
+          finish(saved, saved.ok ? fmt(t("%(sku)s: counted %(counted)s, variance %(variance)s"), { sku: item.sku.code,
+            counted: saved.data.counted, variance: (saved.data.variance > 0 ? "+" : "") + saved.data.variance }) : "");
+          return loadCountPlan().then(function () { return saved; });
+        });
+    });
   }
 
   /* --- sign in ---------------------------------------------------------------------------- */
@@ -230,9 +287,9 @@
 
   function showStation(me) {
     state.me = me;
-    $("login").hidden = true; $("station").hidden = false; $("logout").hidden = false;
+    $("login").hidden = true; $("station").hidden = false; $("logout-form").hidden = false;
     $("who").textContent = me.device ? me.device + " · " + me.warehouse.code + " · " + me.username
-                                     : me.username + " (staff)";
+                                     : fmt(t("%(user)s (staff)"), { user: me.username });
     if (!me.device) {
       var sel = $("warehouse"); sel.innerHTML = "";
       me.warehouses.forEach(function (w) {
@@ -245,7 +302,7 @@
     setMode(state.mode);
   }
   function showLogin(message) {
-    $("login").hidden = false; $("station").hidden = true; $("logout").hidden = true;
+    $("login").hidden = false; $("station").hidden = true; $("logout-form").hidden = true;
     $("who").textContent = ""; $("login-error").textContent = message || ""; $("token").focus();
   }
   function signIn() {
@@ -257,24 +314,32 @@
     });
   }
 
+  /* The sign-in code shown in the admin is a link, <site>/scan/#token=<token>: a phone's camera
+   * opens it, and a handheld's scanner types it into the sign-in field. A bare token works too. */
+  function tokenFrom(text) {
+    var match = /[#&?]token=([A-Za-z0-9_-]+)/.exec(text || "");
+    return match ? match[1] : (text || "").trim();
+  }
   $("login-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    localStorage.setItem(TOKEN_KEY, $("token").value.trim()); $("token").value = "";
+    localStorage.setItem(TOKEN_KEY, tokenFrom($("token").value)); $("token").value = "";
     signIn();
   });
-  $("logout").addEventListener("click", function () {
-    localStorage.removeItem(TOKEN_KEY); state.me = null; showLogin("");
+  // Signing out forgets the device token here and ends a staff session on the server (the form
+  // posts to /scan/sign-out/), so the next person at a shared desk starts signed out.
+  $("logout-form").addEventListener("submit", function () {
+    localStorage.removeItem(TOKEN_KEY); state.me = null;
   });
   Array.prototype.forEach.call(document.querySelectorAll("#modes button"), function (b) {
     b.addEventListener("click", function () { setMode(b.dataset.mode); });
   });
-  $("reset").addEventListener("click", function () { resetMode(); feedback("idle", "Ready"); focusScan(); });
+  $("reset").addEventListener("click", function () { resetMode(); feedback("idle", t("Ready")); focusScan(); });
   $("scan-form").addEventListener("submit", function (e) {
     e.preventDefault();
     var code = $("scan").value.trim(); $("scan").value = "";
     if (!code) { return; }
     queue = queue.then(function () { return handle(code); }).catch(function (err) {
-      feedback("error", "Unexpected error: " + err.message);
+      feedback("error", fmt(t("Unexpected error: %(error)s"), { error: err.message }));
     });
   });
   // Keep the scanner's keystrokes landing in the input.
@@ -282,5 +347,13 @@
     if (!/^(INPUT|SELECT|BUTTON|A)$/.test(e.target.tagName)) { focusScan(); }
   });
 
+  function tokenFromAddress() {
+    if (!/[#&]token=/.test(location.hash)) { return false; }
+    localStorage.setItem(TOKEN_KEY, tokenFrom(location.hash));
+    history.replaceState(null, "", location.pathname + location.search);  // not left in history
+    return true;
+  }
+  window.addEventListener("hashchange", function () { if (tokenFromAddress()) { signIn(); } });
+  tokenFromAddress();
   signIn();
 })();
