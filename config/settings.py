@@ -171,8 +171,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["core.auth.IsDeviceOrStaff"],
 }
 
-# Exported cells are never formulas (CSV injection): "=" is stripped by django-import-export,
-# and CSV cells starting with = + - @ get an apostrophe (core.spreadsheets).
+# Exported cells are never formulas (CSV injection): the admin offers only core.spreadsheets'
+# formats (CSV cells starting with = + - @ get an apostrophe, XLSX stores them as text); the
+# library's own escaping (it strips a leading "=") stays on for any other format.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- Celery -----------------------------------------------------------------------------------

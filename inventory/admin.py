@@ -18,11 +18,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
 from core.money import base_currency, money_format
+from core.spreadsheets import SafeImportExportModelAdmin
 from inventory import selectors, services, views
 from inventory.forms import (
     PurchaseOrderReceiveForm,
@@ -119,7 +119,7 @@ class StockLevelInline(admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(ImportExportModelAdmin):
+class SupplierAdmin(SafeImportExportModelAdmin):
     resource_classes = [SupplierResource]
     list_display = [
         "code",
@@ -148,7 +148,7 @@ class SupplierAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Sku)
-class SkuAdmin(ImportExportModelAdmin):
+class SkuAdmin(SafeImportExportModelAdmin):
     resource_classes = [SkuResource]
     list_display = [
         "code",
@@ -202,7 +202,7 @@ class BarcodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(ImportExportModelAdmin):
+class SupplierItemAdmin(SafeImportExportModelAdmin):
     resource_classes = [SupplierItemResource]
     list_display = [
         "sku",
