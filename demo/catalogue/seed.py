@@ -50,6 +50,7 @@ from planning.models import DemandHistory
 
 from .bulk import DemandWriter, drop_indexes, insert_rows, restore_indexes
 from .demand import PROMO_PRICE_FACTOR, generate_demand
+from .history import seed_history
 from .reference import (
     BRANDS,
     CATEGORIES,
@@ -68,6 +69,7 @@ DEFAULT_SEED = 42
 DEFAULT_DAYS = 730
 DEMAND_CHUNK = 4096  # SKUs per numpy block: 4096 × 730 float64 ≈ 24 MB per array
 BATCH = 5000
+HISTORY_STREAM = 0x4849  # the random stream of the operational history (``history``)
 # PostgreSQL: above this many SKU-days, drop and rebuild the demand table's indexes around COPY.
 BULK_LOAD_CELLS = 2_000_000
 
@@ -87,6 +89,8 @@ class DemoResult:
     stock_units: int = 0
     movements: int = 0
     purchase_orders: int = 0
+    received_purchase_orders: int = 0  # the year of history before the ledger opens
+    counts: int = 0
     transfers: int = 0
     class_counts: dict[str, int] = field(default_factory=dict)
     orders_seeded: bool = False
@@ -145,7 +149,11 @@ def seed_demo(
         clock.lap("catalogue")
         log(f"catalogue: {result.skus} SKUs, {result.supplier_items} supplier items")
         recent = _write_demand(rng, catalogue, today, days, result, log, clock)
-        _write_stock_and_documents(rng, catalogue, recent, warehouses, suppliers, today, result)
+        # Its own stream, so the year of history leaves every other figure of a seed as it was.
+        history_rng = np.random.default_rng([seed, HISTORY_STREAM])
+        _write_stock_and_documents(
+            rng, history_rng, catalogue, recent, warehouses, suppliers, today, result
+        )
         clock.lap("stock")
         result.orders_seeded = orders and _seed_fulfilment_orders(rng, today)
         clock.lap("orders")
@@ -495,6 +503,7 @@ def _write_demand(
 
 def _write_stock_and_documents(
     rng: np.random.Generator,
+    history_rng: np.random.Generator,
     cat: _Catalogue,
     recent: np.ndarray,
     warehouses: dict[str, Warehouse],
@@ -502,10 +511,12 @@ def _write_stock_and_documents(
     today: date,
     result: DemoResult,
 ) -> None:
-    """Stock by warehouse, open POs (some partially received) and transfers in transit.
+    """A year of received POs and counts, then stock by warehouse, open POs (some partially
+    received) and transfers in transit.
 
-    Per (SKU, warehouse) the ledger is: opening balance, then PO receipts, then transfer
-    dispatches, each ``on_hand_after`` the running total; the level is the final total.
+    Per (SKU, warehouse) the ledger is: the year's history (which nets to zero, see
+    ``history``), the opening balance, then PO receipts, then transfer dispatches, each
+    ``on_hand_after`` the running total; the level is the final total.
     """
     n = len(cat.codes)
     rate = np.maximum(recent, 0.02)
@@ -544,11 +555,30 @@ def _write_stock_and_documents(
         rng, cat, rate, lead, group, suppliers, warehouses, today, result
     )
     dispatches = _seed_transfers(rng, cat, opening, warehouses, fbo_codes, now, today, result)
+    by_supplier: dict[str, list[int]] = {}
+    for i, code in enumerate(cat.primary_supplier):
+        by_supplier.setdefault(code, []).append(i)
+    past = seed_history(
+        history_rng,
+        codes_by_supplier=by_supplier,
+        rate=rate,
+        pack=cat.pack,
+        moq=cat.moq,
+        cost=cat.cost,
+        sku_ids=cat.sku_ids,
+        suppliers=suppliers,
+        warehouses=warehouses,
+        today=today,
+        # The seed's day decides where history ends, so one seed gives one history.
+        before=min(opened_at, _midnight(today) - timedelta(days=30)),
+    )
+    result.received_purchase_orders = past.purchase_orders
+    result.counts = past.counts
 
     # Ledger rows per (SKU, warehouse) in time order; levels = the running total at the end.
     wh_ids = {code: w.pk for code, w in warehouses.items()}
     sku_ids = cat.sku_ids.tolist()
-    events: dict[tuple[int, str], list[tuple]] = {}
+    events: dict[tuple[int, str], list[tuple]] = past.events
     for key, qty in opening.items():
         events.setdefault(key, []).append(
             (opened_at, MovementKind.OPENING, qty, "Opening balance (demo data)", "", "")
@@ -581,6 +611,10 @@ def _write_stock_and_documents(
     result.movements = len(movements)
     result.stock_levels = len(levels)
     result.stock_units = sum(level[2] for level in levels)
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, dtime.min))
 
 
 def _seed_purchase_orders(
@@ -630,6 +664,9 @@ def _seed_purchase_orders(
                 )
             )
             received_at = timezone.now() - timedelta(days=int(rng.integers(1, 4)))
+            # Never before the order was placed (a receipt the day after at the earliest).
+            earliest = timezone.make_aware(datetime.combine(order_date, dtime(10))) + timedelta(1)
+            received_at = min(timezone.now(), max(received_at, earliest))
             for i in chunk:
                 need = rate[i] * (lead[i] + supplier.order_cycle_days)
                 qty = max(int(cat.moq[i]), math.ceil(need / cat.pack[i]) * int(cat.pack[i]))

@@ -69,5 +69,7 @@ class Command(BaseCommand):
             f"  documents: {result.purchase_orders} open purchase orders, "
             f"{result.transfers} transfers in transit"
             + ("; fulfilment demo orders seeded" if result.orders_seeded else "")
+            + f"\n  history: {result.received_purchase_orders} received purchase orders and "
+            f"{result.counts} cycle counts over the year before"
             + f"\n  time: {result.seconds:.1f}s ({timings})"
         )
