@@ -3,6 +3,8 @@ packing, handover, cancellation, approval and resending are actions calling serv
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -110,6 +112,13 @@ class CarrierDelayForm(forms.Form):
     new_estimate = forms.DateField(
         label="New delivery estimate", widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker starts at yesterday so that a warehouse east of the server
+        # still gets its today; the service refuses past dates per warehouse.
+        earliest = timezone.localdate() - timedelta(days=1)
+        self.fields["new_estimate"].widget.attrs["min"] = earliest.isoformat()
 
 
 class ImportForm(forms.Form):

@@ -526,6 +526,13 @@ def order_carrier_delay_record(*, order: Order, new_estimate: date) -> Order:
             f"Order {order.external_number} is {order.get_status_display().lower()}; "
             "a carrier delay no longer applies."
         )
+    today = WarehouseCalendar.for_warehouse(order.warehouse).local(timezone.now()).date()
+    if new_estimate < today:
+        raise InvalidInput(
+            f"The new delivery estimate {new_estimate:%d %b %Y} is in the past; "
+            f"give today ({today:%d %b %Y}) or a later date.",
+            code="date_in_past",
+        )
     order.carrier_delay_until = new_estimate
     order.save(update_fields=["carrier_delay_until"])
     notice_queue(

@@ -233,6 +233,13 @@ def notice_send(*, notice_id: int) -> Notice:
     notice = Notice.objects.get(pk=notice_id)
     if not claimed:
         return notice
+    if notice_date_passed(notice):
+        notice.status = NoticeStatus.FAILED
+        notice.last_error = (
+            f"Not sent: its estimated date {notice.estimated_date:%d %b %Y} is already past."
+        )
+        notice.save(update_fields=["status", "last_error"])
+        return notice
     retry = False
     try:
         get_channel(notice.channel).send(notice)
@@ -250,6 +257,17 @@ def notice_send(*, notice_id: int) -> Notice:
     if retry:
         raise NoticeRetry(notice.last_error)
     return notice
+
+
+def notice_date_passed(notice: Notice, *, now: datetime | None = None) -> bool:
+    """Whether the date a notice promises is before today at the order's warehouse.
+
+    Such a notice would tell the customer something already untrue, so it is never sent.
+    """
+    if notice.estimated_date is None:
+        return False
+    calendar = WarehouseCalendar.for_warehouse(notice.order.warehouse)
+    return notice.estimated_date < calendar.local(now or timezone.now()).date()
 
 
 def notices_send_pending(*, now: datetime | None = None) -> list[int]:
@@ -322,6 +340,7 @@ __all__ = [
     "ChannelError",
     "NoticeRetry",
     "estimated_date_for",
+    "notice_date_passed",
     "notice_approve",
     "notice_edit",
     "notice_language",

@@ -191,3 +191,28 @@ def test_index_dashboard(client, staff, orders):
     # the overdue order is due and not handed over: on-time 0 of 1, in danger, overall and MSK1
     assert body.count('class="metric-danger" title="0 / 1"') == 6
     assert "<th>MSK1</th>" in body
+
+
+def test_carrier_delay_action_refuses_a_past_date(client, staff, orders):
+    url = reverse("admin:fulfilment_order_changelist")
+    target = orders["short"]
+    form = client.post(url, {"action": "record_carrier_delay", "_selected_action": [target.pk]})
+    assert (
+        f'min="{(timezone.localdate() - timedelta(days=1)).isoformat()}"' in form.content.decode()
+    )
+    notices_before = Notice.objects.count()
+    response = client.post(
+        url,
+        {
+            "action": "record_carrier_delay",
+            "_selected_action": [target.pk],
+            "apply": "1",
+            "new_estimate": "2020-01-01",
+        },
+        follow=True,
+    )
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("01 Jan 2020 is in the past" in m for m in messages)
+    target.refresh_from_db()
+    assert target.carrier_delay_until is None
+    assert Notice.objects.count() == notices_before

@@ -5,9 +5,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from core.errors import InvalidTransition
+from core.errors import InvalidInput, InvalidTransition
 from fulfilment.models import CompensationKind, Notice, NoticeKind, NoticeStatus
 from fulfilment.notices import channels
 from fulfilment.notices.compensation import Compensation, compensation_for
@@ -135,6 +136,7 @@ def test_coupon_is_written_into_the_notice(settings):
     assert "here is a 7% coupon" in notice.body
 
 
+@time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=MSK), tick=False)
 def test_carrier_delay_notice_once_per_new_estimate(settings):
     settings.ZAPAS_FULFILMENT = {"COMPENSATION_RULES": []}
     order = short_order(language="en")
@@ -148,6 +150,43 @@ def test_carrier_delay_notice_once_per_new_estimate(settings):
     ]
     assert "The new estimated delivery date is 12 Mar 2026." in delays[0].body
     assert delays[0].compensation_kind == CompensationKind.NONE
+
+
+@time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=MSK), tick=False)
+def test_carrier_delay_in_the_past_is_refused_and_nothing_is_written():
+    order = short_order(language="en")
+    before = Notice.objects.count()
+    with pytest.raises(InvalidInput) as refused:
+        order_carrier_delay_record(order=order, new_estimate=date(2020, 1, 1))
+    assert refused.value.code == "date_in_past"
+    assert "01 Jan 2020 is in the past" in refused.value.message
+    order.refresh_from_db()
+    assert order.carrier_delay_until is None
+    assert Notice.objects.count() == before
+    # today itself is a valid estimate
+    order_carrier_delay_record(order=order, new_estimate=date(2026, 3, 10))
+    assert Notice.objects.filter(kind=NoticeKind.CARRIER_DELAY).count() == 1
+
+
+def test_a_notice_whose_date_has_passed_is_never_sent(mailoutbox):
+    # given a carrier-delay notice queued on 10 Mar for 12 Mar but not sent then
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=MSK), tick=False):
+        order = short_order(language="en")
+        order_carrier_delay_record(order=order, new_estimate=date(2026, 3, 12))
+    notice = Notice.objects.get(kind=NoticeKind.CARRIER_DELAY)
+    mailoutbox.clear()
+    # when the sender gets to it on 13 Mar
+    with time_machine.travel(datetime(2026, 3, 13, 9, 0, tzinfo=MSK), tick=False):
+        notice = notice_send(notice_id=notice.pk)
+    # then it is failed with the reason and nothing reached the customer
+    assert notice.status == NoticeStatus.FAILED
+    assert notice.last_error == "Not sent: its estimated date 12 Mar 2026 is already past."
+    assert mailoutbox == []
+    # while on the day itself it still goes out
+    notice.status = NoticeStatus.PENDING
+    notice.save(update_fields=["status"])
+    with time_machine.travel(datetime(2026, 3, 12, 23, 0, tzinfo=MSK), tick=False):
+        assert notice_send(notice_id=notice.pk).status == NoticeStatus.SENT
 
 
 def test_queue_ignores_a_repeated_event():
