@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 SUM    := $(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1:8000
 
-.PHONY: install install-test run test lint bench-import bench-seed bench-engine bench-plan bench-api clean
+.PHONY: install install-test run test lint messages bench-import bench-seed bench-engine bench-plan bench-api clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,9 @@ bench-api: install-test
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var
+
+# Re-extract the catalogues (needs GNU gettext) and compile them with Babel (Python only).
+messages: install-test
+	$(BIN)/python manage.py makemessages -l ru -l zh_Hans -l en --no-obsolete --ignore .venv --ignore staticfiles --ignore var --ignore bench --ignore "*/tests/*" --ignore tests
+	$(BIN)/python manage.py makemessages -d djangojs -l ru -l zh_Hans -l en --no-obsolete --ignore .venv --ignore staticfiles --ignore var
+	$(BIN)/python manage.py compile_catalogues

@@ -27,6 +27,8 @@ urlpatterns = [
     # POST only: ends the staff session, then back to the station's sign-in.
     path("scan/sign-out/", LogoutView.as_view(next_page="scan-station"), name="scan-sign-out"),
     # The scan station's strings in the page's language (gettext in JavaScript).
+    # The language switch posts here (Django's set_language); the choice is kept in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("integrations/ozon/", include("marketplaces.ozon.push.urls")),
 ]
