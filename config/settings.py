@@ -135,6 +135,9 @@ STORAGES = {
     },
 }
 
+# Uploads waiting for a worker (the admin's sales import); shared by the web server and workers.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+
 LOGIN_URL = "/admin/login/"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import linebreaksbr
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -104,7 +105,12 @@ class JobRunAdmin(admin.ModelAdmin):
         if not obj.result:
             return "—"
         rows = format_html_join(
-            "", "<dt>{}</dt><dd>{}</dd>", ((k.replace("_", " "), v) for k, v in obj.result.items())
+            "",
+            "<dt>{}</dt><dd>{}</dd>",
+            (
+                (key.replace("_", " "), linebreaksbr(value) if isinstance(value, str) else value)
+                for key, value in obj.result.items()
+            ),
         )
         return format_html("<dl class='job-result'>{}</dl>", rows)
 

@@ -38,6 +38,8 @@ class Job:
     run: JobFunction
     # Where the admin links a finished run's result to, from its summary (optional).
     result_url: Callable[[dict[str, Any]], str | None] | None = None
+    # False for jobs that need input (an upload): no "Run now" button, their own form starts them.
+    listed: bool = True
 
 
 _registry: dict[str, Job] = {}
@@ -49,13 +51,15 @@ def job_register(
     run: JobFunction,
     *,
     result_url: Callable[[dict[str, Any]], str | None] | None = None,
+    listed: bool = True,
 ) -> None:
     """Register (or replace, on a re-import) the job ``name``."""
-    _registry[name] = Job(name=name, label=label, run=run, result_url=result_url)
+    _registry[name] = Job(name=name, label=label, run=run, result_url=result_url, listed=listed)
 
 
 def jobs_registered() -> list[Job]:
-    return sorted(_registry.values(), key=lambda job: job.name)
+    """The jobs the admin offers to run now (those that need no input)."""
+    return sorted((job for job in _registry.values() if job.listed), key=lambda job: job.name)
 
 
 def job_get(name: str) -> Job:

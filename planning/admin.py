@@ -11,14 +11,18 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
-from planning.forms import SalesImportForm
+from core.models import JobRun
+from planning.forms import SalesImportForm, preset_table
 from planning.models import DemandHistory, SalesImport
-from planning.sales_import import sales_import
+from planning.sales_jobs import sales_import_start
 from planning.sales_parse import ImportReport
 
 
@@ -84,7 +88,7 @@ class SalesImportAdmin(admin.ModelAdmin):
     def can_import(self, request: HttpRequest) -> bool:
         return request.user.has_perm("planning.add_salesimport")
 
-    @admin.display(description="report")
+    @admin.display(description=gettext_lazy("report"))
     def report_text(self, obj: SalesImport):
         if not obj.report:
             return "—"
@@ -106,40 +110,49 @@ class SalesImportAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Store the upload and import it as a job: the run's page follows the progress and
+        shows the report (a worker does the work; with no broker, this process does)."""
         if not self.can_import(request):
             raise PermissionDenied
-        report_lines: list[str] = []
         if request.method == "POST":
             form = SalesImportForm(request.POST, request.FILES)
             if form.is_valid():
-                upload = form.cleaned_data["file"]
                 try:
-                    report = sales_import(
-                        file=upload,
-                        file_name=upload.name,
+                    run = sales_import_start(
+                        upload=form.cleaned_data["file"],
                         options=form.import_options(),
                         dry_run=form.cleaned_data["dry_run"],
+                        user=request.user,
                     )
                 except DomainError as exc:
                     messages.error(request, exc.message)
                 else:
-                    report_lines = report.lines()
-                    level = (
-                        messages.ERROR
-                        if report.status == SalesImport.Status.FAILED
-                        else messages.SUCCESS
-                    )
-                    messages.add_message(request, level, report_lines[0])
+                    self._report_run(request, run)
+                    return redirect("admin:core_jobrun_change", run.pk)
         else:
             form = SalesImportForm()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import sales history",
+            "title": _("Import sales history"),
             "form": form,
-            "report_lines": report_lines,
+            "presets": preset_table(),
         }
         return TemplateResponse(request, "admin/planning/salesimport/import_form.html", context)
+
+    @staticmethod
+    def _report_run(request: HttpRequest, run: JobRun) -> None:
+        if not run.finished:
+            messages.success(request, _("The import has started; this page follows its progress."))
+        elif run.status == JobRun.Status.FAILED:
+            messages.error(request, run.error)
+        else:
+            level = (
+                messages.ERROR
+                if run.result.get("status") == SalesImport.Status.FAILED
+                else messages.SUCCESS
+            )
+            messages.add_message(request, level, run.result["report"].splitlines()[0])
 
 
 # Last: the planner and buyer admins register after the classes above.

@@ -3,69 +3,109 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from planning.sales_parse import DEFAULT_EXCLUDE_CODES, ImportOptions
+from planning.sales_parse import PRESETS, ImportOptions
 
-_DEFAULTS = ImportOptions()
+_COLUMNS = (
+    "sku_column",
+    "quantity_column",
+    "date_column",
+    "date_format",
+    "price_column",
+    "document_column",
+    "description_column",
+    "status_column",
+    "cancelled_prefix",
+)
+_DELIMITERS = [
+    ("", _("detect")),
+    (";", _("semicolon ;")),
+    (",", _("comma ,")),
+    ("\t", _("tab")),
+    ("|", _("bar |")),
+]
+_ENCODINGS = [
+    ("", _("detect")),
+    ("utf-8-sig", "UTF-8"),
+    ("cp1251", "Windows-1251"),
+    ("utf-16", "UTF-16"),
+    ("koi8-r", "KOI8-R"),
+    ("cp866", "CP866 (DOS)"),
+]
+
+
+def _blank_is_preset(label):
+    return forms.CharField(
+        label=label, required=False, help_text=_("Empty = the preset's (see the table below).")
+    )
 
 
 class SalesImportForm(forms.Form):
-    """Upload a sales export; the column fields default to the Online Retail layout."""
+    """Upload a sales export: a preset names the columns of a known export, a field filled in
+    overrides the preset's; encoding and delimiter are detected unless chosen."""
 
-    file = forms.FileField(help_text="CSV (plain or .gz) or XLSX; one row per order line.")
-    sku_column = forms.CharField(initial=_DEFAULTS.sku_column)
-    quantity_column = forms.CharField(initial=_DEFAULTS.quantity_column)
-    date_column = forms.CharField(initial=_DEFAULTS.date_column)
-    date_format = forms.CharField(
-        initial=_DEFAULTS.date_format, help_text="strptime format; only the day is kept."
+    file = forms.FileField(
+        label=_("file"), help_text=_("CSV (plain or .gz) or XLSX; one row per order line.")
     )
-    price_column = forms.CharField(
-        initial=_DEFAULTS.price_column, required=False, help_text="Empty = none."
+    preset = forms.ChoiceField(
+        label=_("export"),
+        choices=[(name, _(preset.label)) for name, preset in PRESETS.items()],
+        initial="online_retail",
     )
-    document_column = forms.CharField(
-        initial=_DEFAULTS.document_column, required=False, help_text="Empty = none."
-    )
-    description_column = forms.CharField(
-        initial=_DEFAULTS.description_column, required=False, help_text="Empty = none."
-    )
-    cancelled_prefix = forms.CharField(
-        initial=_DEFAULTS.cancelled_prefix,
-        required=False,
-        help_text="Documents whose number starts with this are cancellations.",
-    )
+    encoding = forms.ChoiceField(label=_("encoding"), choices=_ENCODINGS, required=False)
+    delimiter = forms.ChoiceField(label=_("delimiter"), choices=_DELIMITERS, required=False)
+    sku_column = _blank_is_preset(_("SKU column"))
+    quantity_column = _blank_is_preset(_("quantity column"))
+    date_column = _blank_is_preset(_("date column"))
+    date_format = _blank_is_preset(_("date format (strptime; only the day is kept)"))
+    price_column = _blank_is_preset(_("price column"))
+    document_column = _blank_is_preset(_("document column"))
+    description_column = _blank_is_preset(_("description column"))
+    status_column = _blank_is_preset(_("status column"))
+    cancelled_prefix = _blank_is_preset(_("cancelled prefix"))
     exclude_codes = forms.CharField(
-        initial=",".join(DEFAULT_EXCLUDE_CODES),
+        label=_("non-product codes"),
         required=False,
         widget=forms.TextInput(attrs={"size": 80}),
-        help_text="Non-product codes to skip, comma-separated; * and ? are wildcards.",
+        help_text=_(
+            "Codes to skip, comma-separated; * and ? are wildcards. Empty = the preset's; "
+            "a single - skips none."
+        ),
     )
-    upper_codes = forms.BooleanField(required=False, label="Upper-case SKU codes")
-    create_skus = forms.BooleanField(required=False, label="Create unknown SKUs")
+    upper_codes = forms.BooleanField(required=False, label=_("Upper-case SKU codes"))
+    create_skus = forms.BooleanField(required=False, label=_("Create unknown SKUs"))
     skip_unknown_skus = forms.BooleanField(
         required=False,
-        label="Leave out the rows of unknown SKUs (default: a file with unknown SKUs imports nothing)",
+        label=_(
+            "Leave out the rows of unknown SKUs (default: a file with unknown SKUs imports nothing)"
+        ),
     )
     skip_bad_rows = forms.BooleanField(
-        required=False, label="Skip bad rows (default: a file with bad rows imports nothing)"
+        required=False, label=_("Skip bad rows (default: a file with bad rows imports nothing)")
     )
-    dry_run = forms.BooleanField(required=False, label="Dry run (report only)")
+    dry_run = forms.BooleanField(required=False, label=_("Dry run (report only)"))
 
     def import_options(self) -> ImportOptions:
         data = self.cleaned_data
-        return ImportOptions(
-            sku_column=data["sku_column"],
-            quantity_column=data["quantity_column"],
-            date_column=data["date_column"],
-            date_format=data["date_format"],
-            price_column=data["price_column"],
-            document_column=data["document_column"],
-            description_column=data["description_column"],
-            cancelled_prefix=data["cancelled_prefix"],
-            exclude_codes=tuple(
+        overrides = {name: data[name] for name in _COLUMNS if data[name]}
+        if data["exclude_codes"] == "-":
+            overrides["exclude_codes"] = ()
+        elif data["exclude_codes"]:
+            overrides["exclude_codes"] = tuple(
                 code.strip() for code in data["exclude_codes"].split(",") if code.strip()
-            ),
+            )
+        return PRESETS[data["preset"]].options(
+            **overrides,
+            encoding=data["encoding"],
+            delimiter=data["delimiter"],
             upper_codes=data["upper_codes"],
             create_skus=data["create_skus"],
             skip_unknown_skus=data["skip_unknown_skus"],
             skip_bad_rows=data["skip_bad_rows"],
         )
+
+
+def preset_table() -> list[tuple[str, ImportOptions]]:
+    """Each preset's label and options, for the table on the import page."""
+    return [(_(preset.label), preset.options()) for preset in PRESETS.values()]

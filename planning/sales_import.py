@@ -25,7 +25,7 @@ positive unit counts kept apart from demand. Adjustments are counted in the repo
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -64,6 +64,7 @@ def sales_import(
     file_name: str,
     options: ImportOptions | None = None,
     dry_run: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Import a sales export into ``DemandHistory`` (source ``import``); see the module doc.
 
@@ -73,6 +74,9 @@ def sales_import(
     recorded as a ``SalesImport``. Unknown SKU codes are created (``create_skus``) or reported
     and their rows left out. All writes happen in one transaction; on PostgreSQL the transaction
     holds an advisory lock so that imports run one at a time.
+
+    An empty encoding or delimiter is detected from the file. ``progress(done, total, note)``
+    hears of the bytes read as the file is parsed (the admin's job page shows it).
 
     Raises ``InvalidInput`` when the file cannot be read at all (missing columns, not CSV/XLSX).
     """
@@ -86,7 +90,7 @@ def sales_import(
     if previous is not None:
         return _unchanged(previous, file_name=file_name, sha=sha, dry_run=dry_run)
 
-    parsed = sales_file_parse(file, options=options)
+    parsed = sales_file_parse(file, options=options, progress=progress)
     codes = {code for code, _ in parsed.cells}
     unknown = sorted(codes - _sku_ids(codes).keys())
     refused = (parsed.bad_row_count and not options.skip_bad_rows) or (
@@ -468,6 +472,8 @@ def _report(
         returned_units=returned,
         adjusted_units=parsed.adjusted_units,
         revenue=money(revenue_units),
+        encoding=parsed.encoding,
+        delimiter=parsed.delimiter,
         first_date=min(days) if days else None,
         last_date=max(days) if days else None,
         days=len(days),

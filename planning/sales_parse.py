@@ -19,7 +19,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext_noop
+
 from core.errors import InvalidInput
+from core.limits import INT32_MAX
 from planning.models import SalesImport
 
 #: Codes that are not products in typical webshop exports (the Online Retail set and friends).
@@ -43,6 +46,19 @@ _ISO_FORMATS = frozenset({"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y
 MAX_LISTED = 50  # bad rows and unknown codes listed in a report (all are counted)
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+
+#: An order line of more units than this is a typo (or a number glued to the next column).
+MAX_LINE_QUANTITY = 1_000_000
+#: Unit prices fit the SKU's price column (12 digits, 2 places), in ten-thousandths.
+MAX_PRICE_UNITS = 10**10 * 10**4 - 1
+#: A day's revenue of one SKU fits ``DemandHistory.revenue`` (14 digits, 2 places).
+MAX_REVENUE_UNITS = 10**12 * 10**4 - 1
+#: Delimiters tried when the file's is not given, in order of preference on a tie.
+DELIMITERS = (";", ",", "\t", "|")
+#: Bytes read to detect the encoding and the delimiter.
+SAMPLE_BYTES = 256 * 1024
+#: Rows between two progress reports.
+PROGRESS_EVERY = 20_000
 
 
 @dataclass(frozen=True)
@@ -68,8 +84,86 @@ class ImportOptions:
     create_skus: bool = False
     skip_unknown_skus: bool = False
     skip_bad_rows: bool = False
-    delimiter: str = ","
-    encoding: str = "utf-8-sig"
+    #: Empty = detected: the delimiter from the header line, the encoding with
+    #: charset-normalizer (UTF-8, Windows-1251 as Russian Excel and 1C save, UTF-16…).
+    delimiter: str = ""
+    encoding: str = ""
+    #: A status column whose values in ``cancelled_statuses`` mark cancellations (Ozon).
+    status_column: str = ""
+    cancelled_statuses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Column names and formats of an export that sellers have, as ``ImportOptions`` fields."""
+
+    name: str
+    label: str
+    fields: dict[str, Any]
+
+    def options(self, **overrides: Any) -> ImportOptions:
+        return dataclasses.replace(ImportOptions(), **{**self.fields, **overrides})
+
+
+#: The exports sellers actually have. The encoding and the delimiter are detected.
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset("online_retail", gettext_noop("Online Retail (UCI) / webshop invoice lines"), {}),
+        # Ozon seller portal › Orders (FBS or FBO) › "Download CSV": one row per posting line,
+        # cancellations by status, ";"-separated UTF-8.
+        Preset(
+            "ozon_orders",
+            gettext_noop("Ozon: orders (FBS/FBO postings CSV)"),
+            {
+                "sku_column": "Артикул",
+                "quantity_column": "Количество",
+                "date_column": "Принят в обработку",
+                "date_format": "%Y-%m-%d %H:%M:%S",
+                "price_column": "Ваша цена",
+                "document_column": "Номер отправления",
+                "description_column": "Наименование товара",
+                "status_column": "Статус",
+                "cancelled_statuses": ("Отменён", "Отменен", "cancelled"),
+                "cancelled_prefix": "",
+                "exclude_codes": (),
+            },
+        ),
+        # Ozon seller portal › Finance › "Sales report" by day: delivered and returned units.
+        Preset(
+            "ozon_sales",
+            gettext_noop("Ozon: sales report by day"),
+            {
+                "sku_column": "Артикул",
+                "quantity_column": "Количество",
+                "date_column": "Дата",
+                "date_format": "%d.%m.%Y",
+                "price_column": "Цена продавца",
+                "document_column": "",
+                "description_column": "Название товара",
+                "cancelled_prefix": "",
+                "exclude_codes": (),
+            },
+        ),
+        # 1C:Trade Management › Reports › Sales, saved as CSV: Windows-1251, ";", dates
+        # 15.03.2024 (with or without the time), prices 1 234,50.
+        Preset(
+            "1c_sales",
+            gettext_noop("1C: sales report (Trade Management)"),
+            {
+                "sku_column": "Артикул",
+                "quantity_column": "Количество",
+                "date_column": "Дата",
+                "date_format": "%d.%m.%Y",
+                "price_column": "Цена",
+                "document_column": "Документ",
+                "description_column": "Номенклатура",
+                "cancelled_prefix": "",
+                "exclude_codes": (),
+            },
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -112,6 +206,8 @@ class ImportReport:
     cells_written: int = 0
     cells_removed: int = 0
     warnings: tuple[str, ...] = ()
+    encoding: str = ""
+    delimiter: str = ""
 
     @property
     def rows_imported(self) -> int:
@@ -157,6 +253,14 @@ class ImportReport:
         out = [
             f"{self.file_name}: {state}",
             f"sha256 {self.file_sha256}",
+        ]
+        if self.encoding:
+            read_as = f"read as {self.encoding}"
+            if self.delimiter:
+                name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}
+                read_as += f", {name.get(self.delimiter, repr(self.delimiter))}-separated"
+            out.append(read_as)
+        out += [
             f"rows read {self.rows_read:,}: demand {self.demand_rows:,}, "
             f"cancellations {self.cancellation_rows:,}, returns {self.return_rows:,}, "
             f"adjustments {self.adjustment_rows:,}, non-product {self.non_product_rows:,}, "
@@ -216,6 +320,8 @@ class ParsedSales:
     bad_row_count: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
 
 
 def _column_index(header: Sequence[str], name: str, *, required: bool) -> int | None:
@@ -245,11 +351,16 @@ def _exclusion_test(patterns: Iterable[str]) -> Callable[[str], bool]:
 
 
 def parse_sales(
-    rows: Iterator[Sequence[Any]], *, options: ImportOptions, line_number: Callable[[], int]
+    rows: Iterator[Sequence[Any]],
+    *,
+    options: ImportOptions,
+    line_number: Callable[[], int],
+    progress: Callable[[int], None] | None = None,
 ) -> ParsedSales:
     """Aggregate sales rows (the header first) into (code, day) cells.
 
-    ``line_number()`` gives the file line of the row just read (called for bad rows only).
+    ``line_number()`` gives the file line of the row just read (called for bad rows only);
+    ``progress(rows_read)`` is called every ``PROGRESS_EVERY`` rows.
     One pass; the code, timestamp and price of a row are looked up in caches (they repeat a
     lot), a timestamp's cache entry being the dict of its day's cells. Revenue is summed in
     integer ten-thousandths (unit prices are taken to 4 decimal places).
@@ -265,14 +376,19 @@ def parse_sales(
     price_i = _column_index(header, options.price_column, required=False)
     doc_i = _column_index(header, options.document_column, required=False)
     desc_i = _column_index(header, options.description_column, required=False)
+    status_i = _column_index(header, options.status_column, required=False)
     for name, index in (
         (options.price_column, price_i),
         (options.document_column, doc_i),
         (options.description_column, desc_i),
+        (options.status_column, status_i),
     ):
         if name and index is None:
             result.warnings.append(f"column {name!r} not in the file: not used")
-    width = max(i for i in (sku_i, qty_i, date_i, price_i, doc_i, desc_i) if i is not None) + 1
+    width = (
+        max(i for i in (sku_i, qty_i, date_i, price_i, doc_i, desc_i, status_i) if i is not None)
+        + 1
+    )
 
     by_day: dict[date, dict[str, list]] = {}
     sku_info = result.sku_info
@@ -285,6 +401,12 @@ def parse_sales(
     date_format = options.date_format
     if date_format in _ISO_FORMATS:
         parse_stamp = datetime.fromisoformat  # C-fast; the same strings as the format
+    elif "%H" not in date_format and " " not in date_format:
+        # A day format reads the day of a timestamp too ("15.03.2024 10:23:45", as 1C writes).
+
+        def parse_stamp(text: str) -> datetime:
+            return datetime.strptime(text.split(" ", 1)[0], date_format)
+
     else:
 
         def parse_stamp(text: str) -> datetime:
@@ -292,6 +414,9 @@ def parse_sales(
 
     prefix = options.cancelled_prefix
     check_cancelled = doc_i is not None and bool(prefix)
+    cancelled_statuses = {status.casefold() for status in options.cancelled_statuses}
+    check_status = status_i is not None and bool(cancelled_statuses)
+    comma_decimals = options.delimiter != ","
     has_price = price_i is not None
     create = options.create_skus
     bad_rows = result.bad_rows
@@ -305,6 +430,8 @@ def parse_sales(
             bad_rows.append(BadRow(line_number(), reason))
 
     for rows_read, row in enumerate(rows, 1):  # noqa: B007  rows_read is used after the loop
+        if progress is not None and not rows_read % PROGRESS_EVERY:
+            progress(rows_read)
         if len(row) < width:
             if not any(row):
                 blank += 1  # a blank line is not a row
@@ -330,10 +457,18 @@ def parse_sales(
         try:
             qty = int(row[qty_i])
         except (TypeError, ValueError):
-            bad(f"quantity {row[qty_i]!r} is not a whole number")
-            continue
+            qty = _whole_quantity(row[qty_i], comma_decimals=comma_decimals)
+            if qty is None:
+                bad(f"quantity {row[qty_i]!r} is not a whole number")
+                continue
         if not qty:
             bad("quantity is 0")
+            continue
+        if not -MAX_LINE_QUANTITY <= qty <= MAX_LINE_QUANTITY:
+            bad(
+                f"quantity {qty} is out of range "
+                f"(-{MAX_LINE_QUANTITY:,} to {MAX_LINE_QUANTITY:,} a line)"
+            )
             continue
         stamp = row[date_i]
         day_cells = stamp_cache.get(stamp)
@@ -348,21 +483,31 @@ def parse_sales(
             price_text = row[price_i]
             price = price_cache.get(price_text)
             if price is None:
-                price = _price_units(price_text)
+                price = _price_units(price_text, comma_decimals=comma_decimals)
                 if price is None:
                     bad(f"price {price_text!r} is not a number")
                     continue
                 if price < 0:
                     bad(f"price {price_text!r} is negative")
                     continue
+                if price > MAX_PRICE_UNITS:
+                    bad(
+                        f"price {price_text!r} is out of range (at most {MAX_PRICE_UNITS // 10**4:,})"
+                    )
+                    continue
                 price_cache[price_text] = price
         else:
             price = 0
 
-        if check_cancelled and row[doc_i].startswith(prefix):
+        if (check_cancelled and row[doc_i].startswith(prefix)) or (
+            check_status and (row[status_i] or "").strip().casefold() in cancelled_statuses
+        ):
             cell = day_cells.get(code)
             if cell is None:
                 cell = day_cells[code] = [0, 0, 0, 0, 0, 0, 0]
+            if cell[CANCELLED] + abs(qty) > INT32_MAX:
+                bad(f"the day's cancelled units of {code} exceed {INT32_MAX:,}")
+                continue
             cancelled += 1
             cell[CANCEL_ROWS] += 1
             cell[CANCELLED] += -qty if qty < 0 else qty
@@ -374,6 +519,9 @@ def parse_sales(
                 name = (row[desc_i] or "").strip()
                 if name:
                     sku_info[code] = (name, Decimal(price).scaleb(-4))
+            if cell[UNITS] + qty > INT32_MAX or cell[REVENUE] + price * qty > MAX_REVENUE_UNITS:
+                bad(f"the day's units or revenue of {code} exceed the column's range")
+                continue
             demand += 1
             cell[UNITS] += qty
             cell[ORDERS] += 1
@@ -385,6 +533,9 @@ def parse_sales(
             cell = day_cells.get(code)
             if cell is None:
                 cell = day_cells[code] = [0, 0, 0, 0, 0, 0, 0]
+            if cell[RETURNED] - qty > INT32_MAX:
+                bad(f"the day's returned units of {code} exceed {INT32_MAX:,}")
+                continue
             returned += 1
             cell[RETURN_ROWS] += 1
             cell[RETURNED] -= qty
@@ -407,14 +558,35 @@ def parse_sales(
     return result
 
 
-def _price_units(text: Any) -> int | None:
+def _number_text(text: str, *, comma_decimals: bool) -> str:
+    """``1 234,50`` (a Russian export) as ``1234.50``; spaces are thousands separators."""
+    text = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if comma_decimals and "," in text and "." not in text:
+        text = text.replace(",", ".")
+    return text
+
+
+def _whole_quantity(text: Any, *, comma_decimals: bool) -> int | None:
+    """A quantity written as a decimal with no fraction (1C writes ``2,000``), else None."""
+    try:
+        number = Decimal(_number_text(text, comma_decimals=comma_decimals))
+    except (InvalidOperation, AttributeError):
+        return None
+    if not number.is_finite() or number.adjusted() > 30 or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+def _price_units(text: Any, *, comma_decimals: bool = False) -> int | None:
     """A unit price as integer ten-thousandths (half-up), None if it is not a number."""
     try:
-        price = Decimal(text.strip() or 0)
+        price = Decimal(_number_text(text, comma_decimals=comma_decimals) or 0)
     except (InvalidOperation, AttributeError):
         return None
     if not price.is_finite():
         return None
+    if price.adjusted() > 20:  # far beyond any column; and quantize would overflow
+        return MAX_PRICE_UNITS + 1 if price > 0 else -1
     return int(price.scaleb(4).quantize(Decimal(1), ROUND_HALF_UP))
 
 
@@ -439,10 +611,71 @@ def _text(value: Any, date_format: str) -> str:
     return str(value)
 
 
+def detect_encoding(sample: bytes) -> str:
+    """The encoding of a CSV's first bytes: UTF-8 (with or without BOM) and UTF-16 by their
+    marks, anything else by charset-normalizer (Windows-1251 from Russian Excel and 1C…)."""
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:  # not just a character cut at the sample's end
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(sample[: exc.start + 64 * 1024]).best()
+            if best is None:
+                raise InvalidInput(
+                    "The file's encoding cannot be detected; choose it in the form "
+                    "(or --encoding).",
+                    code="sales_import_encoding",
+                ) from None
+            return best.encoding
+    return "utf-8-sig"
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV: the candidate that splits the header line into most columns."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _sample(file: BinaryIO, *, gzipped: bool) -> bytes:
+    file.seek(0)
+    if gzipped:
+        with gzip.GzipFile(fileobj=file, mode="rb") as inflated:
+            try:
+                sample = inflated.read(SAMPLE_BYTES)
+            except (gzip.BadGzipFile, EOFError, OSError):
+                sample = b""
+    else:
+        sample = file.read(SAMPLE_BYTES)
+    file.seek(0)
+    return sample
+
+
+def resolved_options(file: BinaryIO, options: ImportOptions) -> ImportOptions:
+    """``options`` with the encoding and delimiter filled in from the file if left empty."""
+    file = getattr(file, "file", file)
+    file.seek(0)
+    head = file.read(4)
+    file.seek(0)
+    if head == b"PK\x03\x04" or (options.encoding and options.delimiter):
+        return options
+    sample = _sample(file, gzipped=head[:2] == b"\x1f\x8b")
+    encoding = options.encoding or detect_encoding(sample)
+    delimiter = options.delimiter
+    if not delimiter:
+        text = sample.decode(encoding, errors="replace")
+        delimiter = detect_delimiter(text.lstrip("\ufeff").splitlines()[0] if text else "")
+    return dataclasses.replace(options, encoding=encoding, delimiter=delimiter)
+
+
 def _open_rows(
     file: BinaryIO, options: ImportOptions
 ) -> tuple[Iterator[Sequence[Any]], Callable[[], int], Callable[[], None]]:
-    """Rows of a CSV (plain or gzip) or XLSX file, with a line-number getter and a closer."""
+    """Rows of a CSV (plain or gzip) or XLSX file, with a line-number getter and a closer.
+    ``options`` come through ``resolved_options``: the encoding and delimiter are known."""
     file = getattr(file, "file", file)  # a Django File/upload: read the real file object
     head = file.read(4)
     file.seek(0)
@@ -471,8 +704,8 @@ def _open_rows(
         return xlsx_rows(), lambda: counter["line"], workbook.close
     else:
         stream = file
-    text = io.TextIOWrapper(stream, encoding=options.encoding, newline="")
-    reader = csv.reader(text, delimiter=options.delimiter)
+    text = io.TextIOWrapper(stream, encoding=options.encoding or "utf-8-sig", newline="")
+    reader = csv.reader(text, delimiter=options.delimiter or ",")
     return reader, lambda: reader.line_num, text.detach
 
 
@@ -486,12 +719,32 @@ def file_sha256(file: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def sales_file_parse(file: BinaryIO, *, options: ImportOptions) -> ParsedSales:
-    """Parse and aggregate a sales file without touching the database."""
-    file.seek(0)
+def sales_file_parse(
+    file: BinaryIO,
+    *,
+    options: ImportOptions,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ParsedSales:
+    """Parse and aggregate a sales file without touching the database.
+
+    An empty encoding or delimiter in ``options`` is detected from the file (and reported).
+    ``progress(done, total, note)`` hears of the bytes read so far every few thousand rows."""
+    options = resolved_options(file, options)
+    raw = getattr(file, "file", file)
+    raw.seek(0, io.SEEK_END)
+    size = raw.tell()
+    raw.seek(0)
     rows, line_number, close = _open_rows(file, options)
+
+    def rows_progress(rows_read: int) -> None:
+        if progress is not None:
+            progress(min(raw.tell(), size), size, f"{rows_read:,} rows read")
+
     try:
-        return parse_sales(rows, options=options, line_number=line_number)
+        parsed = parse_sales(rows, options=options, line_number=line_number, progress=rows_progress)
+        parsed.encoding = options.encoding
+        parsed.delimiter = options.delimiter
+        return parsed
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error, OSError) as exc:
         raise InvalidInput(
             f"The file cannot be read near line {line_number() + 1}: {exc}",

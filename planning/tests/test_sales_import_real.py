@@ -178,6 +178,7 @@ def test_command_rejects_a_file_without_the_columns(tmp_path):
 
 
 FORM = {
+    "preset": "online_retail",
     "sku_column": "StockCode",
     "quantity_column": "Quantity",
     "date_column": "InvoiceDate",
@@ -191,7 +192,10 @@ FORM = {
 }
 
 
-def test_admin_import_page_and_upload(admin_client):
+def test_admin_import_page_and_upload(
+    admin_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     # given the admin's import page
     changelist = admin_client.get("/admin/planning/salesimport/")
     page = admin_client.get("/admin/planning/salesimport/import/")
@@ -201,11 +205,12 @@ def test_admin_import_page_and_upload(admin_client):
 
     # when the sample is uploaded
     upload = SimpleUploadedFile(SAMPLE.name, SAMPLE.read_bytes())
-    response = admin_client.post(
-        "/admin/planning/salesimport/import/", {**FORM, "file": upload}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        started = admin_client.post("/admin/planning/salesimport/import/", {**FORM, "file": upload})
 
-    # then it is imported and the report shown
+    # then it is imported as a job, whose page shows the run and the report
+    assert started.status_code == 302 and started.url.startswith("/admin/core/jobrun/")
+    response = admin_client.get(started.url)
     assert response.status_code == 200
     assert b"online_retail_sample.csv.gz: imported" in response.content
     assert b"rows read 2,250" in response.content
@@ -217,9 +222,15 @@ def test_admin_import_page_and_upload(admin_client):
     assert admin_client.get("/admin/planning/demandhistory/").status_code == 200
 
 
-def test_admin_upload_of_a_bad_file_shows_the_error(admin_client):
+def test_admin_upload_of_a_bad_file_shows_the_error(
+    admin_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("x.csv", b"a,b\n1,2\n")
-    response = admin_client.post("/admin/planning/salesimport/import/", {**FORM, "file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        started = admin_client.post("/admin/planning/salesimport/import/", {**FORM, "file": upload})
+    response = admin_client.get(started.url)
     assert response.status_code == 200
     assert b"Column &#x27;StockCode&#x27; is not in the file" in response.content
     assert SalesImport.objects.count() == 0
+    assert list(tmp_path.rglob("*.*")) == []  # the stored upload is removed after the run

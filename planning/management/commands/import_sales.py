@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.errors import DomainError
 from planning.models import SalesImport
 from planning.sales_import import sales_import
-from planning.sales_parse import DEFAULT_EXCLUDE_CODES, ImportOptions
+from planning.sales_parse import PRESETS, ImportOptions
 
 _DEFAULTS = ImportOptions()
 
@@ -23,30 +23,41 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--preset",
+            choices=sorted(PRESETS),
+            default="online_retail",
+            help="Column names and formats of a known export (default %(default)s); the options "
+            "below override single fields.",
+        )
         columns = parser.add_argument_group("columns (empty = the file has none)")
-        columns.add_argument("--sku-column", default=_DEFAULTS.sku_column)
-        columns.add_argument("--quantity-column", default=_DEFAULTS.quantity_column)
-        columns.add_argument("--date-column", default=_DEFAULTS.date_column)
-        columns.add_argument("--price-column", default=_DEFAULTS.price_column)
-        columns.add_argument("--document-column", default=_DEFAULTS.document_column)
-        columns.add_argument("--description-column", default=_DEFAULTS.description_column)
+        columns.add_argument("--sku-column")
+        columns.add_argument("--quantity-column")
+        columns.add_argument("--date-column")
+        columns.add_argument("--price-column")
+        columns.add_argument("--document-column")
+        columns.add_argument("--description-column")
+        columns.add_argument("--status-column")
         parser.add_argument(
             "--date-format",
-            default=_DEFAULTS.date_format,
-            help="strptime format of the date column (default %(default)s; only the day is kept).",
+            help=f"strptime format of the date column (default {_DEFAULTS.date_format}; "
+            "only the day is kept).",
         )
-        parser.add_argument("--delimiter", default=_DEFAULTS.delimiter)
-        parser.add_argument("--encoding", default=_DEFAULTS.encoding)
+        parser.add_argument("--delimiter", help="default: detected from the header line")
+        parser.add_argument("--encoding", help="default: detected (charset-normalizer)")
         parser.add_argument(
             "--cancelled-prefix",
-            default=_DEFAULTS.cancelled_prefix,
-            help="Documents whose number starts with this are cancellations (default %(default)s).",
+            help="Documents whose number starts with this are cancellations "
+            f"(default {_DEFAULTS.cancelled_prefix}).",
+        )
+        parser.add_argument(
+            "--cancelled-statuses",
+            help="Comma-separated values of the status column that mark cancellations.",
         )
         parser.add_argument(
             "--exclude-codes",
-            default=",".join(DEFAULT_EXCLUDE_CODES),
             help="Comma-separated non-product codes to skip; * and ? are wildcards, case is "
-            "ignored (default %(default)s). Pass an empty string to skip none.",
+            "ignored (default: the preset's). Pass an empty string to skip none.",
         )
         parser.add_argument(
             "--upper-codes",
@@ -77,24 +88,34 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        import_options = ImportOptions(
-            sku_column=options["sku_column"],
-            quantity_column=options["quantity_column"],
-            date_column=options["date_column"],
-            price_column=options["price_column"],
-            document_column=options["document_column"],
-            description_column=options["description_column"],
-            date_format=options["date_format"],
-            cancelled_prefix=options["cancelled_prefix"],
-            exclude_codes=tuple(
-                code.strip() for code in options["exclude_codes"].split(",") if code.strip()
-            ),
+        overrides = {
+            name: options[name]
+            for name in (
+                "sku_column",
+                "quantity_column",
+                "date_column",
+                "price_column",
+                "document_column",
+                "description_column",
+                "status_column",
+                "date_format",
+                "cancelled_prefix",
+                "delimiter",
+                "encoding",
+            )
+            if options[name] is not None
+        }
+        for name in ("exclude_codes", "cancelled_statuses"):
+            if options[name] is not None:
+                overrides[name] = tuple(
+                    code.strip() for code in options[name].split(",") if code.strip()
+                )
+        import_options = PRESETS[options["preset"]].options(
+            **overrides,
             upper_codes=options["upper_codes"],
             create_skus=options["create_skus"],
             skip_unknown_skus=options["skip_unknown_skus"],
             skip_bad_rows=options["skip_bad_rows"],
-            delimiter=options["delimiter"],
-            encoding=options["encoding"],
         )
         try:
             with path.open("rb") as file:
