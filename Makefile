@@ -59,6 +59,7 @@ clean:
 
 # Re-extract the catalogues (needs GNU gettext) and compile them with Babel (Python only).
 messages: install-test
+	$(BIN)/python manage.py model_labels
 	$(BIN)/python manage.py makemessages -l ru -l zh_Hans -l en --no-obsolete --ignore .venv --ignore staticfiles --ignore var --ignore bench --ignore "*/tests/*" --ignore tests
 	$(BIN)/python manage.py makemessages -d djangojs -l ru -l zh_Hans -l en --no-obsolete --ignore .venv --ignore staticfiles --ignore var
 	$(BIN)/python manage.py compile_catalogues

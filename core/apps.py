@@ -11,7 +11,9 @@ class CoreConfig(AppConfig):
 
         from core import checks  # noqa: F401  (registers the system checks)
         from core.devices import user_devices_forget
+        from core.i18n import model_labels_translate
 
+        model_labels_translate()
         user = get_user_model()
         post_save.connect(user_devices_forget, sender=user, dispatch_uid="core-devices-user")
         post_delete.connect(user_devices_forget, sender=user, dispatch_uid="core-devices-user-del")

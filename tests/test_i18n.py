@@ -130,3 +130,30 @@ def test_dates_and_numbers_follow_the_locale(language, expected):
     with translation.override(language):
         rendered = template.render(Context({"day": date(2026, 12, 3), "number": 1234.5}))
     assert rendered == expected
+
+
+def test_model_labels_module_is_current():
+    # The labels Django derives from names are listed for the catalogue: run
+    # `manage.py model_labels` (or `make messages`) after adding a field.
+    from core.i18n import LABELS_MODULE, model_labels_source
+
+    assert LABELS_MODULE.read_text(encoding="utf-8") == model_labels_source()
+
+
+def test_derived_field_labels_and_choices_are_translated(admin_client_user):
+    from inventory.models import StockLevel
+    from inventory.tests.factories import stock_level
+
+    stock_level(on_hand=5)
+    field = StockLevel._meta.get_field("on_hand")
+    with translation.override("ru"):
+        assert str(field.verbose_name) == "в наличии"
+        assert str(StockLevel._meta.verbose_name) == "остаток"
+    page = admin_client_user.get(
+        "/admin/inventory/stocklevel/", headers={"accept-language": "ru"}
+    ).content.decode()
+    assert "В наличии" in page
+    page = admin_client_user.get(
+        "/admin/fulfilment/order/", headers={"accept-language": "zh-hans"}
+    ).content.decode()
+    assert "待打包" in page  # the status filter's "Awaiting packaging"
