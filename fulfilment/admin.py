@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
@@ -145,7 +146,7 @@ class OrderAdmin(admin.ModelAdmin):
         "ship_by",
         "warehouse",
         "scheme",
-        "is_short",
+        "stock_state",
         "accepted_at",
         "customer_name",
     ]
@@ -178,13 +179,13 @@ class OrderAdmin(admin.ModelAdmin):
         "warehouse",
         "status",
         "watch",
-        "is_short",
+        "stock_state",
         "accepted_at",
         "ship_by",
         "ship_by_source",
         "packed_at",
         "shipped_at",
-        "shipped_late",
+        "handed_over",
         "delivered_at",
         "cancelled_at",
         "cancel_reason",
@@ -201,7 +202,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     ("channel", "external_number"),
                     ("scheme", "warehouse"),
-                    ("status", "watch", "is_short"),
+                    ("status", "watch", "stock_state"),
                 ]
             },
         ),
@@ -213,7 +214,7 @@ class OrderAdmin(admin.ModelAdmin):
             "Progress",
             {
                 "fields": [
-                    ("packed_at", "shipped_at", "shipped_late"),
+                    ("packed_at", "shipped_at", "handed_over"),
                     "delivered_at",
                     "carrier_delay_until",
                 ]
@@ -226,7 +227,23 @@ class OrderAdmin(admin.ModelAdmin):
         ("Customer", {"fields": [("customer_name", "customer_contact", "customer_language")]}),
     ]
 
-    @admin.display(description="watch", ordering="watch_state")
+    # Words, not ✓/✗ icons: a green ✓ beside "shipped late" or a red ✗ beside "short" on a fully
+    # reserved order read as the opposite of what they mean.
+    @admin.display(description=_("stock"), ordering="is_short")
+    def stock_state(self, obj: Order) -> str:
+        if obj.is_short:
+            return badge(_("short"), WATCH_COLOURS.get("short"))
+        return _("reserved")
+
+    @admin.display(description=_("hand-over"), ordering="shipped_late")
+    def handed_over(self, obj: Order) -> str:
+        if obj.shipped_at is None:
+            return "—"
+        if obj.shipped_late:
+            return badge(_("late"), WATCH_COLOURS.get("overdue"))
+        return _("on time")
+
+    @admin.display(description=_("watch"), ordering="watch_state")
     def watch(self, obj: Order) -> str:
         return badge(
             obj.get_watch_state_display() if obj.watch_state else "",

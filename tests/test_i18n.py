@@ -157,3 +157,32 @@ def test_derived_field_labels_and_choices_are_translated(admin_client_user):
         "/admin/fulfilment/order/", headers={"accept-language": "zh-hans"}
     ).content.decode()
     assert "待打包" in page  # the status filter's "Awaiting packaging"
+
+
+def test_orders_say_short_or_reserved_in_words_not_icons(admin_client_user):
+    # Given a fully reserved order and one short of stock
+    from fulfilment.tests.factories import order
+    from inventory.tests.factories import SkuFactory, WarehouseFactory, stock_level
+
+    warehouse = WarehouseFactory()
+    sku = SkuFactory()
+    stock_level(sku=sku, warehouse=warehouse, on_hand=1)
+    order(warehouse=warehouse, lines=[(sku, 1)], number="RESERVED-1")
+    order(warehouse=warehouse, lines=[(sku, 3)], number="SHORT-1")
+
+    # when the order list is shown in Russian
+    page = admin_client_user.get(
+        "/admin/fulfilment/order/", headers={"accept-language": "ru"}
+    ).content.decode()
+
+    # then the stock column says which in words, with no ✓/✗ icon that reads the other way
+    assert "icon-no.svg" not in page and "icon-yes.svg" not in page
+    assert page.count(">не хватает</span>") == 1
+    assert "зарезервировано" in page
+    assert "К отгрузке сегодня" in page  # the list's own links are translated too
+
+
+def test_the_planning_dashboard_in_chinese(admin_client_user):
+    page = admin_client_user.get("/admin/", headers={"accept-language": "zh-hans"}).content.decode()
+    assert "订单与卖家指标" in page  # the fulfilment panel
+    assert "最近一次计划运行" in page  # the planning panel
