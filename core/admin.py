@@ -21,7 +21,7 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
     fields = ("name", "warehouse", "user", "is_active", *readonly_fields)
     actions = ("issue_token", "revoke_token")
 
-    @admin.display(description="token")
+    @admin.display(description=_("token"))
     def token_state(self, obj: ScannerDevice) -> str:
         return f"{obj.token_prefix}…" if obj.has_token else "—"
 
@@ -55,7 +55,7 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
         add_never_cache_headers(response)  # the tokens must not linger in a cache
         return response
 
-    @admin.action(description="Revoke token")
+    @admin.action(description=_("Revoke token"))
     def revoke_token(self, request, queryset):
         apply_each(
             request,

@@ -207,11 +207,11 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Deadline",
+            _("Deadline"),
             {"fields": [("accepted_at", "ship_by", "ship_by_source"), "watch_checked_at"]},
         ),
         (
-            "Progress",
+            _("Progress"),
             {
                 "fields": [
                     ("packed_at", "shipped_at", "handed_over"),
@@ -221,10 +221,10 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Cancellation",
+            _("Cancellation"),
             {"fields": [("cancelled_at", "cancel_reason", "cancelled_by"), "cancel_note"]},
         ),
-        ("Customer", {"fields": [("customer_name", "customer_contact", "customer_language")]}),
+        (_("Customer"), {"fields": [("customer_name", "customer_contact", "customer_language")]}),
     ]
 
     # Words, not ✓/✗ icons: a green ✓ beside "shipped late" or a red ✗ beside "short" on a fully
@@ -337,7 +337,7 @@ class OrderAdmin(admin.ModelAdmin):
         for error in errors[:20]:
             self.message_user(request, error, messages.ERROR)
 
-    @admin.action(description="Pack selected orders", permissions=["change"])
+    @admin.action(description=_("Pack selected orders"), permissions=["change"])
     def pack_orders(self, request, queryset: QuerySet[Order]):
         apply_each(
             request,
@@ -348,7 +348,7 @@ class OrderAdmin(admin.ModelAdmin):
             max_refusals=20,
         )
 
-    @admin.action(description="Hand selected orders to the carrier", permissions=["change"])
+    @admin.action(description=_("Hand selected orders to the carrier"), permissions=["change"])
     def ship_orders(self, request, queryset: QuerySet[Order]):
         outcomes = order_ship_batch(orders=list(queryset.order_by("pk")), actor=actor_for(request))
         self._report(
@@ -381,7 +381,7 @@ class OrderAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/fulfilment/order/action_form.html", context)
 
-    @admin.action(description="Cancel selected orders…", permissions=["change"])
+    @admin.action(description=_("Cancel selected orders…"), permissions=["change"])
     def cancel_orders(self, request, queryset: QuerySet[Order]):
         def apply(order, data):
             order_cancel(
@@ -396,7 +396,7 @@ class OrderAdmin(admin.ModelAdmin):
             request, queryset, CancelForm, "cancel_orders", "Cancel orders", apply, "cancelled"
         )
 
-    @admin.action(description="Record a carrier delay…", permissions=["change"])
+    @admin.action(description=_("Record a carrier delay…"), permissions=["change"])
     def record_carrier_delay(self, request, queryset: QuerySet[Order]):
         def apply(order, data):
             order_carrier_delay_record(order=order, new_estimate=data["new_estimate"])
@@ -411,7 +411,7 @@ class OrderAdmin(admin.ModelAdmin):
             "marked as delayed by the carrier",
         )
 
-    @admin.action(description="Run the deadline watch now", permissions=["change"])
+    @admin.action(description=_("Run the deadline watch now"), permissions=["change"])
     def run_deadline_watch(self, request, queryset):
         summary = deadline_watch_run()
         counts = ", ".join(
@@ -470,9 +470,9 @@ class NoticeAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": [("order", "kind", "event_key"), ("state", "attempts", "last_error")]}),
-        ("Message", {"fields": ["preview", "subject", "body", "edited"]}),
+        (_("Message"), {"fields": ["preview", "subject", "body", "edited"]}),
         (
-            "Delivery",
+            _("Delivery"),
             {
                 "fields": [
                     ("channel", "recipient", "language"),
@@ -480,14 +480,14 @@ class NoticeAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("History", {"fields": [("approved_by", "approved_at"), ("created_at", "sent_at")]}),
+        (_("History"), {"fields": [("approved_by", "approved_at"), ("created_at", "sent_at")]}),
     ]
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def state(self, obj: Notice) -> str:
         return badge(obj.get_status_display(), NOTICE_COLOURS.get(obj.status))
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, obj: Notice) -> str:
         return format_html(
             '<div style="max-width:60em;border:1px solid #ccc;padding:8px 12px;background:#fafafa">'
@@ -517,13 +517,13 @@ class NoticeAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
-    @admin.action(description="Approve and send", permissions=["change"])
+    @admin.action(description=_("Approve and send"), permissions=["change"])
     def approve_notices(self, request, queryset):
         self._each(
             request, queryset, lambda n: notice_approve(notice=n, user=request.user), "approved"
         )
 
-    @admin.action(description="Send again", permissions=["change"])
+    @admin.action(description=_("Send again"), permissions=["change"])
     def resend_notices(self, request, queryset):
         self._each(
             request, queryset, lambda n: notice_resend(notice=n, user=request.user), "queued again"

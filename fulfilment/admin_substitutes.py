@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from fulfilment.models import SavableShortOrder
 from fulfilment.substitutes import savable_short_orders, substitute_offers_for
@@ -39,7 +40,7 @@ class SavableShortOrderAdmin(admin.ModelAdmin):
             row.substitute_offers = offers.get(row.pk, [])
         return changelist
 
-    @admin.display(description="missing → substitute in stock")
+    @admin.display(description=_("missing → substitute in stock"))
     def offers(self, obj: SavableShortOrder) -> str:
         return format_html_join(
             ", ",

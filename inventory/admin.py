@@ -138,11 +138,11 @@ class SupplierAdmin(SafeImportExportModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Supplier]:
         return selectors.supplier_queryset_with_counts(super().get_queryset(request))
 
-    @admin.display(description="SKUs", ordering="item_count")
+    @admin.display(description=_("SKUs"), ordering="item_count")
     def item_count(self, obj: Supplier) -> int:
         return obj.item_count
 
-    @admin.display(description="open POs", ordering="open_po_count")
+    @admin.display(description=_("open POs"), ordering="open_po_count")
     def open_po_count(self, obj: Supplier) -> int:
         return obj.open_po_count
 
@@ -178,15 +178,15 @@ class SkuAdmin(SafeImportExportModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Sku]:
         return selectors.sku_queryset_with_stock(super().get_queryset(request))
 
-    @admin.display(description="on hand", ordering="total_on_hand")
+    @admin.display(description=_("on hand"), ordering="total_on_hand")
     def total_on_hand(self, obj: Sku) -> int:
         return obj.total_on_hand
 
-    @admin.display(description="reserved", ordering="total_reserved")
+    @admin.display(description=_("reserved"), ordering="total_reserved")
     def total_reserved(self, obj: Sku) -> int:
         return obj.total_reserved
 
-    @admin.display(description="available", ordering="total_available")
+    @admin.display(description=_("available"), ordering="total_available")
     def total_available(self, obj: Sku) -> int:
         return obj.total_available
 
@@ -289,7 +289,7 @@ class StockLevelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.display(description="available", ordering="available_qty")
+    @admin.display(description=_("available"), ordering="available_qty")
     def available_qty(self, obj: StockLevel) -> int:
         return getattr(obj, "available_qty", obj.available)
 
@@ -322,7 +322,7 @@ class StockLevelAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Adjust after a count", permissions=["change"])
+    @admin.action(description=_("Adjust after a count"), permissions=["change"])
     def adjust_after_count(self, request: HttpRequest, queryset: QuerySet[StockLevel]):
         return self._count(request, queryset, action="adjust_after_count")
 
@@ -545,7 +545,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.display(description="export")
+    @admin.display(description=_("export"))
     def export(self, obj: PurchaseOrder) -> str:
         if obj.pk is None:
             return "—"
@@ -564,19 +564,19 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             value = selectors.purchase_order_queryset_with_totals().get(pk=obj.pk).value_ordered
         return money_format(value, obj.supplier.currency)
 
-    @admin.display(description="lines", ordering="line_count")
+    @admin.display(description=_("lines"), ordering="line_count")
     def line_count(self, obj: PurchaseOrder) -> int:
         return obj.line_count
 
-    @admin.display(description="ordered", ordering="units_ordered")
+    @admin.display(description=_("ordered"), ordering="units_ordered")
     def units_ordered(self, obj: PurchaseOrder) -> int:
         return obj.units_ordered
 
-    @admin.display(description="received", ordering="units_received")
+    @admin.display(description=_("received"), ordering="units_received")
     def units_received(self, obj: PurchaseOrder) -> int:
         return obj.units_received
 
-    @admin.action(description="Send to supplier", permissions=["change"])
+    @admin.action(description=_("Send to supplier"), permissions=["change"])
     def send(self, request: HttpRequest, queryset: QuerySet[PurchaseOrder]) -> None:
         _run_each(
             request,
@@ -585,7 +585,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             done="Purchase orders sent",
         )
 
-    @admin.action(description="Cancel", permissions=["change"])
+    @admin.action(description=_("Cancel"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[PurchaseOrder]) -> None:
         _run_each(
             request,
@@ -594,7 +594,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             done="Purchase orders cancelled",
         )
 
-    @admin.action(description="Receive all open quantities", permissions=["change"])
+    @admin.action(description=_("Receive all open quantities"), permissions=["change"])
     def receive_all_open(self, request: HttpRequest, queryset: QuerySet[PurchaseOrder]) -> None:
         _run_each(
             request,
@@ -715,15 +715,15 @@ class TransferAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    @admin.display(description="units", ordering="units")
+    @admin.display(description=_("units"), ordering="units")
     def units(self, obj: Transfer) -> int:
         return obj.units
 
-    @admin.display(description="in transit", ordering="units_in_transit")
+    @admin.display(description=_("in transit"), ordering="units_in_transit")
     def units_in_transit(self, obj: Transfer) -> int:
         return obj.units_in_transit
 
-    @admin.action(description="Dispatch (take stock out of the source)", permissions=["change"])
+    @admin.action(description=_("Dispatch (take stock out of the source)"), permissions=["change"])
     def dispatch(self, request: HttpRequest, queryset: QuerySet[Transfer]) -> None:
         _run_each(
             request,
@@ -732,7 +732,7 @@ class TransferAdmin(admin.ModelAdmin):
             done="Transfers dispatched",
         )
 
-    @admin.action(description="Receive everything in transit", permissions=["change"])
+    @admin.action(description=_("Receive everything in transit"), permissions=["change"])
     def receive_all(self, request: HttpRequest, queryset: QuerySet[Transfer]) -> None:
         _run_each(
             request,
@@ -741,7 +741,7 @@ class TransferAdmin(admin.ModelAdmin):
             done="Transfers received",
         )
 
-    @admin.action(description="Cancel", permissions=["change"])
+    @admin.action(description=_("Cancel"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Transfer]) -> None:
         _run_each(
             request,

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
@@ -81,11 +82,11 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     actions = ("approve_selected", "dismiss_selected")
     list_per_page = 100
 
-    @admin.display(description="unit cost", ordering="unit_cost")
+    @admin.display(description=_("unit cost"), ordering="unit_cost")
     def unit_cost_display(self, obj: ReorderSuggestion) -> str:
         return money_format(obj.unit_cost, obj.supplier.currency)
 
-    @admin.display(description="cost", ordering="cost")
+    @admin.display(description=_("cost"), ordering="cost")
     def cost_display(self, obj: ReorderSuggestion) -> str:
         return money_format(obj.cost, obj.supplier.currency)
 
@@ -98,7 +99,7 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
 
     # --- columns
 
-    @admin.display(description="SKU", ordering="sku__code")
+    @admin.display(description=_("SKU"), ordering="sku__code")
     def sku_code(self, obj):
         # Code, name and the engine's reason in one cell keep the figures on screen.
         return format_html(
@@ -108,15 +109,15 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
             format_html('<br><span class="quiet">{}</span>', obj.reason) if obj.reason else "",
         )
 
-    @admin.display(description="supplier", ordering="supplier__code")
+    @admin.display(description=_("supplier"), ordering="supplier__code")
     def supplier_code(self, obj):
         return obj.supplier.code
 
-    @admin.display(description="to", ordering="warehouse__code")
+    @admin.display(description=_("to"), ordering="warehouse__code")
     def warehouse_code(self, obj):
         return obj.warehouse.code
 
-    @admin.display(description="purchase order")
+    @admin.display(description=_("purchase order"))
     def purchase_order_links(self, obj):
         po = obj.purchase_order
         if po is None:
@@ -163,7 +164,9 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
 
     # --- actions
 
-    @admin.action(description="Approve selected → draft purchase orders", permissions=["approve"])
+    @admin.action(
+        description=_("Approve selected → draft purchase orders"), permissions=["approve"]
+    )
     def approve_selected(self, request, queryset):
         try:
             orders = services.suggestions_approve(suggestions=queryset, user=request.user)
@@ -189,7 +192,7 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Dismiss selected with a reason…", permissions=["change"])
+    @admin.action(description=_("Dismiss selected with a reason…"), permissions=["change"])
     def dismiss_selected(self, request, queryset):
         queryset = queryset.select_related("sku", "supplier", "warehouse").order_by("pk")
         if "apply" in request.POST:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_actions import apply_each
@@ -237,7 +238,7 @@ class _SkuPlanColumns:
 
     list_per_page = 50
 
-    @admin.display(description="SKU", ordering="sku__code")
+    @admin.display(description=_("SKU"), ordering="sku__code")
     def sku_link(self, obj):
         # Code and name in one cell: a separate name column pushes figures off the screen.
         return format_html(
@@ -246,35 +247,35 @@ class _SkuPlanColumns:
             Truncator(obj.sku.name).chars(40),
         )
 
-    @admin.display(description="class")
+    @admin.display(description=_("class"))
     def classes(self, obj):
         return f"{obj.abc_class} · {obj.demand_class}"
 
-    @admin.display(description="class")
+    @admin.display(description=_("class"))
     def class_scheme(self, obj):
         return f"{obj.abc_class} · {obj.demand_class} · {self.scheme(obj)}"
 
-    @admin.display(description="scheme", ordering="sku__scheme")
+    @admin.display(description=_("scheme"), ordering="sku__scheme")
     def scheme(self, obj):
         return obj.sku.get_scheme_display().split(" ")[0]
 
-    @admin.display(description="risk", ordering="stockout_probability")
+    @admin.display(description=_("risk"), ordering="stockout_probability")
     def risk(self, obj):
         return _pct(obj.stockout_probability)
 
-    @admin.display(description="cover (days)", ordering="days_of_cover")
+    @admin.display(description=_("cover (days)"), ordering="days_of_cover")
     def cover(self, obj):
         return _num(obj.days_of_cover, 1)
 
-    @admin.display(description="stock-out", ordering="stockout_date")
+    @admin.display(description=_("stock-out"), ordering="stockout_date")
     def stockout(self, obj):
         return _day(obj.stockout_date)
 
-    @admin.display(description="ROP / SS")
+    @admin.display(description=_("ROP / SS"))
     def rop_ss(self, obj):
         return f"{_num(obj.reorder_point)} / {_num(obj.safety_stock)}"
 
-    @admin.display(description="forecast/day", ordering="forecast_mean")
+    @admin.display(description=_("forecast/day"), ordering="forecast_mean")
     def forecast(self, obj):
         return _num(obj.forecast_mean, 2)
 
@@ -366,15 +367,15 @@ class AtRiskSkuAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
     def get_ordering(self, request):
         return ("-margin_at_risk", "stockout_date", "sku__code")
 
-    @admin.display(description="next arrival", ordering="next_arrival")
+    @admin.display(description=_("next arrival"), ordering="next_arrival")
     def next_arrival_date(self, obj):
         return _day(obj.next_arrival)
 
-    @admin.display(description="exp. cancels", ordering="expected_cancelled_orders")
+    @admin.display(description=_("exp. cancels"), ordering="expected_cancelled_orders")
     def cancelled_orders(self, obj):
         return _num(obj.expected_cancelled_orders, 1)
 
-    @admin.display(description="margin at risk", ordering="margin_at_risk")
+    @admin.display(description=_("margin at risk"), ordering="margin_at_risk")
     def margin_at_risk_display(self, obj):
         # SKU prices and costs are in the seller's own currency.
         return money_format(obj.margin_at_risk, base_currency(), digits=0)
@@ -418,7 +419,7 @@ class ServiceLevelTargetAdmin(SimpleHistoryAdmin):
         )
         return super().get_queryset(request).annotate(override_count=Subquery(overrides))
 
-    @admin.display(description="SKUs with their own level")
+    @admin.display(description=_("SKUs with their own level"))
     def sku_overrides(self, obj):
         count = obj.override_count or 0
         url = reverse("admin:planning_skuservicelevel_changelist")
@@ -473,7 +474,7 @@ class SkuServiceLevelAdmin(SimpleHistoryAdmin):
         self._targets = dict(ServiceLevelTarget.objects.values_list("abc_class", "service_level"))
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="class target")
+    @admin.display(description=_("class target"))
     def class_target(self, obj):
         level = getattr(self, "_targets", {}).get(obj.abc_class)
         return "—" if level is None else level
@@ -518,44 +519,44 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         extra_context = {"title": "FBO/FBS decisions", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="SKU", ordering="sku__code")
+    @admin.display(description=_("SKU"), ordering="sku__code")
     def sku_code(self, obj):
         return _sku_cell(obj.sku)
 
-    @admin.display(description="change")
+    @admin.display(description=_("change"))
     def change(self, obj):
         return f"{obj.current_scheme.upper()} → {obj.recommended_scheme.upper()}"
 
-    @admin.display(description="FBS monthly cost", ordering="fbs_monthly_cost")
+    @admin.display(description=_("FBS monthly cost"), ordering="fbs_monthly_cost")
     def fbs_cost(self, obj):
         return money_format(obj.fbs_monthly_cost, base_currency())
 
-    @admin.display(description="FBO monthly cost", ordering="fbo_monthly_cost")
+    @admin.display(description=_("FBO monthly cost"), ordering="fbo_monthly_cost")
     def fbo_cost(self, obj):
         return money_format(obj.fbo_monthly_cost, base_currency())
 
-    @admin.display(description="monthly saving")
+    @admin.display(description=_("monthly saving"))
     def saving(self, obj):
         return money_format(obj.monthly_saving, base_currency())
 
-    @admin.display(description="reasons")
+    @admin.display(description=_("reasons"))
     def reason_list(self, obj):
         return ", ".join(REASON_LABELS.get(r, r) for r in obj.reasons or [])
 
-    @admin.display(description="decided")
+    @admin.display(description=_("decided"))
     def decided(self, obj):
         if not obj.decided_at:
             return "—"
         who = obj.decided_by.get_username() if obj.decided_by else "system"
         return f"{who}, {obj.decided_at:%Y-%m-%d %H:%M}"
 
-    @admin.action(description="Approve: switch the SKUs' scheme", permissions=["approve"])
+    @admin.action(description=_("Approve: switch the SKUs' scheme"), permissions=["approve"])
     def approve_selected(self, request, queryset):
         _apply_each(
             self, request, queryset, services.fulfilment_decision_approve, "decision", "approved"
         )
 
-    @admin.action(description="Dismiss: keep the current scheme", permissions=["approve"])
+    @admin.action(description=_("Dismiss: keep the current scheme"), permissions=["approve"])
     def dismiss_selected(self, request, queryset):
         _apply_each(
             self, request, queryset, services.fulfilment_decision_dismiss, "decision", "dismissed"
@@ -599,17 +600,17 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         extra_context = {"title": "FBO shipment suggestions", **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
-    @admin.display(description="SKU", ordering="sku__code")
+    @admin.display(description=_("SKU"), ordering="sku__code")
     def sku_code(self, obj):
         return _sku_cell(obj.sku)
 
-    @admin.display(description="transfer")
+    @admin.display(description=_("transfer"))
     def transfer_link(self, obj):
         if obj.transfer is None:
             return "—"
         return _admin_link("inventory", "transfer", obj.transfer.pk, obj.transfer.number)
 
-    @admin.action(description="Create draft transfers from selected", permissions=["approve"])
+    @admin.action(description=_("Create draft transfers from selected"), permissions=["approve"])
     def to_transfers(self, request, queryset):
         try:
             transfers = services.fbo_suggestions_to_transfers(
@@ -628,7 +629,7 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Dismiss selected", permissions=["approve"])
+    @admin.action(description=_("Dismiss selected"), permissions=["approve"])
     def dismiss_selected(self, request, queryset):
         _apply_each(
             self, request, queryset, services.fbo_suggestion_dismiss, "suggestion", "dismissed"
@@ -671,7 +672,7 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status",)
     date_hierarchy = "plan_date"
 
-    @admin.display(description="duration")
+    @admin.display(description=_("duration"))
     def duration(self, obj):
         seconds = obj.duration_seconds
         return "—" if seconds is None else f"{seconds:,.1f} s"
