@@ -109,7 +109,7 @@ _translated: set[str] = set()
 
 def model_labels() -> list[str]:
     """The labels ``model_labels_translate`` made translatable: app, model, field and choice
-    labels that were plain text."""
+    labels and help texts that were plain text."""
     return sorted(_translated)
 
 
@@ -136,6 +136,8 @@ def model_labels_translate() -> None:
         for field in meta.get_fields():
             if _plain(getattr(field, "verbose_name", None)):
                 field.verbose_name = _lazy(field.verbose_name)
+            if _plain(getattr(field, "help_text", None)) and field.help_text:
+                field.help_text = _lazy(field.help_text)
             choices = getattr(field, "choices", None)
             if choices and all(len(choice) == 2 and _plain(choice[1]) for choice in choices):
                 field.choices = [(value, _lazy(text)) for value, text in choices if text]
