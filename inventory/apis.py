@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
-from core.auth import check_warehouse, request_device
+from core.auth import check_warehouse, check_warehouse_code, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from inventory import services
@@ -63,21 +63,32 @@ def actor_for(request: Request) -> services.Actor:
 
 
 def resolve_warehouse(request: Request, code: str | None) -> Warehouse:
-    """The warehouse a request acts on: the given code, or the device's own."""
+    """The warehouse a request acts on: the given code, or the device's own.
+
+    A device naming any other code gets 403 ``wrong_warehouse``, known code or not (no oracle);
+    staff get 404 ``unknown_warehouse`` for a code that does not exist."""
     device = request_device(request)
-    if not code:
-        if device is None:
-            raise InvalidInput(
-                "Staff must say which warehouse: add ?warehouse=<code>.",
-                code="warehouse_required",
-            )
+    check_warehouse_code(request, code)
+    if device is not None:
         return device.warehouse
-    if not code.isprintable() or len(code) > 32:
-        raise NotFound(f"No warehouse {code!r}.", code="unknown_warehouse")
-    warehouse = Warehouse.objects.filter(code=code).first()
+    if not code:
+        raise InvalidInput(
+            "Staff must say which warehouse: add ?warehouse=<code>.",
+            code="warehouse_required",
+        )
+    return warehouse_by_code(code)
+
+
+def warehouse_by_code(code: str) -> Warehouse:
+    """The warehouse with this code, or 404 ``unknown_warehouse`` (for staff: a device may name
+    only its own warehouse, ``check_warehouse_code``)."""
+    warehouse = (
+        Warehouse.objects.filter(code=code).first()
+        if code.isprintable() and len(code) <= 32
+        else None
+    )
     if warehouse is None:
-        raise NotFound(f"No warehouse {code!r}.", code="unknown_warehouse")
-    check_warehouse(request, warehouse.pk, what=f"warehouse {warehouse.code}")
+        raise NotFound(f"No warehouse {code[:32]!r}.", code="unknown_warehouse")
     return warehouse
 
 
@@ -293,10 +304,12 @@ class TransferReceiveApi(APIView):
 # --- supervisor lists -------------------------------------------------------------------------
 
 
-class _WarehouseScoped:
-    """Devices see their own warehouse only; staff see all (or filter by ``warehouse``)."""
+class WarehouseScoped:
+    """Devices see their own warehouse only (naming another in ``?warehouse=`` is 403, known
+    code or not); staff see all, or filter by ``warehouse``."""
 
     def scope(self, queryset, field: str = "warehouse"):
+        check_warehouse_code(self.request, self.request.query_params.get("warehouse"))
         device = request_device(self.request)
         if device is not None:
             return queryset.filter(**{f"{field}_id": device.warehouse_id})
@@ -335,7 +348,7 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ["warehouse", "sku", "sku_contains", "available_lt", "on_hand_gt"]
 
 
-class StockLevelListApi(_WarehouseScoped, generics.ListAPIView):
+class StockLevelListApi(WarehouseScoped, generics.ListAPIView):
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
     pagination_class = Pagination
@@ -370,7 +383,7 @@ class MovementFilter(django_filters.FilterSet):
         fields = ["warehouse", "sku", "kind", "document_ref", "created_after", "created_before"]
 
 
-class MovementListApi(_WarehouseScoped, generics.ListAPIView):
+class MovementListApi(WarehouseScoped, generics.ListAPIView):
     serializer_class = MovementSerializer
     filterset_class = MovementFilter
     pagination_class = Pagination
