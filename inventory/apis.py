@@ -22,6 +22,7 @@ from core.api import error_responses
 from core.auth import check_warehouse, check_warehouse_code, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from core.parsers import SafeJSONParser
 from inventory import services
 from inventory.api_serializers import (
     CountInputSerializer,
@@ -267,11 +268,15 @@ class TransferDispatchApi(APIView):
 
 
 class TransferReceiveApi(APIView):
+    # JSON only: a form body cannot carry lines, and "no lines" would receive everything.
+    parser_classes = [SafeJSONParser]
+
     @extend_schema(
         operation_id="transfer_receive",
         summary="Record the arrival of a transfer at the FBO warehouse",
         description="By scanned barcode and quantity, or everything in transit when `lines` is "
-        "omitted. Allowed to devices of the source or the destination warehouse (the own "
+        "omitted (an empty body or `{}`). An empty list (400 `no_lines`), an unknown field "
+        "(400) or a body that is not JSON (415) receives nothing. Allowed to devices of the source or the destination warehouse (the own "
         "warehouse records the marketplace's acceptance report).",
         parameters=[_TRANSFER_NUMBER, IDEMPOTENCY_PARAMETER],
         request=TransferReceiveInputSerializer,
@@ -290,7 +295,13 @@ class TransferReceiveApi(APIView):
                 what=f"{transfer.number} (to {transfer.destination.code})",
             )
         quantities = None
-        if data.validated_data.get("lines"):
+        if "lines" in data.validated_data:
+            if not data.validated_data["lines"]:
+                raise InvalidInput(
+                    "No lines to receive: send at least one {barcode, quantity}, or omit "
+                    "`lines` to receive everything still in transit.",
+                    code="no_lines",
+                )
             quantities = {}
             for line in data.validated_data["lines"]:
                 sku = sku_for_scan(line["barcode"])
