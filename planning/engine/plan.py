@@ -39,7 +39,9 @@ def _forecast_block(
     """Clean, classify and forecast SKUs ``sl`` (vectorised; runs in a worker thread)."""
     mask = None if snapshot.stockout_mask is None else snapshot.stockout_mask[sl]
     lost = None if snapshot.lost_demand is None else snapshot.lost_demand[sl]
-    y, valid = clean_demand(snapshot.demand[sl], mask, lost, params.trim_leading_zeros)
+    y, valid = clean_demand(
+        snapshot.demand[sl], mask, lost, params.trim_leading_zeros, params.keep_leading_days
+    )
     # classes, forecasts and the totals the lead-time pools learn from without spikes (one
     # huge order would otherwise lift the mean of every SKU in its pool); revenue keeps them
     yc = clip_spikes(y, valid)

@@ -311,6 +311,10 @@ class PlanParams:
     Lead-time demand: ``lead_time_demand`` ["empirical"] estimates the distribution of the
     total over P from rolling-origin totals pooled over similar SKUs (``ltd``); "model" uses
     the normal / Poisson / negative-binomial model of the daily error scaled by √P.
+    Start of a history: with ``trim_leading_zeros`` [True] the days before the first sale are
+    unusable except the last ``keep_leading_days`` [28] (the first sale's exposure);
+    ``warm_start`` [True] starts every smoothed level as the running mean of its first values
+    until that weighs less than its α (False: the plain recursions, started at the first value).
     Shop calendar: ``detect_closed_days`` [True] finds the days the shop was closed in the
     snapshot's own demand when it brings no calendar (``planning.engine.calendar``).
     Execution: ``chunk_size`` SKUs per vectorised block, ``n_threads`` worker threads.
@@ -322,6 +326,8 @@ class PlanParams:
     min_history_days: int = 14
     selection_metric: str = "rmsse"
     trim_leading_zeros: bool = True
+    warm_start: bool = True
+    keep_leading_days: int = 28
     ses_alphas: tuple[float, ...] = (0.05,)
     croston_alpha: float = 0.1
     tsb_params: tuple[tuple[float, float], ...] = ((0.1, 0.05),)

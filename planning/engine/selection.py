@@ -15,6 +15,12 @@ censored day has zero innovation, so it is neither demand nor a zero):
 * TSB, grid (α_d, α_p):   π̂ ← π̂ + α_p·(1[y>0] − π̂) every usable day; ẑ on demand days
 * weekly profile:         one SES (``weekly_alpha``) per weekday; profile = level_d / mean_d
 
+With ``warm_start`` the gains of SES, TSB's π̂ (over usable days) and of the sizes and
+intervals (over demand days) are max(α, 1/n) for the n-th value: each level is the running
+mean of its first values until that weighs less than α, instead of starting at the first value
+(a history trimmed to its first sale would start at that sale's size with π̂ = 1, which at α
+0.05 lingers for months).
+
 The ``*_weekly`` candidates are SES, SBA and TSB times that profile.  Before every origin
 o of the rolling-origin holdout (origins every ``origin_step_days`` inside the last
 ``holdout_days``, each forecasting up to the end of the history) and at the end of the
@@ -295,6 +301,13 @@ def fit_select(
     tmp1 = np.empty(c, F32)
     tmp2 = np.empty(c, F32)
     n_valid = np.zeros(c, F32)
+    n_dem = np.zeros(c, F32)  # usable demand days so far
+    warm = params.warm_start
+    inv_v = np.zeros(c, F32)  # 1 / usable days so far (0 = no warm-up: the plain α)
+    inv_d = np.zeros(c, F32)  # 1 / usable demand days so far
+    gain_s = np.empty_like(ses_l)
+    gain_z = np.empty_like(size_z)
+    gain_t = np.empty_like(tsb_p)
     # naive one-step errors over consecutive usable days before the first origin (scales)
     stop = origins[0] if origins else n_days
     prev = np.zeros(c, F32)
@@ -342,12 +355,17 @@ def fit_select(
             sc_sq += tmp1
             np.copyto(prev, yt, where=vt > 0)
             np.maximum(prev_ok, vt, out=prev_ok)
+        # warm-up gains: the running mean until it weighs less than α (see the docstring)
+        if warm:
+            np.maximum(n_valid, 1, out=inv_v)
+            np.divide(1, inv_v, out=inv_v)
         # SES grid
         np.subtract(yt, ses_l, out=e_s)
         e_s *= vt
         if track_ses:
             ses_sse += e_s * e_s
-        e_s *= a_ses
+        np.maximum(a_ses, inv_v, out=gain_s)
+        e_s *= gain_s
         ses_l += e_s
         # TSB one-step error uses the sizes before today's update
         if track_t:
@@ -357,20 +375,26 @@ def fit_select(
             e_t *= e_t
             tsb_sse += e_t
         # positive sizes (Croston and TSB), intervals (Croston)
+        if warm:
+            n_dem += g
+            np.maximum(n_dem, 1, out=inv_d)
+            np.divide(1, inv_d, out=inv_d)
         np.subtract(yt, size_z, out=e_z)
         e_z *= g
-        e_z *= a_z
+        np.maximum(a_z, inv_d, out=gain_z)
+        e_z *= gain_z
         size_z += e_z
         cq += vt
         np.subtract(cq, cp, out=tmp2)
         tmp2 *= g
-        tmp2 *= ac
+        tmp2 *= np.maximum(ac, inv_d, out=tmp1)
         cp += tmp2
         cq *= notg
         # TSB demand probability: pi += a_p * v * (1[y>0] - pi) = a_p * (g - v * pi)
         np.multiply(tsb_p, vt, out=e_t)
         np.subtract(g, e_t, out=e_t)
-        e_t *= t_ap
+        np.maximum(t_ap, inv_v, out=gain_t)
+        e_t *= gain_t
         tsb_p += e_t
         # damped Holt
         np.multiply(h_phi, holt_b, out=f_h)
