@@ -64,6 +64,22 @@ class ShopCalendar:
     def all_open(self) -> bool:
         return not self.closed_weekdays and not self.future_closed and bool(np.all(self.open_days))
 
+    def head(self, n_days: int) -> ShopCalendar:
+        """The calendar of the first ``n_days`` history days (a replay cut at that day): the
+        later closed days become future ones."""
+        n = max(0, min(int(n_days), self.n_days))
+        later = np.flatnonzero(~np.asarray(self.open_days, bool)[n:])
+        fut = [int(k) for k in later] + [k + self.n_days - n for k in self.future_closed]
+        # weekly closures of the later days are implied by the weekdays; keep the one-offs
+        weekday = self.weekday_of(n + np.asarray(fut, np.intp))
+        fut = [k for k, w in zip(fut, weekday, strict=True) if w not in self.closed_weekdays]
+        return ShopCalendar(
+            open_days=np.asarray(self.open_days, bool)[:n].copy(),
+            end_weekday=int(self.weekday_of(np.array(n - 1))),
+            closed_weekdays=self.closed_weekdays,
+            future_closed=tuple(fut),
+        )
+
     def weekday_of(self, days: np.ndarray) -> np.ndarray:
         """Weekday (Monday = 0) of absolute day indices (0 = the first history day)."""
         return (self.end_weekday - (self.n_days - 1 - np.asarray(days))) % 7

@@ -137,3 +137,18 @@ def test_plan_detects_closed_saturdays_from_the_catalogue():
     # and without the calendar a flat method would read Saturday as a zero-demand day
     off = plan_catalogue(snap, PlanParams(lead_time_demand="model", detect_closed_days=False))
     assert np.all(off.weekly_profile[:, SATURDAY] < 1)
+
+
+def test_a_replay_cut_keeps_the_calendar_of_its_days():
+    # given 28 days ending on a Sunday, Saturdays closed, a one-off closure on day 20
+    selling = np.where(_weekday(28) == SATURDAY, 0, 8)
+    given = np.zeros(28, bool)
+    given[20] = True
+    cal = shop_calendar(selling, SUNDAY, closed_history=given, future_closed=(2,))
+    # when cut after day 17 (a Thursday)
+    head = cal.head(18)
+    # then its history is the first 18 days, day 20 and the old future are ahead of it
+    assert head.n_days == 18 and head.end_weekday == 3
+    assert np.array_equal(head.open_days, cal.open_days[:18])
+    assert head.future_closed == (2, 12)
+    assert np.flatnonzero(~head.future_open(7)).tolist() == [1, 2]  # Saturday, day 20
