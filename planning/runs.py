@@ -26,6 +26,7 @@ from django.utils import timezone
 from core.errors import Conflict, InvalidInput
 from core.transactions import after_commit
 from inventory.models import Sku
+from planning.engine.calendar import ShopCalendar
 from planning.engine.calibration import QuantileCalibration
 from planning.engine.schema import (
     CataloguePlan,
@@ -52,6 +53,9 @@ from planning.snapshot import (
     catalogue_sku_ids,
     history_start,
     plan_input_build,
+    shop_calendar_from_json,
+    shop_calendar_read,
+    shop_calendar_to_json,
 )
 from planning.supplier_learning import supplier_performance_refresh
 
@@ -109,7 +113,12 @@ def _engine_plan(
 
 
 def _lead_time_pools(
-    run: PlanRun, chunks: list[tuple[int, int]], start: date, floors: Any, params: PlanParams
+    run: PlanRun,
+    chunks: list[tuple[int, int]],
+    start: date,
+    floors: Any,
+    params: PlanParams,
+    calendar: ShopCalendar,
 ) -> dict:
     """Catalogue-wide pools of rolling-origin totals (JSON), so every chunk of a run reads its
     SKUs' lead-time demand off the same pools as one pass over the whole catalogue would."""
@@ -126,6 +135,7 @@ def _lead_time_pools(
                 start=start,
                 abc_floors=floors,
                 abc_cutoffs=params.abc_cutoffs,
+                calendar=calendar,
             )
             pairs.append(engine.lead_time_pairs(plan_input.snapshot, params))
     return engine.fit_lead_time_pools(pairs).to_json()
@@ -209,8 +219,11 @@ def plan_run_start(
     else:
         floors = abc_floors_compute(plan_date=plan_date, start=start, cutoffs=params.abc_cutoffs)
         floors_json = [f if math.isfinite(f) else None for f in floors]
+    calendar = shop_calendar_read(start=start, plan_date=plan_date)
     run.parameters = {
         "history_start": start.isoformat(),
+        # every chunk reads the same closed days (detected over the whole catalogue)
+        "shop_calendar": shop_calendar_to_json(calendar, start=start),
         "abc_floors": floors_json,
         "chunk_size": size,
         "engine": _params_json(params),
@@ -224,7 +237,9 @@ def plan_run_start(
             if floors_json == SELF_RANKED
             else tuple(math.inf if f is None else f for f in floors_json)
         )
-        run.parameters["lead_time_pools"] = _lead_time_pools(run, chunks, start, floors, params)
+        run.parameters["lead_time_pools"] = _lead_time_pools(
+            run, chunks, start, floors, params, calendar
+        )
     run.history_days = (plan_date - start).days
     run.chunk_count = len(chunks)
     run.save(update_fields=["parameters", "history_days", "chunk_count"])
@@ -296,12 +311,18 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
         floors = SELF_RANKED
     else:
         floors = tuple(math.inf if f is None else f for f in floors_json)
+    calendar = None
+    if run.parameters.get("shop_calendar") is not None:
+        calendar = shop_calendar_from_json(
+            run.parameters["shop_calendar"], start=start, plan_date=run.plan_date
+        )
     plan_input = plan_input_build(
         sku_ids=sku_ids,
         plan_date=run.plan_date,
         start=start,
         abc_floors=floors,
         abc_cutoffs=plan_params().abc_cutoffs,
+        calendar=calendar,
     )
     t1 = time.perf_counter()
     plan_run_beat(run_id=run_id)
