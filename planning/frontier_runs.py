@@ -4,7 +4,7 @@
 for the naive min/max at several multipliers (``planning.engine.frontier.sweep_policies``) and
 stores the points as a ``FrontierResult``; the planners' audit page draws the latest one.
 ``manage.py plan_frontier`` runs it, and so does the nightly task ``planning.frontier_nightly``
-(04:00, after the plan, seeded by migration ``planning.0015``; ``frontier_prune`` then keeps the
+(04:00, after the plan, seeded by migration ``planning.0016``; ``frontier_prune`` then keeps the
 latest ``ZAPAS["FRONTIER_KEEP"]``, default 30). A catalogue larger than ``ZAPAS["FRONTIER_MAX_SKUS"]``
 (default 20 000) is sampled: every k-th SKU by id, so the figures are a fixed, reproducible
 sample.

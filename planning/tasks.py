@@ -130,7 +130,7 @@ def frontier_nightly(plan_date: str | None = None) -> int | None:
     """Replay both policies over the last 91 days and store the frontier the audit page draws
     (``frontier_runs.frontier_compute``), then keep the newest ``ZAPAS["FRONTIER_KEEP"]``.
 
-    Scheduled at 04:00 (``TIME_ZONE``), after the 02:00 plan, by migration ``planning.0015``.
+    Scheduled at 04:00 (``TIME_ZONE``), after the 02:00 plan, by migration ``planning.0016``.
     A catalogue with too short a history is skipped (logged), not retried."""
     day = date.fromisoformat(plan_date) if plan_date else None
     try:

@@ -18,7 +18,7 @@ SEEDS = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planning", "0014_frontier_result"),
+        ("planning", "0015_plan_run_heartbeat"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
