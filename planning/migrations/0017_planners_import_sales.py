@@ -28,7 +28,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0004_exchangerate"),
-        ("planning", "0014_frontier_result"),
+        ("planning", "0016_seed_frontier_schedule"),
     ]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
