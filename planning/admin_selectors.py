@@ -38,7 +38,13 @@ from inventory.models import (
     TransferLine,
     Warehouse,
 )
-from planning.charts import Arrival, SkuChartData, forecast_band, projected_on_hand
+from planning.charts import (
+    Arrival,
+    SkuChartData,
+    forecast_band,
+    projected_on_hand,
+    projected_stock,
+)
 from planning.engine.schema import METHOD_NAMES, SEASONAL_METHODS
 from planning.models import (
     DemandHistory,
@@ -237,7 +243,7 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
         offset = (arrival.date - plan_date).days
         if offset <= horizon:
             by_day[offset] += arrival.quantity
-    on_hand = projected_on_hand(
+    on_hand, lost = projected_stock(
         available=float(sku_plan.available), forecast=mean, arrivals_by_day=by_day
     )
     suggested, with_order = None, None
@@ -250,8 +256,11 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
             label="suggested",
         )
         if offset <= horizon:
-            with_order = on_hand.copy()
-            with_order[offset:] += sku_plan.suggested_order
+            with_suggested = by_day.copy()
+            with_suggested[offset] += sku_plan.suggested_order
+            with_order = projected_on_hand(
+                available=float(sku_plan.available), forecast=mean, arrivals_by_day=with_suggested
+            )
     return SkuChartData(
         sku_code=sku_plan.sku.code,
         sku_name=sku_plan.sku.name,
@@ -269,6 +278,7 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
         method=sku_plan.method,
         suggested_order=suggested,
         projected_with_order=with_order,
+        projected_lost=lost,
     )
 
 

@@ -55,8 +55,9 @@ class SkuChartData:
     history_start: date of ``history_units[0]``; history ends the day before ``plan_date``.
     history_units: (T,) units demanded per day; history_stocked_out: (T,) bool, censored days.
     forecast_mean/_low/_high: (H,) units/day from ``plan_date`` on (day 0 = plan date).
-    projected_on_hand: (H + 1,) units at the start of each day from ``plan_date``; negative
-        values mean unmet demand (shown below the zero line).
+    projected_on_hand: (H + 1,) units at the start of each day from ``plan_date``, never below
+        zero (a marketplace buyer does not wait: demand beyond the stock is lost, not owed).
+    projected_lost: (H,) units/day of demand the projected stock cannot serve (its own series).
     reorder_point, safety_stock: units.
     """
 
@@ -77,6 +78,7 @@ class SkuChartData:
     #: The projection if the plan's suggested order is placed today (None: nothing to order).
     suggested_order: Arrival | None = None
     projected_with_order: np.ndarray | None = None
+    projected_lost: np.ndarray | None = None
 
     @property
     def history_dates(self) -> list[date]:
@@ -110,13 +112,37 @@ def forecast_band(
 def projected_on_hand(
     *, available: float, forecast: np.ndarray, arrivals_by_day: np.ndarray
 ) -> np.ndarray:
-    """Stock at the start of each day: available, less demand so far, plus arrivals so far.
+    """Stock at the start of each day (lost sales: it never goes below zero).
 
     ``forecast`` (H,) units/day; ``arrivals_by_day`` (H + 1,) units arriving at the start of
-    day i (day 0 = today).  Returns (H + 1,) units; it may go negative (unmet demand).
+    day i (day 0 = today).  Returns (H + 1,) units ≥ 0; see ``projected_stock``.
     """
-    demand_so_far = np.concatenate([[0.0], np.cumsum(forecast)])
-    return available + np.cumsum(arrivals_by_day) - demand_so_far
+    return projected_stock(available=available, forecast=forecast, arrivals_by_day=arrivals_by_day)[
+        0
+    ]
+
+
+def projected_stock(
+    *, available: float, forecast: np.ndarray, arrivals_by_day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(on hand at the start of each day, demand lost each day), in units.
+
+    Each day sells ``min(stock, demand)``; the rest of the demand is lost, not carried as a
+    backlog, so a later arrival refills from zero. ``on_hand`` is (H + 1,) ≥ 0 and ``lost`` is
+    (H,) ≥ 0; on hand + cumulative arrivals − cumulative sales is conserved.
+    """
+    horizon = len(forecast)
+    on_hand = np.zeros(horizon + 1)
+    lost = np.zeros(horizon)
+    stock = max(float(available), 0.0) + float(arrivals_by_day[0])
+    for day in range(horizon):
+        on_hand[day] = stock
+        demand = max(float(forecast[day]), 0.0)
+        sold = min(stock, demand)
+        lost[day] = demand - sold
+        stock = stock - sold + float(arrivals_by_day[day + 1])
+    on_hand[horizon] = stock
+    return on_hand, lost
 
 
 def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
@@ -211,17 +237,19 @@ def _draw_stock(ax, data: SkuChartData) -> None:
         ax.step(
             pdates, on_hand, where="post", color=_ON_HAND, linewidth=2, label="Projected on hand"
         )
-        if (on_hand < 0).any():
-            ax.fill_between(
-                pdates,
-                on_hand,
-                0,
-                where=on_hand < 0,
-                step="post",
+        lost = data.projected_lost
+        if lost is not None and (lost > 0).any():
+            # Lost demand is its own series (units/day that cannot be served), drawn upwards
+            # from zero in the stock-out colour: never as stock below zero.
+            ax.bar(
+                pdates[: len(lost)],
+                lost,
+                width=1.0,
+                align="edge",
                 color=_STOCKOUT,
-                alpha=0.2,
+                alpha=0.45,
                 linewidth=0,
-                label="Short",
+                label=f"Lost demand {lost.sum():,.0f}",
             )
     if data.projected_with_order is not None and data.suggested_order is not None:
         ax.step(

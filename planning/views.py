@@ -63,6 +63,7 @@ class ProjectionRow:
     high: float
     arrivals: int
     on_hand: float
+    lost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _projection_rows(data: SkuChartData) -> list[ProjectionRow]:
                 high=float(data.forecast_high[i]),
                 arrivals=arrivals.get(day, 0),
                 on_hand=float(data.projected_on_hand[i]),
+                lost=float(data.projected_lost[i]) if data.projected_lost is not None else 0.0,
             )
         )
     return rows

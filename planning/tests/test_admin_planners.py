@@ -126,8 +126,12 @@ def test_chart_data_of_a_sku_plan():
     assert np.allclose(data.forecast_low, 2.0 - BAND_Z)
     assert np.allclose(data.forecast_high, 2.0 + BAND_Z)
     assert [(a.date, a.quantity) for a in data.arrivals] == [(date(2026, 11, 27), 40)]
-    assert data.projected_on_hand[:8].tolist() == [8, 6, 4, 2, 0, -2, -4, 34]
-    assert data.projected_on_hand[-1] == 8 - 2 * 34 + 40
+    # stock never goes below zero: demand beyond it is lost (its own series), and the arrival
+    # on day 7 refills from zero rather than paying back a backlog
+    assert data.projected_on_hand[:8].tolist() == [8, 6, 4, 2, 0, 0, 0, 40]
+    assert data.projected_lost[:8].tolist() == [0, 0, 0, 0, 2, 2, 2, 0]
+    assert data.projected_on_hand.min() == 0 and data.projected_on_hand[-1] == 0
+    assert data.projected_lost.sum() == 6 + (2 * 27 - 40)  # 3 days before, 7 at the end
     assert (data.reorder_point, data.safety_stock) == (30, 10)
 
 
