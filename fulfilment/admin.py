@@ -4,6 +4,7 @@ packing, handover, cancellation, approval and resending are actions calling serv
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -143,7 +145,7 @@ class OrderAdmin(admin.ModelAdmin):
         "external_number",
         "watch",
         "status",
-        "ship_by",
+        "ship_by_local",
         "warehouse",
         "scheme",
         "stock_state",
@@ -242,6 +244,19 @@ class OrderAdmin(admin.ModelAdmin):
         if obj.shipped_late:
             return badge(_("late"), WATCH_COLOURS.get("overdue"))
         return _("on time")
+
+    # Warehouse work in the warehouse's own time, its zone shown (not the server's TIME_ZONE).
+    @admin.display(description=_("ship by (warehouse time)"), ordering="ship_by")
+    def ship_by_local(self, obj: Order) -> str:
+        if obj.ship_by is None:
+            return "—"
+        zone = ZoneInfo(obj.warehouse.time_zone)
+        local = timezone.localtime(obj.ship_by, zone)
+        return format_html(
+            '{} <small class="quiet">{}</small>',
+            date_format(local, "SHORT_DATETIME_FORMAT"),
+            local.tzname(),
+        )
 
     @admin.display(description=_("watch"), ordering="watch_state")
     def watch(self, obj: Order) -> str:

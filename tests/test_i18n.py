@@ -186,3 +186,25 @@ def test_the_planning_dashboard_in_chinese(admin_client_user):
     page = admin_client_user.get("/admin/", headers={"accept-language": "zh-hans"}).content.decode()
     assert "订单与卖家指标" in page  # the fulfilment panel
     assert "最近一次计划运行" in page  # the planning panel
+
+
+def test_order_list_shows_the_ship_by_in_the_warehouses_time_with_its_zone(admin_client_user):
+    from datetime import UTC, datetime
+
+    from fulfilment.tests.factories import order
+    from inventory.tests.factories import SkuFactory, WarehouseFactory, stock_level
+
+    warehouse = WarehouseFactory(time_zone="Asia/Yekaterinburg")
+    sku = SkuFactory()
+    stock_level(sku=sku, warehouse=warehouse, on_hand=1)
+    order(
+        warehouse=warehouse,
+        lines=[(sku, 1)],
+        number="EKB-1",
+        ship_by=datetime(2026, 12, 4, 9, 0, tzinfo=UTC),
+    )
+    page = admin_client_user.get(
+        "/admin/fulfilment/order/", headers={"accept-language": "ru"}
+    ).content.decode()
+    # 09:00 UTC is 14:00 in Yekaterinburg (+05), in Russian's short date-time format
+    assert '04.12.2026 14:00 <small class="quiet">+05</small>' in page
