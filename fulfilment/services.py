@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import sql
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
@@ -325,14 +326,24 @@ def order_pack_scan(*, order: Order, sku: Sku, quantity: int = 1, actor: Actor) 
     }
     if line is None:
         raise Conflict(
-            f"{sku.code} is not on order {order.external_number}. Still to pack: {expected}.",
+            _("%(sku)s is not on order %(order)s. Still to pack: %(expected)s.")
+            % {"sku": sku.code, "order": order.external_number, "expected": expected},
             code="wrong_item",
             details=details,
         )
     if quantity > line.remaining_to_pack:
         raise Conflict(
-            f"Too many {sku.code} for order {order.external_number}: "
-            f"{line.remaining_to_pack} left to pack, {quantity} scanned. Still to pack: {expected}.",
+            _(
+                "Too many %(sku)s for order %(order)s: %(left)s left to pack, %(scanned)s "
+                "scanned. Still to pack: %(expected)s."
+            )
+            % {
+                "sku": sku.code,
+                "order": order.external_number,
+                "left": line.remaining_to_pack,
+                "scanned": quantity,
+                "expected": expected,
+            },
             code="too_many",
             details=details,
         )

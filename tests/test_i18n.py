@@ -208,3 +208,19 @@ def test_order_list_shows_the_ship_by_in_the_warehouses_time_with_its_zone(admin
     ).content.decode()
     # 09:00 UTC is 14:00 in Yekaterinburg (+05), in Russian's short date-time format
     assert '04.12.2026 14:00 <small class="quiet">+05</small>' in page
+
+
+def test_a_packers_error_comes_in_the_request_language():
+    from core.errors import Conflict
+    from fulfilment.services import order_pack_scan
+    from fulfilment.tests.factories import order
+    from inventory.services import SYSTEM
+    from inventory.tests.factories import SkuFactory, WarehouseFactory, stock_level
+
+    warehouse = WarehouseFactory()
+    mug, jar = SkuFactory(code="MUG"), SkuFactory(code="JAR")
+    stock_level(sku=mug, warehouse=warehouse, on_hand=1)
+    placed = order(warehouse=warehouse, lines=[(mug, 1)], number="P-1")
+    with translation.override("ru"), pytest.raises(Conflict) as error:
+        order_pack_scan(order=placed, sku=jar, quantity=1, actor=SYSTEM)
+    assert error.value.message.startswith("JAR нет в заказе P-1. Осталось упаковать:")

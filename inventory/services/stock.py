@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.errors import Conflict, InsufficientStock, InvalidInput
 from inventory import hooks
@@ -134,8 +135,11 @@ def stock_count(
     variance = counted - expected
     if counted < level.reserved:
         raise Conflict(
-            f"Counted {counted} but {level.reserved} units are reserved for orders; "
-            "cancel or re-allocate those orders first.",
+            gettext(
+                "Counted %(counted)s but %(reserved)s units are reserved for orders; "
+                "cancel or re-allocate those orders first."
+            )
+            % {"counted": counted, "reserved": level.reserved},
             code="count_below_reserved",
             details={"counted": counted, "reserved": level.reserved},
         )
