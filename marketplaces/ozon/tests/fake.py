@@ -160,10 +160,15 @@ class FakeOzon:
             },
         )
 
-    def fail_next(self, path: str, kind: str, *, times: int = 1, retry_after: int = 1) -> None:
-        """Queue faults for ``path``: ``"429"``, ``"500"``, ``"circle"``."""
-        for _ in range(times):
-            self.faults[path].append((kind, retry_after))
+    def fail_next(
+        self, path: str, kind: str, *, times: int = 1, retry_after: int = 1, after: int = 0
+    ) -> None:
+        """Queue faults for ``path``: ``"429"``, ``"500"``, ``"circle"``.
+
+        ``after`` lets that many calls to ``path`` pass first (a fault mid-pagination).
+        """
+        for n in range(times):
+            self.faults[path].append((kind, retry_after, after if n == 0 else 0))
 
     def calls_to(self, path: str) -> list[dict[str, Any]]:
         return [body for called, body in self.calls if called == path]
@@ -205,8 +210,12 @@ class FakeOzon:
             if self.enforce_limits and (limited := self._rate_limited(path)):
                 return limited
             if self.faults[path]:
-                kind, retry_after = self.faults[path].popleft()
-                return self._fault(kind, retry_after)
+                kind, retry_after, after = self.faults[path][0]
+                if after:
+                    self.faults[path][0] = (kind, retry_after, after - 1)
+                else:
+                    self.faults[path].popleft()
+                    return self._fault(kind, retry_after)
             try:
                 contract.validate_request(path, body)
             except contract.ContractError as exc:
