@@ -36,10 +36,22 @@ PERIODS = (7, 14, 28)
 BUSY = 2000
 
 
-def cutoffs(n_days: int) -> list[int]:
-    """Cut-off day indices: the last with 28 days after it, and three more 6–13 weeks apart."""
+def cutoffs(n_days: int, weekly: int = 0) -> list[int]:
+    """Cut-off day indices: the last with 28 days after it, and three more 6–13 weeks apart;
+    with ``weekly`` > 0 instead that many cut-offs a week apart ending at the last."""
     last = n_days - 28
+    if weekly > 0:
+        return [last - 7 * k for k in range(weekly - 1, -1, -1)]
     return [last - 91 - 42, last - 91, last - 42, last]
+
+
+def naive_bias(demand: np.ndarray, cut: int, p: int, sel: np.ndarray) -> float:
+    """Bias of the set's plain 28-day mean (Σ over the set, per calendar day) × P: how far the
+    shop's own total moved against its recent level, the part of the bias no per-product
+    forecast made before the cut-off can know."""
+    tot = demand[sel]
+    past = tot[:, cut - 28 : cut].sum() / 28 * p
+    return past / max(tot[:, cut : cut + p].sum(), 1e-9) - 1
 
 
 def promise_at(demand, start, cut, p, price, mode):
@@ -63,6 +75,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--products", type=int, default=4000)
     ap.add_argument("--modes", default="model,empirical")
+    ap.add_argument(
+        "--weekly", type=int, default=0, help="N weekly cut-offs instead of the four spread ones"
+    )
     ap.add_argument("--write", action="store_true", help="keep the tables in bench/results")
     args = ap.parse_args()
     demand, _codes, start, price = load_retail_panel(args.products)
@@ -73,7 +88,7 @@ def main() -> None:
     rows = []
     t0 = time.perf_counter()
     for mode in args.modes.split(","):
-        for cut in cutoffs(n_days):
+        for cut in cutoffs(n_days, args.weekly):
             lines = (demand[:, :cut] > 0).sum(axis=1)
             rank = np.argsort(-lines, kind="stable")
             busy = np.zeros(n, bool)
@@ -92,14 +107,15 @@ def main() -> None:
                         m = plan.abc_class[sel] == k
                         if m.sum() >= 30:
                             per_abc[lab] = (a[m] <= q[m, 2] + 1e-9).mean()
-                    rows.append((mode, cut, p, name, int(sel.sum()), cov, bias, per_abc))
+                    nb = naive_bias(demand, cut, p, sel)
+                    rows.append((mode, cut, p, name, int(sel.sum()), cov, bias, per_abc, nb))
     elapsed = time.perf_counter() - t0
     day = lambda c: str(start + np.timedelta64(int(c), "D"))  # noqa: E731
     out: list[str] = []
     print = out.append  # noqa: A001 - the tables are printed and kept
     print("| mode | cut-off | P | set | products | cov 80 | cov 90 | cov 95 | bias | 95 % by ABC |")
     print("|---|---|---:|---|---:|---:|---:|---:|---:|---|")
-    for mode, cut, p, name, m, cov, bias, per_abc in rows:
+    for mode, cut, p, name, m, cov, bias, per_abc, _nb in rows:
         abc = ", ".join(f"{k} {v:.0%}" for k, v in per_abc.items())
         print(
             f"| {mode} | {day(cut)} | {p} | {name} | {m} | {cov[0]:.1%} | {cov[1]:.1%} | "
@@ -120,13 +136,30 @@ def main() -> None:
             f"| {mode} | {len(rs)} | {ok[0]} / {ok[1]} / {ok[2]} | {bias_ok} / {len(rs)} | "
             f"{dev:.3f} |"
         )
+    print("")
+    print(
+        "| mode | P | set | cut-offs | mean bias | sd of bias | within ±5 % | "
+        "28-day mean of the set: mean bias | its sd |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for mode in args.modes.split(","):
+        for p in PERIODS:
+            for name in ("busy", "slow"):
+                rs = [r for r in rows if r[0] == mode and r[2] == p and r[3] == name]
+                b = np.array([r[6] for r in rs])
+                nb = np.array([r[8] for r in rs])
+                print(
+                    f"| {mode} | {p} | {name} | {len(rs)} | {b.mean():+.1%} | {b.std():.1%} | "
+                    f"{(np.abs(b) <= 0.05).sum()} | {nb.mean():+.1%} | {nb.std():.1%} |"
+                )
     print(f"\n{len(rows)} cells in {elapsed:.0f} s")
     table = "\n".join(out)
     sys.stdout.write(table + "\n")
     if args.write:
         write_section(
             ROOT / "bench" / "results" / "calibration.md",
-            "Coverage and bias of the promise (bench/calibration.py)",
+            "Coverage and bias of the promise (bench/calibration.py)"
+            + (f", {args.weekly} weekly cut-offs" if args.weekly else ""),
             table,
         )
 
