@@ -81,13 +81,28 @@ class IsDeviceOrStaff(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.is_staff)
 
 
+def _wrong_warehouse(device: ScannerDevice, what: str) -> Forbidden:
+    return Forbidden(
+        f"Device {device.name} belongs to warehouse {device.warehouse.code}; "
+        f"it cannot act on {what}.",
+        code="wrong_warehouse",
+        details={"device_warehouse": device.warehouse.code},
+    )
+
+
 def check_warehouse(request: Request, warehouse_id: int, *, what: str = "this warehouse") -> None:
     """A device acts only on its own warehouse: ``Forbidden`` (403) otherwise. Staff may act anywhere."""
     device = request_device(request)
     if device is not None and device.warehouse_id != warehouse_id:
-        raise Forbidden(
-            f"Device {device.name} belongs to warehouse {device.warehouse.code}; "
-            f"it cannot act on {what}.",
-            code="wrong_warehouse",
-            details={"device_warehouse": device.warehouse.code},
-        )
+        raise _wrong_warehouse(device, what)
+
+
+def check_warehouse_code(request: Request, code: str | None) -> None:
+    """A device that names a warehouse (``?warehouse=``, a body field) may name only its own.
+
+    Any other code is ``Forbidden`` (403) before it is looked up, so a device cannot tell an
+    existing code from an unknown one. Nothing to check for staff or when no code is given.
+    """
+    device = request_device(request)
+    if device is not None and code and code != device.warehouse.code:
+        raise _wrong_warehouse(device, f"warehouse {code[:32]}")

@@ -10,10 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
-from core.errors import InvalidInput, NotFound
+from core.auth import check_warehouse_code, request_device
+from core.errors import InvalidInput
 from fulfilment.metrics import seller_metrics
 from fulfilment.models import OrderScheme
-from inventory.models import Warehouse
+from inventory.apis import warehouse_by_code
 
 
 class RateSerializer(serializers.Serializer):
@@ -60,14 +61,18 @@ class SellerMetricsSerializer(serializers.Serializer):
 
 class SellerMetricsApi(APIView):
     """Cancellation, late-shipment and on-time rates over rolling windows (7, 14, 30 days by
-    default), overall and per warehouse. Read-only; staff session or device token."""
+    default), overall and per warehouse. Read-only; staff session or device token. A device
+    sees its own warehouse only: naming another is 403 ``wrong_warehouse``."""
 
     @extend_schema(
         operation_id="seller_metrics",
         tags=["fulfilment"],
         parameters=[
             OpenApiParameter(
-                "warehouse", OpenApiTypes.STR, description="Only this warehouse (code)."
+                "warehouse",
+                OpenApiTypes.STR,
+                description="Only this warehouse (code). A device gets its own warehouse "
+                "and may name no other.",
             ),
             OpenApiParameter(
                 "scheme",
@@ -84,12 +89,16 @@ class SellerMetricsApi(APIView):
             raise InvalidInput(
                 f"Unknown scheme {scheme!r}; use fbs, fbo or all.", code="invalid_scheme"
             )
+        # A device sees its own warehouse only (another code is 403, known or not); staff see
+        # every warehouse, or the one they name.
+        code = request.query_params.get("warehouse")
+        check_warehouse_code(request, code)
+        device = request_device(request)
         warehouse_id = None
-        if code := request.query_params.get("warehouse"):
-            warehouse = Warehouse.objects.filter(code=code).first()
-            if warehouse is None:
-                raise NotFound(f"No warehouse has the code {code!r}.", code="unknown_warehouse")
-            warehouse_id = warehouse.pk
+        if device is not None:
+            warehouse_id = device.warehouse_id
+        elif code:
+            warehouse_id = warehouse_by_code(code).pk
         metrics = seller_metrics(
             scheme=None if scheme == "all" else scheme, warehouse_id=warehouse_id
         )

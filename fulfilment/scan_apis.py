@@ -29,6 +29,7 @@ from inventory.apis import (
     WAREHOUSE_PARAMETER,
     Pagination,
     UtcIsoDateTimeFilter,
+    WarehouseScoped,
     actor_for,
     resolve_warehouse,
     sku_for_scan,
@@ -234,17 +235,13 @@ class OrderFilter(django_filters.FilterSet):
         ]
 
 
-class OrderListApi(generics.ListAPIView):
+class OrderListApi(WarehouseScoped, generics.ListAPIView):
     serializer_class = OrderOutSerializer
     filterset_class = OrderFilter
     pagination_class = Pagination
 
     def get_queryset(self):
-        queryset = selectors.orders_with_lines().order_by("ship_by", "id")
-        device = request_device(self.request)
-        if device is not None:
-            queryset = queryset.filter(warehouse_id=device.warehouse_id)
-        return queryset
+        return self.scope(selectors.orders_with_lines().order_by("ship_by", "id"))
 
     @extend_schema(
         operation_id="order_list",

@@ -172,5 +172,13 @@ class TransferReceiveInputSerializer(serializers.Serializer):
     lines = TransferReceiveLineSerializer(
         many=True,
         required=False,
-        help_text="What arrived; omit to receive everything still in transit.",
+        help_text="What arrived (at least one line); omit the field to receive everything "
+        "still in transit.",
     )
+
+    def validate(self, attrs):
+        # "No lines" means everything in transit, so a misspelt key must not read as no lines.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return attrs

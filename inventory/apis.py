@@ -19,9 +19,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
-from core.auth import check_warehouse, request_device
+from core.auth import check_warehouse, check_warehouse_code, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from core.parsers import SafeJSONParser
 from inventory import services
 from inventory.api_serializers import (
     CountInputSerializer,
@@ -63,21 +64,32 @@ def actor_for(request: Request) -> services.Actor:
 
 
 def resolve_warehouse(request: Request, code: str | None) -> Warehouse:
-    """The warehouse a request acts on: the given code, or the device's own."""
+    """The warehouse a request acts on: the given code, or the device's own.
+
+    A device naming any other code gets 403 ``wrong_warehouse``, known code or not (no oracle);
+    staff get 404 ``unknown_warehouse`` for a code that does not exist."""
     device = request_device(request)
-    if not code:
-        if device is None:
-            raise InvalidInput(
-                "Staff must say which warehouse: add ?warehouse=<code>.",
-                code="warehouse_required",
-            )
+    check_warehouse_code(request, code)
+    if device is not None:
         return device.warehouse
-    if not code.isprintable() or len(code) > 32:
-        raise NotFound(f"No warehouse {code!r}.", code="unknown_warehouse")
-    warehouse = Warehouse.objects.filter(code=code).first()
+    if not code:
+        raise InvalidInput(
+            "Staff must say which warehouse: add ?warehouse=<code>.",
+            code="warehouse_required",
+        )
+    return warehouse_by_code(code)
+
+
+def warehouse_by_code(code: str) -> Warehouse:
+    """The warehouse with this code, or 404 ``unknown_warehouse`` (for staff: a device may name
+    only its own warehouse, ``check_warehouse_code``)."""
+    warehouse = (
+        Warehouse.objects.filter(code=code).first()
+        if code.isprintable() and len(code) <= 32
+        else None
+    )
     if warehouse is None:
-        raise NotFound(f"No warehouse {code!r}.", code="unknown_warehouse")
-    check_warehouse(request, warehouse.pk, what=f"warehouse {warehouse.code}")
+        raise NotFound(f"No warehouse {code[:32]!r}.", code="unknown_warehouse")
     return warehouse
 
 
@@ -256,11 +268,15 @@ class TransferDispatchApi(APIView):
 
 
 class TransferReceiveApi(APIView):
+    # JSON only: a form body cannot carry lines, and "no lines" would receive everything.
+    parser_classes = [SafeJSONParser]
+
     @extend_schema(
         operation_id="transfer_receive",
         summary="Record the arrival of a transfer at the FBO warehouse",
         description="By scanned barcode and quantity, or everything in transit when `lines` is "
-        "omitted. Allowed to devices of the source or the destination warehouse (the own "
+        "omitted (an empty body or `{}`). An empty list (400 `no_lines`), an unknown field "
+        "(400) or a body that is not JSON (415) receives nothing. Allowed to devices of the source or the destination warehouse (the own "
         "warehouse records the marketplace's acceptance report).",
         parameters=[_TRANSFER_NUMBER, IDEMPOTENCY_PARAMETER],
         request=TransferReceiveInputSerializer,
@@ -279,7 +295,13 @@ class TransferReceiveApi(APIView):
                 what=f"{transfer.number} (to {transfer.destination.code})",
             )
         quantities = None
-        if data.validated_data.get("lines"):
+        if "lines" in data.validated_data:
+            if not data.validated_data["lines"]:
+                raise InvalidInput(
+                    "No lines to receive: send at least one {barcode, quantity}, or omit "
+                    "`lines` to receive everything still in transit.",
+                    code="no_lines",
+                )
             quantities = {}
             for line in data.validated_data["lines"]:
                 sku = sku_for_scan(line["barcode"])
@@ -293,10 +315,12 @@ class TransferReceiveApi(APIView):
 # --- supervisor lists -------------------------------------------------------------------------
 
 
-class _WarehouseScoped:
-    """Devices see their own warehouse only; staff see all (or filter by ``warehouse``)."""
+class WarehouseScoped:
+    """Devices see their own warehouse only (naming another in ``?warehouse=`` is 403, known
+    code or not); staff see all, or filter by ``warehouse``."""
 
     def scope(self, queryset, field: str = "warehouse"):
+        check_warehouse_code(self.request, self.request.query_params.get("warehouse"))
         device = request_device(self.request)
         if device is not None:
             return queryset.filter(**{f"{field}_id": device.warehouse_id})
@@ -335,7 +359,7 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ["warehouse", "sku", "sku_contains", "available_lt", "on_hand_gt"]
 
 
-class StockLevelListApi(_WarehouseScoped, generics.ListAPIView):
+class StockLevelListApi(WarehouseScoped, generics.ListAPIView):
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
     pagination_class = Pagination
@@ -370,7 +394,7 @@ class MovementFilter(django_filters.FilterSet):
         fields = ["warehouse", "sku", "kind", "document_ref", "created_after", "created_before"]
 
 
-class MovementListApi(_WarehouseScoped, generics.ListAPIView):
+class MovementListApi(WarehouseScoped, generics.ListAPIView):
     serializer_class = MovementSerializer
     filterset_class = MovementFilter
     pagination_class = Pagination

@@ -1,4 +1,4 @@
-"""Exponential-smoothing forecasts vectorised over SKUs (rows), looping over days only.
+"""Exponential-smoothing forecasts vectorised over SKUs (rows).
 
 The four intermittent-demand functions reproduce statsforecast 2.x exactly (``≤ 1e-6``):
 
@@ -12,22 +12,30 @@ The four intermittent-demand functions reproduce statsforecast 2.x exactly (``�
 * ``tsb``: SES(α_p) over the demand indicator 1[yₜ > 0] for every day, started at the first
   day's indicator, times SES(α_d) over positive sizes; all-zero series forecast 0 (``TSB``).
 
-Called one after another on one panel, the four public functions share one pass over its
-days (``_SharedPass``: reused only while the array is the same and its content fingerprint
-unchanged).  Demand is assumed non-negative (units/day).  Inputs are (n, T) arrays, oldest day first;
+A fixed-α SES is linear in its inputs, so none of them loops over days.  SES of a whole
+series is one dot product with the weights (1 − α)^{T−1} (first day) and α(1 − α)^{T−1−t}.
+SES over the m positive days of a row started at the first one, x₁ … x_m, is
+α·Σⱼ (1 − α)^{m−j}·xⱼ + (1 − α)^m·x₁, where m − j is the number of positive days after the
+j-th: a cumulative count along the row and a look-up in a table of powers give every day's
+weight at once.  For Croston's intervals xⱼ = tⱼ − tⱼ₋₁ (t₀ = −1) the same weights turn into
+α·(t_m − α·Σ_{j<m} (1 − α)^{m−1−j}·tⱼ + (1 − α)^{m−1}) + (1 − α)^m·(t₁ + 1), no division and
+no difference of large terms.  ``_recursion`` keeps the day-by-day form these are tested
+against.  Rows are taken in blocks small enough to stay in cache; a float64 C-ordered panel
+is read in place, anything else is converted block by block.
+
+Demand is assumed non-negative (units/day).  Inputs are (n, T) arrays, oldest day first;
 outputs are (n,) float64 per-SKU flat daily forecasts.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterator
 
 import numpy as np
 
 _CHUNK = 2048  # a (T, 2048) float64 block stays in cache while it is transposed
 _TILE = 32
+_ROWS = 256  # rows per block of the closed forms: (256, 730) float64 is 1.5 MB
 
 
 def _chunks(demand: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
@@ -49,19 +57,106 @@ def _chunks(demand: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
         yield sl, yt
 
 
-def _first_positive(yt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(has demand, index of the first positive day, its value) per column."""
-    pos_any = np.zeros(yt.shape[1], bool)
-    first = np.zeros(yt.shape[1], np.int64)
-    for t in range(yt.shape[0]):  # stops as soon as every column has had a sale
-        new = (yt[t] > 0) & ~pos_any
-        if new.any():
-            first[new] = t
-            pos_any |= new
-            if pos_any.all():
-                break
-    cols = np.arange(yt.shape[1])
-    return pos_any, first, np.where(pos_any, yt[first, cols], 0.0)
+def _row_blocks(demand: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+    """Yield (row slice, (r, T) float64 C-ordered block) of ``demand``, r ≤ ``_ROWS``.
+
+    A float64 C-ordered panel is yielded as views (no copy); any other dtype or layout is
+    converted into one reused buffer, overwritten by the next block.
+    """
+    y = np.asarray(demand)
+    if y.ndim != 2:
+        raise ValueError("demand must be a 2-D (n_skus, n_days) array")
+    n, n_days = y.shape
+    in_place = y.dtype == np.float64 and y.flags.c_contiguous
+    buf = None if in_place else np.empty((min(_ROWS, max(n, 1)), n_days))
+    for start in range(0, n, _ROWS):
+        sl = slice(start, min(start + _ROWS, n))
+        if in_place:
+            yield sl, y[sl]
+        else:
+            block = buf[: sl.stop - sl.start]
+            block[...] = y[sl]
+            yield sl, block
+
+
+def _ses_weights(alpha: float, n_days: int) -> np.ndarray:
+    """Weights w (T,) with SES(α) of a whole series (started at its first day) = y · w."""
+    w = alpha * (1.0 - alpha) ** np.arange(n_days - 1, -1, -1.0)
+    if n_days:
+        w[0] = (1.0 - alpha) ** (n_days - 1)
+    return w
+
+
+class _Positives:
+    """What SES over the positive days of a block of rows needs: the indicator, the number
+    of positive days after each day, the first and last positive day and their values.
+
+    One workspace serves every block of a call (``load`` a block, then ask): its buffers are
+    allocated once, because fresh block-sized temporaries would each be mapped and faulted
+    in anew by the allocator and cost as much as the arithmetic.
+    """
+
+    def __init__(self, n_rows: int, n_days: int) -> None:
+        self._positive = np.empty((n_rows, n_days), bool)
+        self._after = np.empty((n_rows, n_days), np.intp)  # take() wants intp
+        self._weights = np.empty((n_rows, n_days))
+        self._days = np.arange(n_days, dtype=np.float64)
+        self._tables: dict[float, np.ndarray] = {}
+
+    def load(self, y: np.ndarray) -> None:
+        n_rows, n_days = y.shape
+        self.y = y
+        self.positive = np.greater(y, 0, out=self._positive[:n_rows])
+        after = np.cumsum(self.positive, axis=1, out=self._after[:n_rows])
+        self.m = after[:, -1].copy()
+        self.has = self.m > 0
+        np.subtract(self.m[:, None], after, out=after)
+        self.after = after  # positive days after each day
+        rows = np.arange(n_rows)
+        self.first = np.argmax(self.positive, axis=1)
+        self.last = np.argmax(self.positive[:, ::-1], axis=1)
+        np.subtract(n_days - 1, self.last, out=self.last)
+        self.first_value = y[rows, self.first]
+        self.last_value = y[rows, self.last]
+        self._sums: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+    def indicator_dot(self, w: np.ndarray) -> np.ndarray:
+        """Σₜ wₜ·1[yₜ > 0] per row."""
+        ind = self._weights[: self.y.shape[0]]
+        np.copyto(ind, self.positive)
+        return ind @ w
+
+    def _sums_at(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """Σ_{j<m} (1 − α)^{m−1−j}·x over the positive days but the last, for x = the
+        demand and x = the day index."""
+        if alpha not in self._sums:
+            table = self._tables.get(alpha)
+            if table is None:
+                table = np.empty(self.y.shape[1] + 1)
+                table[0] = 0.0  # the last positive day (nothing after it) is left out
+                table[1:] = (1.0 - alpha) ** np.arange(self.y.shape[1], dtype=np.float64)
+                self._tables[alpha] = table
+            u = table.take(self.after, out=self._weights[: self.y.shape[0]])
+            np.multiply(u, self.positive, out=u)
+            self._sums[alpha] = (np.einsum("ij,ij->i", u, self.y), u @ self._days)
+        return self._sums[alpha]
+
+    def sizes(self, alpha: float) -> np.ndarray:
+        """SES(α) over the positive demand sizes, started at the first; 0 without any."""
+        s_y, _ = self._sums_at(alpha)
+        keep = (1.0 - alpha) ** self.m.astype(np.float64)
+        z = alpha * ((1.0 - alpha) * s_y + self.last_value) + keep * self.first_value
+        return np.where(self.has, z, 0.0)
+
+    def intervals(self, alpha: float) -> np.ndarray:
+        """SES(α) over the intervals between positive days (the first counted from day −1),
+        started at the first interval; 1 for a row without demand."""
+        _, s_t = self._sums_at(alpha)
+        m = self.m.astype(np.float64)
+        decay = 1.0 - alpha
+        p = alpha * (self.last - alpha * s_t + decay ** np.maximum(m - 1.0, 0.0))
+        p += decay**m * (self.first + 1.0)
+        return np.where(self.has, p, 1.0)
 
 
 def intermittent_forecasts(
@@ -70,172 +165,95 @@ def intermittent_forecasts(
     croston_alpha: float | None = 0.1,
     tsb_alphas: tuple[float, float] | None = (0.1, 0.1),
 ) -> dict[str, np.ndarray]:
-    """SES, Croston, SBA and TSB in one pass over the days (skip one by passing None).
+    """SES, Croston, SBA and TSB in one pass over the panel (skip one by passing None).
 
     Returns {"ses", "croston", "sba", "tsb"} → (n,) float64 flat daily forecasts, each
-    identical to the single functions below (and to statsforecast).
+    identical to the single functions below (and to statsforecast).  Croston and TSB share
+    the positive days of each block, and their size smoothing when α = α_d.
     """
-    n = np.shape(demand)[0]
+    n, n_days = np.shape(demand)
     out: dict[str, np.ndarray] = {}
     if ses_alpha is not None:
         out["ses"] = np.empty(n)
+        w_ses = _ses_weights(float(ses_alpha), n_days)
     if croston_alpha is not None:
         out["croston"] = np.empty(n)
         out["sba"] = np.empty(n)
     if tsb_alphas is not None:
         out["tsb"] = np.empty(n)
-    for sl, yt in _chunks(demand):
-        n_days, c = yt.shape
-        has, first, z0 = _first_positive(yt)
-        g = np.empty(c)
-        tmp = np.empty(c)
-        tmp2 = np.empty(c)
+        ad, ap = (float(a) for a in tsb_alphas)
+        w_prob = _ses_weights(ap, n_days)
+    pos = None
+    if croston_alpha is not None or tsb_alphas is not None:
+        pos = _Positives(min(_ROWS, max(n, 1)), n_days)
+    for sl, y in _row_blocks(demand):
         if ses_alpha is not None:
-            level = yt[0].copy()
+            out["ses"][sl] = y @ w_ses
+        if pos is None:
+            continue
+        pos.load(y)
         if croston_alpha is not None:
-            z = z0.copy()
-            p = np.where(has, first + 1.0, 1.0)
-            q = np.zeros(c)
+            a = float(croston_alpha)
+            ratio = pos.sizes(a) / pos.intervals(a)
+            out["croston"][sl] = ratio
+            out["sba"][sl] = (1.0 - a / 2.0) * ratio
         if tsb_alphas is not None:
-            ad, ap = tsb_alphas
-            zd = z0.copy()
-            prob = (yt[0] > 0).astype(np.float64)
-        for t in range(n_days):
-            yy = yt[t]
-            np.greater(yy, 0, out=g)
-            if ses_alpha is not None and t:
-                np.subtract(yy, level, out=tmp)
-                tmp *= ses_alpha
-                level += tmp
-            if croston_alpha is not None:
-                q += 1.0
-                np.subtract(yy, z, out=tmp)
-                tmp *= g
-                tmp *= croston_alpha
-                z += tmp
-                np.subtract(q, p, out=tmp)
-                tmp *= g
-                tmp *= croston_alpha
-                p += tmp
-                np.subtract(1.0, g, out=tmp)
-                q *= tmp
-            if tsb_alphas is not None:
-                if t:
-                    np.subtract(g, prob, out=tmp2)
-                    tmp2 *= ap
-                    prob += tmp2
-                np.subtract(yy, zd, out=tmp2)
-                tmp2 *= g
-                tmp2 *= ad
-                zd += tmp2
-        if ses_alpha is not None:
-            out["ses"][sl] = level
-        if croston_alpha is not None:
-            out["croston"][sl] = z / p
-            out["sba"][sl] = (1.0 - croston_alpha / 2.0) * (z / p)
-        if tsb_alphas is not None:
-            out["tsb"][sl] = np.where(has, prob * zd, 0.0)
+            zd = pos.sizes(ad)  # before the indicator overwrites the weights' buffer
+            out["tsb"][sl] = np.where(pos.has, pos.indicator_dot(w_prob) * zd, 0.0)
     return out
 
 
-class _SharedPass:
-    """The last panel's SES / Croston / SBA / TSB results, so the public functions called one
-    after another on one panel share one pass over its days.
-
-    An entry is reused only for the very same array (identity, data pointer, shape, strides,
-    dtype) whose content fingerprint — row sums, day sums and day-weighted row sums, exact
-    float64 reductions — is unchanged, so an array edited in place is recomputed.  A miss
-    runs the fused pass for the method asked (at its parameters) and, alongside, the others
-    not yet held at the statsforecast defaults (α = 0.1; TSB (0.1, 0.1)): one more
-    recursion in the same loop costs far less than a separate pass over the days.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._print: np.ndarray | None = None
-        self._ref: weakref.ref | None = None
-        self._held: dict[tuple, np.ndarray] = {}
-
-    @staticmethod
-    def _fingerprint(y: np.ndarray) -> np.ndarray:
-        # row sums and day-weighted row sums in one pass (a changed value moves one of them
-        # unless several values of a row change in a matched pattern)
-        # (plain reductions block by block: no BLAS threads, no panel-sized temporary)
-        days = np.arange(1.0, y.shape[1] + 1)
-        out = np.empty((y.shape[0], 2))
-        tmp = np.empty((min(_CHUNK, max(y.shape[0], 1)), y.shape[1]))
-        for s in range(0, y.shape[0], _CHUNK):
-            blk = y[s : s + _CHUNK]
-            t = tmp[: blk.shape[0]]
-            np.multiply(blk, days, out=t)
-            out[s : s + blk.shape[0], 0] = blk.sum(axis=1, dtype=np.float64)
-            out[s : s + blk.shape[0], 1] = t.sum(axis=1)
-        return out
-
-    def get(self, demand: np.ndarray, want: tuple) -> np.ndarray:
-        y = np.asarray(demand)
-        if y.ndim != 2:
-            raise ValueError("demand must be a 2-D (n_skus, n_days) array")
-        key = (id(demand), y.__array_interface__["data"][0], y.shape, y.strides, y.dtype.str)
-        with self._lock:
-            fp = self._fingerprint(y) if y.dtype.kind == "f" else None
-            same = (
-                fp is not None
-                and self._key == key
-                and self._ref is not None
-                and self._ref() is demand
-                and np.array_equal(fp, self._print, equal_nan=True)
-            )
-            if not same:
-                self._key, self._print, self._held = key, fp, {}
-                try:  # a weak reference: the cache must not keep a big panel alive
-                    self._ref = weakref.ref(demand)
-                except TypeError:
-                    self._ref = None
-            if want not in self._held:
-                self._held.update(self._compute(y, want))
-            return self._held[want].copy()
-
-    def _compute(self, y: np.ndarray, want: tuple) -> dict[tuple, np.ndarray]:
-        method, par = want[0], want[1]
-        held = {k[0] for k in self._held}
-        ses_a = par if method == "ses" else (None if "ses" in held else 0.1)
-        cro_a = par if method in ("croston", "sba") else (None if "croston" in held else 0.1)
-        tsb_a = par if method == "tsb" else (None if "tsb" in held else (0.1, 0.1))
-        out = intermittent_forecasts(y, ses_a, cro_a, tsb_a)
-        got: dict[tuple, np.ndarray] = {}
-        if ses_a is not None:
-            got[("ses", ses_a)] = out["ses"]
-        if cro_a is not None:
-            got[("croston", cro_a)] = out["croston"]
-            got[("sba", cro_a)] = out["sba"]
-        if tsb_a is not None:
-            got[("tsb", tsb_a)] = out["tsb"]
-        return got
-
-
-_SHARED = _SharedPass()
+def _recursion(
+    demand: np.ndarray, ses_alpha: float, croston_alpha: float, tsb_alphas: tuple[float, float]
+) -> dict[str, np.ndarray]:
+    """The same four forecasts day by day (the textbook recursions; the reference of the
+    tests for the closed forms above)."""
+    n = np.shape(demand)[0]
+    out = {k: np.empty(n) for k in ("ses", "croston", "sba", "tsb")}
+    ad, ap = tsb_alphas
+    for sl, yt in _chunks(demand):
+        has = (yt > 0).any(axis=0)
+        first = np.argmax(yt > 0, axis=0)
+        z0 = np.where(has, yt[first, np.arange(yt.shape[1])], 0.0)
+        level = yt[0].copy()
+        z, p, q = z0.copy(), np.where(has, first + 1.0, 1.0), np.zeros(yt.shape[1])
+        zd, prob = z0.copy(), (yt[0] > 0).astype(np.float64)
+        for t in range(yt.shape[0]):
+            y = yt[t]
+            g = (y > 0).astype(np.float64)
+            if t:
+                level += ses_alpha * (y - level)
+                prob += ap * (g - prob)
+            q += 1.0
+            z += croston_alpha * g * (y - z)
+            p += croston_alpha * g * (q - p)
+            q *= 1.0 - g
+            zd += ad * g * (y - zd)
+        out["ses"][sl] = level
+        out["croston"][sl] = z / p
+        out["sba"][sl] = (1.0 - croston_alpha / 2.0) * (z / p)
+        out["tsb"][sl] = np.where(has, prob * zd, 0.0)
+    return out
 
 
 def ses(demand: np.ndarray, alpha: float) -> np.ndarray:
     """Simple exponential smoothing, fixed ``alpha``; per-SKU flat forecast (n,), units/day."""
-    return _SHARED.get(demand, ("ses", float(alpha)))
+    return intermittent_forecasts(demand, alpha, None, None)["ses"]
 
 
 def croston(demand: np.ndarray, alpha: float = 0.1) -> np.ndarray:
     """Croston's classic method: ẑ / p̂, both smoothed with ``alpha``; (n,) units/day."""
-    return _SHARED.get(demand, ("croston", float(alpha)))
+    return intermittent_forecasts(demand, None, alpha, None)["croston"]
 
 
 def sba(demand: np.ndarray, alpha: float = 0.1) -> np.ndarray:
     """Syntetos–Boylan approximation: (1 − α/2) · ẑ / p̂; (n,) units/day."""
-    return _SHARED.get(demand, ("sba", float(alpha)))
+    return intermittent_forecasts(demand, None, alpha, None)["sba"]
 
 
 def tsb(demand: np.ndarray, alpha_d: float, alpha_p: float) -> np.ndarray:
     """Teunter–Syntetos–Babai: π̂ · ẑ with π̂ = SES(α_p) of 1[y > 0], ẑ = SES(α_d) of sizes."""
-    return _SHARED.get(demand, ("tsb", (float(alpha_d), float(alpha_p))))
+    return intermittent_forecasts(demand, None, None, (alpha_d, alpha_p))["tsb"]
 
 
 def damped_trend_factor(phi: float, horizon: int) -> np.ndarray:

@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from planning.engine import croston, holt_damped, holt_winters, sba, ses, tsb, weekly_profile
+from planning.engine import (
+    croston,
+    holt_damped,
+    holt_winters,
+    intermittent_forecasts,
+    sba,
+    ses,
+    tsb,
+    weekly_profile,
+)
 
 from ._factory import intermittent
 
@@ -78,24 +87,46 @@ def test_weekly_profile_indexing():
     assert weekly_profile(np.zeros((1, 14)))[0].tolist() == [1.0] * 7
 
 
-def test_public_functions_share_one_pass_but_never_a_stale_one():
-    from planning.engine import croston, intermittent_forecasts, sba, ses, tsb
+@pytest.mark.parametrize(
+    "alphas",
+    [
+        (0.1, 0.1, (0.1, 0.1)),
+        (0.37, 0.2, (0.3, 0.05)),
+        (1.0, 1.0, (1.0, 1.0)),
+        (0.0, 0.0, (0.0, 0.0)),
+    ],
+)
+@pytest.mark.parametrize("n_days", [1, 2, 9, 400])
+def test_closed_forms_equal_the_day_by_day_recursion(alphas, n_days):
+    from planning.engine.forecast import _recursion
 
+    rng = np.random.default_rng(n_days)
+    y = rng.poisson(2.0, (300, n_days)) * (rng.random((300, n_days)) < 0.3) * 1.0
+    y[0] = 0  # no demand at all
+    y[1, :-1], y[1, -1] = 0, 5  # one sale, on the last day
+    y[2] = 3.0  # a sale every day
+    ses_a, cro_a, tsb_a = alphas
+    got = intermittent_forecasts(y, ses_a, cro_a, tsb_a)
+    ref = _recursion(y, ses_a, cro_a, tsb_a)
+    for key in ("ses", "croston", "sba", "tsb"):
+        np.testing.assert_allclose(got[key], ref[key], rtol=1e-12, atol=1e-12, err_msg=key)
+    assert got["croston"][0] == got["tsb"][0] == 0
+    assert got["croston"][1] == pytest.approx(5 / n_days)  # size / (index + 1)
+
+
+def test_public_functions_equal_the_fused_call_in_any_order_and_layout():
     rng = np.random.default_rng(7)
-    y = rng.poisson(1.0, (50, 90)).astype(np.float64) * (rng.random((50, 90)) < 0.4)
+    y = rng.poisson(1.0, (600, 90)).astype(np.float64) * (rng.random((600, 90)) < 0.4)
     ref = intermittent_forecasts(y, 0.2, 0.1, (0.1, 0.3))
-    np.testing.assert_array_equal(ses(y, 0.2), ref["ses"])
-    np.testing.assert_array_equal(croston(y), ref["croston"])
-    np.testing.assert_array_equal(sba(y), ref["sba"])
     np.testing.assert_array_equal(tsb(y, 0.1, 0.3), ref["tsb"])
-    out = ses(y, 0.2)
-    out[:] = -1  # a returned array is the caller's own
+    np.testing.assert_array_equal(sba(y), ref["sba"])
+    np.testing.assert_array_equal(croston(y), ref["croston"])
     np.testing.assert_array_equal(ses(y, 0.2), ref["ses"])
-    # an edit in place is seen (same object, same buffer, new content)
+    # another dtype or memory layout (converted block by block) gives the same figures
+    for other in (y.astype(np.float32), np.asfortranarray(y), y.astype(np.int64)):
+        np.testing.assert_allclose(croston(other), ref["croston"], rtol=1e-12)
+        np.testing.assert_allclose(tsb(other, 0.1, 0.3), ref["tsb"], rtol=1e-12)
+        np.testing.assert_allclose(ses(other, 0.2), ref["ses"], rtol=1e-12)
+    # an edit in place is seen: nothing is remembered between calls
     y[3, -1] += 40
-    fresh = intermittent_forecasts(y, 0.2, 0.1, (0.1, 0.3))
-    assert ses(y, 0.2)[3] == fresh["ses"][3] != ref["ses"][3]
-    np.testing.assert_array_equal(tsb(y, 0.1, 0.3), fresh["tsb"])
-    # another panel with equal content but another object is computed on its own
-    z = y.copy()
-    np.testing.assert_array_equal(croston(z, 0.3), intermittent_forecasts(z, None, 0.3)["croston"])
+    assert ses(y, 0.2)[3] == pytest.approx(ref["ses"][3] + 0.2 * 40)
