@@ -30,6 +30,7 @@ def _empty_device_cache():
     from django.core.cache import caches
 
     caches["devices"].clear()
+    caches["throttle"].clear()  # and the API's request counts (core.throttles)
 
 
 def _is_postgres() -> bool:

@@ -5,6 +5,7 @@ Production sets ``DJANGO_ENV=production`` (or ``DEBUG=false``) and must provide 
 ``SECRET_KEY``; ``manage.py check --deploy`` is then clean.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "simple_history",
+    "axes",
     "core",
     "inventory",
     "fulfilment",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: answers a sign-in while locked out (core.views.login_locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -157,6 +161,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # 429 with Retry-After per device (or staff user) and per address; rates in
+    # ZAPAS["API_THROTTLE"], invalid tokens per address counted in core.auth (core.throttles).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.DeviceThrottle", "core.throttles.AddressThrottle"],
     # JSON nested too deeply is a 400 (core.parsers), not a RecursionError.
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.SafeJSONParser",
@@ -230,6 +237,31 @@ CACHES["devices"] = (
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 )
+CACHES["throttle"] = (
+    {**CACHES["default"], "KEY_PREFIX": "throttle"}
+    if "CACHE_URL" in env
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+)
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failed admin sign-ins for one user
+# name, or from one address, further sign-ins for it (even with the right password, which is
+# then not checked) get 429 until AXES_COOLOFF_TIME has passed without another attempt.
+# Lift a lock at once with `manage.py axes_reset_username <name>` or `axes_reset_ip <address>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("ZAPAS_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ZAPAS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.throttles.client_address"
+AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
+AXES_VERBOSE = False
 
 # --- Zapas domain settings --------------------------------------------------------------------
 ZAPAS = {
@@ -256,6 +288,17 @@ ZAPAS = {
     # re-issuing a token drops the entry at once; with a per-process cache (no CACHE_URL)
     # other processes notice within this time.
     "DEVICE_CACHE_SECONDS": env.int("ZAPAS_DEVICE_CACHE_SECONDS", default=300),
+    # API limits, "<n>/<s|min|h|d>" (empty: off), counted in CACHES["throttle"] (core.throttles):
+    # per device or staff user; per client address (a warehouse's scanners may share one);
+    # invalid tokens per address.
+    "API_THROTTLE": {
+        "device": env.str("ZAPAS_API_RATE_DEVICE", default="1200/min"),
+        "address": env.str("ZAPAS_API_RATE_ADDRESS", default="6000/min"),
+        "auth_failures": env.str("ZAPAS_API_RATE_AUTH_FAILURES", default="30/min"),
+    },
+    # The header a reverse proxy of ours sets with the client's address (e.g. HTTP_X_REAL_IP);
+    # empty: REMOTE_ADDR. Never trust a header a client can set itself.
+    "CLIENT_IP_HEADER": env.str("ZAPAS_CLIENT_IP_HEADER", default=""),
     # Engine parameters (planning.engine.PlanParams fields; "tariffs" takes Tariffs fields).
     "PLAN_PARAMS": {},
     # The nightly promise audit (planning.promise_audit; other knobs: AUDIT_SETTLE_DAYS,

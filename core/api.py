@@ -85,6 +85,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         message = str(getattr(exc, "detail", exc))
         details = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            details = {"retry_after": int(exc.wait + 0.999)}
     response.data = error_body(code, message, details)
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'
@@ -140,6 +142,6 @@ _ERROR_DESCRIPTIONS = {
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """Documented error responses for ``@extend_schema(responses=…)``; 401/403 always."""
-    wanted = sorted({401, 403, *statuses})
+    """Documented error responses for ``@extend_schema(responses=…)``; 401/403/429 always."""
+    wanted = sorted({401, 403, 429, *statuses})
     return {s: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[s]) for s in wanted}

@@ -15,9 +15,11 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
+from core import throttles
 from core.devices import device_by_token_hash, device_seen
 from core.errors import Forbidden
 from core.models import ScannerDevice, token_hash
+from core.throttles import client_address
 
 _KEYWORDS = (b"token", b"bearer")
 # Recording every use would turn each read into a write; a minute's precision is plenty.
@@ -31,6 +33,21 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() not in _KEYWORDS:
             return None
+        # Guessing tokens: an address that sent too many invalid ones waits (429), before any
+        # lookup, whatever token it sends now (DRF's throttles run only after authentication).
+        address = client_address(request)
+        wait = throttles.over("auth_failures", address)
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=wait, detail=f"Too many invalid tokens from this address; retry in {wait} s."
+            )
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            throttles.hit("auth_failures", address)
+            raise
+
+    def _authenticate(self, header: list[bytes]) -> tuple:
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Send 'Authorization: Token <token>'.")
         try:

@@ -22,3 +22,19 @@ def device_cache_is_shared(app_configs, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+@register(deploy=True)
+def throttle_cache_is_shared(app_configs, **kwargs) -> list[Warning]:
+    """Per-process request counts multiply the API's limits by the number of processes."""
+    backend = settings.CACHES.get("throttle", {}).get("BACKEND", "")
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return [
+            Warning(
+                "The API's request limits are counted per process: with N server processes "
+                "a device, an address or a token guesser gets up to N times ZAPAS_API_RATE_*.",
+                hint="Set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/1.",
+                id="zapas.W002",
+            )
+        ]
+    return []

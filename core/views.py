@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -67,3 +68,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return defaults.server_error(request)
+
+
+def login_locked_out(
+    request: HttpRequest, original_response=None, credentials=None
+) -> HttpResponse:
+    """django-axes' answer to a sign-in while the user name or the address is locked out
+    (``AXES_LOCKOUT_CALLABLE``): the admin's sign-in page with the reason, 429 and the
+    cool-off in ``Retry-After``. No password is checked while locked out."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    seconds = int(cool_off.total_seconds())
+    response = render(
+        request,
+        "admin/locked_out.html",
+        {**admin.site.each_context(request), "cooloff_minutes": max(1, (seconds + 59) // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response

@@ -43,6 +43,7 @@ def test_the_deployment_checklist_warns_about_a_per_process_device_cache():
 
     assert result.returncode != 0
     assert "zapas.W001" in result.stdout + result.stderr
+    assert "zapas.W002" in result.stdout + result.stderr  # and about per-process API limits
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():

@@ -54,14 +54,17 @@ def weighted_quantiles(
     (NaN for an empty group). One sort for all ``qs``."""
     outs = [np.full(n_groups, np.nan) for _ in qs]
     keep = weights > 0
-    group, values, weights = group[keep], values[keep], weights[keep]
+    if not keep.all():  # the usual receipts all have units: no copies then
+        group, values, weights = group[keep], values[keep], weights[keep]
     if group.size == 0:
         return outs
     lo, hi = float(values.min()), float(values.max())
     span = int(hi - lo) + 1
     if values.dtype.kind in "iu" and n_groups * span <= _HISTOGRAM_CELLS:
         # whole days (lead times): a weighted histogram per group, no sort (O(receipts))
-        cell = group * span + (values - lo).astype(np.int64)
+        cell = np.multiply(group, span, dtype=np.int64)
+        cell += values.astype(np.int64, copy=False)
+        cell -= int(lo)
         hist = np.bincount(cell, weights=weights, minlength=n_groups * span).reshape(n_groups, span)
         cum = np.cumsum(hist, axis=1)
         total = cum[:, -1]
@@ -109,25 +112,37 @@ def learn_lead_times(
     received; ``prior_mean``/``prior_sd`` (g,) the stated figures (days).
     """
     group = np.asarray(group, dtype=np.int64)
-    x = np.asarray(days, dtype=np.float64)
+    x = np.asarray(days)
+    if x.dtype.kind not in "iuf":
+        x = x.astype(np.float64)
     w = np.asarray(units, dtype=np.float64)
     prior_mean = np.asarray(prior_mean, dtype=np.float64)
     prior_sd = np.asarray(prior_sd, dtype=np.float64)
     if not (group.shape == x.shape == w.shape):
         raise ValueError("group, days and units must have the same length")
-    if np.any(w < 0):
+    if w.size and w.min() < 0:
         raise ValueError("received units must not be negative")
-    receipts = np.bincount(group, weights=(w > 0), minlength=n_groups).astype(np.int64)
+    positive = w > 0
+    if positive.all():
+        receipts = np.bincount(group, minlength=n_groups).astype(np.int64)
+    else:
+        receipts = np.bincount(group[positive], minlength=n_groups).astype(np.int64)
+    # Receipt-sized work goes through one buffer: each fresh receipt-sized temporary would be
+    # mapped and faulted in anew, which costs more than the arithmetic on it.
+    buf = np.empty(w.shape)
     sw = np.bincount(group, weights=w, minlength=n_groups)
-    sw2 = np.bincount(group, weights=w * w, minlength=n_groups)
-    swx = np.bincount(group, weights=w * x, minlength=n_groups)
+    sw2 = np.bincount(group, weights=np.multiply(w, w, out=buf), minlength=n_groups)
+    swx = np.bincount(group, weights=np.multiply(w, x, out=buf), minlength=n_groups)
     has = sw > 0
     safe = np.where(has, sw, 1.0)
     xbar = np.where(has, swx / safe, np.nan)
-    dev = x - np.where(has, xbar, 0.0)[group]
-    var = np.where(
-        has, np.bincount(group, weights=w * dev * dev, minlength=n_groups) / safe, np.nan
-    )
+    # Σ w·(x − x̄)², two-pass (exact 0 for equal days)
+    dev = np.take(np.where(has, xbar, 0.0), group, out=buf)
+    np.subtract(x, dev, out=dev)
+    np.multiply(dev, dev, out=dev)
+    dev *= w
+    var = np.where(has, np.bincount(group, weights=dev, minlength=n_groups) / safe, np.nan)
+    del buf, dev
     n_eff = np.where(has, sw * sw / np.where(has, sw2, 1.0), 0.0)
     lam = n_eff / (n_eff + prior_strength) if prior_strength > 0 else has.astype(np.float64)
     obs_mean = np.where(has, xbar, 0.0)
@@ -137,10 +152,7 @@ def learn_lead_times(
         lam * obs_var + (1 - lam) * prior_sd**2 + lam * (1 - lam) * (obs_mean - prior_mean) ** 2
     )
     # whole days (the usual case) take the sort-free path
-    days_in = np.asarray(days)
-    p50, p90 = weighted_quantiles(
-        group, days_in if days_in.dtype.kind in "iu" else x, w, n_groups, (0.5, 0.9)
-    )
+    p50, p90 = weighted_quantiles(group, x, w, n_groups, (0.5, 0.9))
     return LeadTimeEstimate(
         receipts=receipts,
         units=sw,
@@ -197,26 +209,40 @@ def supplier_scorecard(
     """
     g = np.asarray(receipt_group, dtype=np.int64)
     w = np.asarray(receipt_units, dtype=np.float64)
-    late = np.asarray(receipt_days_late, dtype=np.float64)
-    age = np.asarray(receipt_age_days, dtype=np.float64)
+    late, age = (np.asarray(a) for a in (receipt_days_late, receipt_age_days))
+    late, age = (a if a.dtype.kind in "iuf" else a.astype(np.float64) for a in (late, age))
 
-    def rates(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        units = np.bincount(g[mask], weights=w[mask], minlength=n_groups)
-        on_time = np.bincount(g[mask], weights=w[mask] * (late[mask] <= 0), minlength=n_groups)
-        delay = np.bincount(
-            g[mask], weights=w[mask] * np.maximum(late[mask], 0), minlength=n_groups
-        )
-        count = np.bincount(g[mask], weights=w[mask] > 0, minlength=n_groups).astype(np.int64)
-        safe = np.where(units > 0, units, 1.0)
+    # one pass per quantity: every receipt falls in the recent window (0), the one before
+    # (1) or earlier or unknown (2); the all-time figures are the sums over the three.
+    # Receipt-sized work goes through two buffers (fresh temporaries cost page faults).
+    key = np.multiply(g, 3)
+    key += 2
+    key -= age < window_days
+    key -= age < 2 * window_days
+    cells = 3 * n_groups
+    buf = np.empty(w.shape)
+    units = np.bincount(key, weights=w, minlength=cells).reshape(n_groups, 3)
+    np.multiply(w, late <= 0, out=buf)
+    on_time = np.bincount(key, weights=buf, minlength=cells).reshape(n_groups, 3)
+    np.maximum(late, 0, out=buf)
+    buf *= w
+    delay_sum = np.bincount(key, weights=buf, minlength=cells).reshape(n_groups, 3)
+    counted = key if (w > 0).all() else key[w > 0]
+    count = np.bincount(counted, minlength=cells).astype(np.int64).reshape(n_groups, 3)
+    del buf, key, counted
+
+    def rates(cols: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        u = units[:, cols].sum(axis=1)
+        safe = np.where(u > 0, u, 1.0)
         return (
-            np.where(units > 0, on_time / safe, np.nan),
-            np.where(units > 0, delay / safe, np.nan),
-            count,
+            np.where(u > 0, on_time[:, cols].sum(axis=1) / safe, np.nan),
+            np.where(u > 0, delay_sum[:, cols].sum(axis=1) / safe, np.nan),
+            count[:, cols].sum(axis=1),
         )
 
-    on_time, delay, _ = rates(np.ones(g.shape, dtype=bool))
-    recent_on_time, recent_delay, recent_n = rates(age < window_days)
-    prev_on_time, prev_delay, prev_n = rates((age >= window_days) & (age < 2 * window_days))
+    on_time_rate, delay, _ = rates(slice(0, 3))
+    recent_on_time, recent_delay, recent_n = rates(slice(0, 1))
+    prev_on_time, prev_delay, prev_n = rates(slice(1, 2))
 
     lg = np.asarray(line_group, dtype=np.int64)
     ordered = np.asarray(line_ordered, dtype=np.float64)
@@ -231,7 +257,7 @@ def supplier_scorecard(
             recent_delay >= prev_delay + delay_rise_days - 1e-12
         )
     return Scorecard(
-        on_time_rate=on_time,
+        on_time_rate=on_time_rate,
         fill_rate=fill,
         average_delay_days=delay,
         recent_receipts=recent_n,

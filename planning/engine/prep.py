@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .leadtime import weighted_quantile
+from .leadtime import weighted_quantiles
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -117,20 +117,26 @@ def recommend_prep_days(
     req = np.asarray(required_days, dtype=np.int64)
     orders = np.bincount(g, minlength=n_groups).astype(np.int64)
     safe = np.where(orders > 0, orders, 1)
-    settings = np.arange(max_days + 1)
-    late = np.stack(
-        [np.bincount(g, weights=req > p, minlength=n_groups) / safe for p in settings], axis=1
-    )
+    # one histogram of required days per group (max_days + 1 and beyond in the last cell);
+    # late under setting p = orders needing more than p days, a reverse cumulative sum
+    width = max_days + 2
+    cell = np.clip(req, 0, max_days + 1)
+    cell += g * width
+    hist = np.bincount(cell, minlength=n_groups * width).reshape(n_groups, width)
+    more = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # more[:, k] = orders needing ≥ k days
+    late = more[:, 1:] / safe[:, None]
     late[orders == 0] = np.nan
     late_now = np.bincount(g, weights=req > np.asarray(current_days), minlength=n_groups) / safe
     late_now = np.where(orders > 0, late_now, np.nan)
     meets = late <= target_late_share + 1e-12
     recommended = np.where(meets.any(axis=1), meets.argmax(axis=1), max_days)
-    ones = np.ones(g.shape)
+    hours_p50, hours_p90 = weighted_quantiles(
+        g, np.asarray(hours, dtype=np.float64), np.ones(g.shape), n_groups, (0.5, 0.9)
+    )
     return PrepRecommendation(
         orders=orders,
-        hours_p50=weighted_quantile(g, np.asarray(hours, dtype=np.float64), ones, n_groups, 0.5),
-        hours_p90=weighted_quantile(g, np.asarray(hours, dtype=np.float64), ones, n_groups, 0.9),
+        hours_p50=hours_p50,
+        hours_p90=hours_p90,
         late_share=late,
         late_now=late_now,
         recommended_days=recommended.astype(np.int64),
