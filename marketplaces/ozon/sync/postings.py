@@ -184,10 +184,14 @@ def _posting_row(account: OzonAccount, data: dict[str, Any], order: Order | None
         cancel_reason=(cancellation.get("cancel_reason") or "")[:255],
         cancellation_initiator=(cancellation.get("cancellation_initiator") or "")[:32],
         affect_cancellation_rating=cancellation.get("affect_cancellation_rating"),
-        products=[
-            [p.get("sku"), p.get("offer_id"), p.get("quantity")] for p in data.get("products") or []
-        ],
+        products=_products(data),
     )
+
+
+def _products(data: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [p.get("sku"), p.get("offer_id"), p.get("quantity")] for p in data.get("products") or []
+    ]
 
 
 def postings_take_in(
@@ -362,21 +366,22 @@ def _advance(
     """Move a known posting (and its order) to Ozon's newer state; older states are ignored."""
     status = data.get("status") or ""
     new_rank, old_rank = RANK.get(status, -1), RANK.get(row.status, -1)
-    fresh = _posting_row(account, data, row.order)
     if new_rank < old_rank or (
         new_rank == old_rank
         and status == row.status
         and data.get("substatus", row.substatus) == row.substatus
     ):
         # A split leaves the parent with fewer units; a stale answer never grows it back.
-        if new_rank == old_rank and fresh.products and _shrunk(row.products, fresh.products):
-            row.products = fresh.products
+        products = _products(data) if new_rank == old_rank else []
+        if products and products != row.products and _shrunk(row.products, products):
+            row.products = products
             row.save(update_fields=["products"])
             if count:
                 result.updated += 1
         elif count:
             result.unchanged += 1
         return
+    fresh = _posting_row(account, data, row.order)
     for field in (
         "status",
         "substatus",
@@ -389,6 +394,8 @@ def _advance(
         value = getattr(fresh, field)
         if value not in (None, "") or field in ("status", "substatus"):
             setattr(row, field, value)
+    if fresh.products and _shrunk(row.products, fresh.products):
+        row.products = fresh.products
     order = row.order
     try:
         with transaction.atomic(), applying_ozon_state():
