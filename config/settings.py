@@ -284,6 +284,13 @@ ZAPAS = {
     # SKUs per engine chunk in-process, and per Celery task when a broker is configured.
     "PLAN_CHUNK_SIZE": env.int("ZAPAS_PLAN_CHUNK_SIZE", default=100_000),
     "PLAN_DISPATCH_CHUNK_SIZE": env.int("ZAPAS_PLAN_DISPATCH_CHUNK_SIZE", default=10_000),
+    # A running plan whose process gave no sign of life (a heartbeat at every stage of every
+    # chunk; a 100 000-SKU stage takes well under a minute) for this long is dead: it is marked
+    # failed and the next run starts (planning.runs.plan_runs_dead_fail).
+    "PLAN_DEAD_MINUTES": env.float("ZAPAS_PLAN_DEAD_MINUTES", default=15),
+    # The same for a job started from the admin (core.jobs): no start or progress report for
+    # this long and it no longer blocks a new run of its job.
+    "JOB_DEAD_MINUTES": env.float("ZAPAS_JOB_DEAD_MINUTES", default=30),
     # Seconds a scanner device stays cached by token hash (core.devices). Revoking or
     # re-issuing a token drops the entry at once; with a per-process cache (no CACHE_URL)
     # other processes notice within this time.

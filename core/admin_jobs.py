@@ -66,12 +66,32 @@ class JobRunAdmin(admin.ModelAdmin):
         "error",
         "created_at",
         "started_at",
+        "heartbeat_at",
         "finished_at",
     )
     fields = readonly_fields
+    actions = ["cancel_runs"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("core.run_jobs")
+
+    @admin.action(
+        description=gettext_lazy("Cancel the selected stuck runs (mark them failed)"),
+        permissions=["cancel"],
+    )
+    def cancel_runs(self, request: HttpRequest, queryset) -> None:
+        who = f"admin:{request.user.get_username()}"
+        cancelled = sum(
+            jobs.job_run_cancel(run_id=pk, by=who) for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(
+            request,
+            _("Cancelled %(n)s run(s).") % {"n": cancelled},
+            messages.SUCCESS if cancelled else messages.WARNING,
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -14,10 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,11 +74,13 @@ def job_start(*, name: str, user=None) -> JobRun:
     """Record a queued run of ``name`` started by ``user`` and queue it after commit.
 
     Refuses (``job_running``) while another run of the same job is queued or running, so a
-    double click starts one run."""
+    double click starts one run; a dead one (``job_runs_dead_fail``) is failed first and does
+    not block."""
     from core.tasks import job_execute_task
 
     job_get(name)
     with transaction.atomic():
+        job_runs_dead_fail(name=name)
         busy = JobRun.objects.select_for_update().filter(
             job=name, status__in=(JobRun.Status.QUEUED, JobRun.Status.RUNNING)
         )
@@ -86,16 +91,51 @@ def job_start(*, name: str, user=None) -> JobRun:
     return run
 
 
+def job_runs_dead_fail(*, name: str) -> int:
+    """Mark failed the runs of ``name`` that gave no sign of life (queued, a start or a
+    progress report) for ``ZAPAS["JOB_DEAD_MINUTES"]`` (default 30): a killed worker, or no
+    worker at all. Returns how many."""
+    minutes = float(settings.ZAPAS.get("JOB_DEAD_MINUTES", 30))
+    return (
+        JobRun.objects.filter(job=name, status__in=(JobRun.Status.QUEUED, JobRun.Status.RUNNING))
+        .alias(last_sign=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(last_sign__lt=timezone.now() - timedelta(minutes=minutes))
+        .update(
+            status=JobRun.Status.FAILED,
+            error=_("Abandoned: no sign of life for %(minutes)s minutes.") % {"minutes": minutes},
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def job_run_cancel(*, run_id: int, by: str) -> bool:
+    """Mark a queued or running run failed (an admin action for a stuck run); False if it had
+    finished already. A worker still at it records its outcome over this one."""
+    return bool(
+        JobRun.objects.filter(
+            pk=run_id, status__in=(JobRun.Status.QUEUED, JobRun.Status.RUNNING)
+        ).update(
+            status=JobRun.Status.FAILED,
+            error=_("Cancelled by %(who)s.") % {"who": by},
+            finished_at=timezone.now(),
+        )
+    )
+
+
 def _progress(run_id: int, done: int, total: int, note: str = "") -> None:
     JobRun.objects.filter(pk=run_id).update(
-        progress_done=max(0, int(done)), progress_total=max(0, int(total)), progress_note=note[:200]
+        progress_done=max(0, int(done)),
+        progress_total=max(0, int(total)),
+        progress_note=note[:200],
+        heartbeat_at=timezone.now(),
     )
 
 
 def job_execute(*, run_id: int) -> JobRun:
     """Run a queued ``JobRun``; a failure is stored on the run, not raised."""
+    now = timezone.now()
     claimed = JobRun.objects.filter(pk=run_id, status=JobRun.Status.QUEUED).update(
-        status=JobRun.Status.RUNNING, started_at=timezone.now()
+        status=JobRun.Status.RUNNING, started_at=now, heartbeat_at=now
     )
     run = JobRun.objects.get(pk=run_id)
     if not claimed:  # a duplicate delivery: the run was taken already

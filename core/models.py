@@ -136,6 +136,12 @@ class JobRun(models.Model):
     created_at = models.DateTimeField(_("queued at"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"),
+        null=True,
+        blank=True,
+        help_text=_("Its last progress report; a run silent for ZAPAS_JOB_DEAD_MINUTES is dead."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,7 +21,7 @@ from core.admin_actions import apply_each
 from core.errors import DomainError
 from core.money import base_currency, money_format
 from inventory.models import FulfilmentScheme, Sku, Supplier, Warehouse
-from planning import services, views
+from planning import runs, services, views
 from planning.admin_selectors import (
     at_risk_filter,
     at_risk_queryset,
@@ -660,6 +660,7 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "plan_date",
         "status",
         "started_at",
+        "heartbeat_at",
         "duration",
         "sku_count",
         "reorder_count",
@@ -670,11 +671,31 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("status",)
     date_hierarchy = "plan_date"
+    actions = ["cancel_runs"]
 
     @admin.display(description="duration")
     def duration(self, obj):
         seconds = obj.duration_seconds
         return "—" if seconds is None else f"{seconds:,.1f} s"
+
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("core.run_jobs")
+
+    @admin.action(
+        description="Cancel the selected running runs (mark them failed)", permissions=["cancel"]
+    )
+    def cancel_runs(self, request, queryset):
+        """For a stuck run: it is marked failed, its partial results go, the previous results
+        stay live, and a new run may start at once. Runs that are not running are left alone."""
+        running = list(queryset.filter(status=PlanRun.Status.RUNNING).values_list("pk", flat=True))
+        for run_id in running:
+            runs.plan_run_cancel(run_id=run_id, by=f"admin:{request.user.get_username()}")
+        if running:
+            self.message_user(
+                request, f"Cancelled {len(running)} running run(s).", messages.SUCCESS
+            )
+        else:
+            self.message_user(request, "None of the selected runs is running.", messages.WARNING)
 
 
 if not admin.site.is_registered(PlanRun):

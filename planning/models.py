@@ -136,6 +136,12 @@ class PlanRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of the process running it (each stage of each chunk); a "
+        "running run silent for ZAPAS_PLAN_DEAD_MINUTES is marked failed.",
+    )
     timings = models.JSONField(
         default=dict, blank=True, help_text="Seconds per stage: read, engine, write, finalise."
     )

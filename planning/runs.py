@@ -19,12 +19,14 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput
 from core.transactions import after_commit
 from inventory.models import Sku
+from planning.engine.calendar import ShopCalendar
 from planning.engine.calibration import QuantileCalibration
 from planning.engine.schema import (
     CataloguePlan,
@@ -51,6 +53,9 @@ from planning.snapshot import (
     catalogue_sku_ids,
     history_start,
     plan_input_build,
+    shop_calendar_from_json,
+    shop_calendar_read,
+    shop_calendar_to_json,
 )
 from planning.supplier_learning import supplier_performance_refresh
 
@@ -108,7 +113,12 @@ def _engine_plan(
 
 
 def _lead_time_pools(
-    run: PlanRun, chunks: list[tuple[int, int]], start: date, floors: Any, params: PlanParams
+    run: PlanRun,
+    chunks: list[tuple[int, int]],
+    start: date,
+    floors: Any,
+    params: PlanParams,
+    calendar: ShopCalendar,
 ) -> dict:
     """Catalogue-wide pools of rolling-origin totals (JSON), so every chunk of a run reads its
     SKUs' lead-time demand off the same pools as one pass over the whole catalogue would."""
@@ -125,6 +135,7 @@ def _lead_time_pools(
                 start=start,
                 abc_floors=floors,
                 abc_cutoffs=params.abc_cutoffs,
+                calendar=calendar,
             )
             pairs.append(engine.lead_time_pairs(plan_input.snapshot, params))
     return engine.fit_lead_time_pools(pairs).to_json()
@@ -154,27 +165,23 @@ def plan_run_start(
     """Create the ``running`` run and split the catalogue into chunks (inclusive id ranges).
 
     The database allows one running run (partial unique constraint): a second start raises
-    ``Conflict`` (code ``plan_running``). A run left ``running`` longer than
-    ``ZAPAS["PLAN_STALE_HOURS"]`` (default 6) by a crashed worker is marked failed first.
+    ``Conflict`` (code ``plan_running``). A dead run (no heartbeat for
+    ``ZAPAS["PLAN_DEAD_MINUTES"]``: its process was killed) is marked failed first, so it
+    blocks nothing.
     """
     plan_date = plan_date or _today()
-    stale_before = timezone.now() - timedelta(
-        hours=float(settings.ZAPAS.get("PLAN_STALE_HOURS", 6))
-    )
-    PlanRun.objects.filter(status=PlanRun.Status.RUNNING, created_at__lt=stale_before).update(
-        status=PlanRun.Status.FAILED,
-        error="Abandoned: still running after the stale limit.",
-        finished_at=timezone.now(),
-    )
+    plan_runs_dead_fail()
     codes = sorted(set(sku_codes or []))
     params = plan_params()
     try:
         with transaction.atomic():
+            now = timezone.now()
             run = PlanRun.objects.create(
                 plan_date=plan_date,
                 status=PlanRun.Status.RUNNING,
                 sku_codes=codes,
-                started_at=timezone.now(),
+                started_at=now,
+                heartbeat_at=now,
                 triggered_by=triggered_by[:64],
             )
     except IntegrityError as exc:
@@ -212,8 +219,11 @@ def plan_run_start(
     else:
         floors = abc_floors_compute(plan_date=plan_date, start=start, cutoffs=params.abc_cutoffs)
         floors_json = [f if math.isfinite(f) else None for f in floors]
+    calendar = shop_calendar_read(start=start, plan_date=plan_date)
     run.parameters = {
         "history_start": start.isoformat(),
+        # every chunk reads the same closed days (detected over the whole catalogue)
+        "shop_calendar": shop_calendar_to_json(calendar, start=start),
         "abc_floors": floors_json,
         "chunk_size": size,
         "engine": _params_json(params),
@@ -227,11 +237,58 @@ def plan_run_start(
             if floors_json == SELF_RANKED
             else tuple(math.inf if f is None else f for f in floors_json)
         )
-        run.parameters["lead_time_pools"] = _lead_time_pools(run, chunks, start, floors, params)
+        run.parameters["lead_time_pools"] = _lead_time_pools(
+            run, chunks, start, floors, params, calendar
+        )
     run.history_days = (plan_date - start).days
     run.chunk_count = len(chunks)
     run.save(update_fields=["parameters", "history_days", "chunk_count"])
     return run, chunks
+
+
+def plan_run_beat(*, run_id: int) -> bool:
+    """Record a sign of life of a running run (its process is at work); False if the run is
+    no longer running (failed, cancelled), so the caller may stop."""
+    return bool(
+        PlanRun.objects.filter(pk=run_id, status=PlanRun.Status.RUNNING).update(
+            heartbeat_at=timezone.now()
+        )
+    )
+
+
+def plan_runs_dead() -> QuerySet[PlanRun]:
+    """Running runs with no sign of life for ``ZAPAS["PLAN_DEAD_MINUTES"]`` (default 15): the
+    last heartbeat, else the start, else the creation."""
+    minutes = float(settings.ZAPAS.get("PLAN_DEAD_MINUTES", 15))
+    last_sign = Coalesce("heartbeat_at", "started_at", "created_at")
+    return (
+        PlanRun.objects.filter(status=PlanRun.Status.RUNNING)
+        .alias(last_sign=last_sign)
+        .filter(last_sign__lt=timezone.now() - timedelta(minutes=minutes))
+    )
+
+
+def plan_runs_dead_fail() -> list[PlanRun]:
+    """Mark every dead run failed (``plan_run_fail``: its partial rows go, the previous
+    results stay live) and return them."""
+    failed = []
+    for run in plan_runs_dead().only("pk", "heartbeat_at", "started_at", "created_at"):
+        last = run.heartbeat_at or run.started_at or run.created_at
+        failed.append(
+            plan_run_fail(
+                run_id=run.pk,
+                error=f"Abandoned: no sign of life since {last.isoformat(timespec='seconds')} "
+                "(the process running it stopped).",
+            )
+        )
+    return failed
+
+
+def plan_run_cancel(*, run_id: int, by: str) -> PlanRun:
+    """Cancel a running run (an admin action for a stuck run): it is marked failed with who
+    cancelled it, its partial rows go and the previous results stay live. Chunks still queued
+    or running for it then do nothing, and its finalise leaves it failed."""
+    return plan_run_fail(run_id=run_id, error=f"Cancelled by {by}."[:200])
 
 
 def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
@@ -240,9 +297,9 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
     Idempotent per chunk: rows of this run and id range are replaced. Does nothing if the run
     is no longer running (it failed elsewhere).
     """
-    run = PlanRun.objects.get(pk=run_id)
-    if run.status != PlanRun.Status.RUNNING:
+    if not plan_run_beat(run_id=run_id):
         return ChunkResult()
+    run = PlanRun.objects.get(pk=run_id)
     t0 = time.perf_counter()
     sku_ids = catalogue_sku_ids(sku_codes=run.sku_codes or None)
     sku_ids = sku_ids[(sku_ids >= lo) & (sku_ids <= hi)]
@@ -254,14 +311,21 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
         floors = SELF_RANKED
     else:
         floors = tuple(math.inf if f is None else f for f in floors_json)
+    calendar = None
+    if run.parameters.get("shop_calendar") is not None:
+        calendar = shop_calendar_from_json(
+            run.parameters["shop_calendar"], start=start, plan_date=run.plan_date
+        )
     plan_input = plan_input_build(
         sku_ids=sku_ids,
         plan_date=run.plan_date,
         start=start,
         abc_floors=floors,
         abc_cutoffs=plan_params().abc_cutoffs,
+        calendar=calendar,
     )
     t1 = time.perf_counter()
+    plan_run_beat(run_id=run_id)
     params = plan_params()
     calibration = calibration_from_json(run.parameters.get("calibration"))
     extra = {}
@@ -271,9 +335,13 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
         extra["pools"] = LeadTimePools.from_json(run.parameters["lead_time_pools"])
     plan = _engine_plan(plan_input.snapshot, params, calibration, **extra)
     t2 = time.perf_counter()
+    if not plan_run_beat(run_id=run_id):  # cancelled meanwhile: write nothing
+        return ChunkResult()
     plan_results_save(run=run, plan_input=plan_input, plan=plan, params=params)
     t3 = time.perf_counter()
-    PlanRun.objects.filter(pk=run_id).update(chunks_done=F("chunks_done") + 1)
+    PlanRun.objects.filter(pk=run_id).update(
+        chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()
+    )
     return ChunkResult(skus=int(sku_ids.size), read=t1 - t0, engine=t2 - t1, write=t3 - t2)
 
 

@@ -27,6 +27,11 @@ How the figures map (units unless stated):
   ABC class (refreshed by every run), else ``ZAPAS["DEFAULT_SERVICE_LEVEL"]``.
 - History: the sum over sources per day; ``stocked_out`` days are censored: the engine reads
   ``units + lost_units`` there if some lost demand was recorded, else nothing (NaN).
+- Shop calendar (``shop_calendar_read``): the days the shop was closed, detected from the
+  number of SKUs of the *whole* catalogue selling per day (a weekday without any sale, an
+  empty day in a busy stretch) plus ``ZAPAS["SHOP_CLOSED_WEEKDAYS"]`` (Monday = 0; when set,
+  weekdays are not detected) and ``ZAPAS["SHOP_HOLIDAYS"]`` (dates, past or future); a run
+  reads it once and hands the same calendar to every chunk.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import F, FloatField, Min, Sum
+from django.db.models import Count, F, FloatField, Min, Q, Sum
 from django.db.models.functions import Cast
 
 from inventory.models import (
@@ -53,6 +58,7 @@ from inventory.models import (
     Warehouse,
 )
 from planning.demand_history import demand_matrix_read
+from planning.engine.calendar import ShopCalendar, shop_calendar
 from planning.engine.schema import FBO, FBS, CatalogueSnapshot, FboSnapshot
 from planning.models import DemandHistory, ServiceLevelTarget
 from planning.slices import rows_of, sku_filter
@@ -95,6 +101,78 @@ class PlanInput:
 
 
 # --- which SKUs -------------------------------------------------------------------------------
+
+
+def _holidays() -> set[date]:
+    out = set()
+    for d in _setting("SHOP_HOLIDAYS", ()) or ():
+        out.add(d if isinstance(d, date) else date.fromisoformat(str(d)))
+    return out
+
+
+def shop_calendar_read(*, start: date, plan_date: date) -> ShopCalendar:
+    """The shop calendar of the history ``start`` … ``plan_date − 1`` (see the module
+    docstring): one aggregate query over the whole catalogue's demand history."""
+    days = max(0, (plan_date - start).days)
+    selling = np.zeros(days, dtype=np.float64)
+    rows = (
+        DemandHistory.objects.filter(date__gte=start, date__lt=plan_date)
+        .filter(Q(units__gt=0) | Q(lost_units__gt=0))
+        .values("date")
+        .annotate(skus=Count("pk"))
+        .values_list("date", "skus")
+    )
+    for day, skus in rows:
+        selling[(_as_date(day) - start).days] = skus
+    holidays = _holidays()
+    closed = np.zeros(days, dtype=bool)
+    future = []
+    for d in holidays:
+        k = (d - start).days
+        if 0 <= k < days:
+            closed[k] = True
+        elif k >= days:
+            future.append(k - days)
+    weekdays = _setting("SHOP_CLOSED_WEEKDAYS", None)
+    return shop_calendar(
+        selling,
+        (plan_date - timedelta(days=1)).weekday(),
+        detect=bool(_setting("SHOP_DETECT_CLOSED_DAYS", True)),
+        closed_weekdays=None if weekdays is None else tuple(int(w) for w in weekdays),
+        closed_history=closed,
+        future_closed=tuple(future),
+    )
+
+
+def shop_calendar_to_json(calendar: ShopCalendar, *, start: date) -> dict:
+    """The calendar as JSON (closed dates, not day indices) for the run's parameters."""
+    closed = [
+        (start + timedelta(days=int(k))).isoformat() for k in np.flatnonzero(~calendar.open_days)
+    ]
+    end = start + timedelta(days=calendar.n_days)
+    return {
+        "closed_weekdays": list(calendar.closed_weekdays),
+        "closed_days": closed,
+        "future_closed": [(end + timedelta(days=k)).isoformat() for k in calendar.future_closed],
+    }
+
+
+def shop_calendar_from_json(data: dict, *, start: date, plan_date: date) -> ShopCalendar:
+    """Inverse of ``shop_calendar_to_json`` over the history ``start`` … ``plan_date − 1``."""
+    days = max(0, (plan_date - start).days)
+    open_days = np.ones(days, dtype=bool)
+    for iso in data.get("closed_days", ()):
+        k = (date.fromisoformat(iso) - start).days
+        if 0 <= k < days:
+            open_days[k] = False
+    weekdays = tuple(int(w) for w in data.get("closed_weekdays", ()))
+    end_weekday = (plan_date - timedelta(days=1)).weekday()
+    weekday = (end_weekday - (days - 1 - np.arange(days))) % 7
+    open_days &= ~np.isin(weekday, weekdays)
+    future = tuple(
+        (date.fromisoformat(iso) - plan_date).days for iso in data.get("future_closed", ())
+    )
+    return ShopCalendar(open_days, end_weekday, weekdays, tuple(k for k in future if k >= 0))
 
 
 def catalogue_sku_ids(*, sku_codes: Sequence[str] | None = None) -> np.ndarray:
@@ -191,6 +269,7 @@ def plan_input_build(
     start: date | None = None,
     abc_floors: tuple[float, float] | str | None = None,
     abc_cutoffs: tuple[float, float] = (0.8, 0.95),
+    calendar: ShopCalendar | None = None,
 ) -> PlanInput:
     """Read everything the engine needs about these SKUs on ``plan_date``.
 
@@ -198,8 +277,8 @@ def plan_input_build(
     (from ``abc_floors_compute``) class the SKUs by revenue; ``SELF_RANKED`` ranks these SKUs
     among themselves (when they are the whole catalogue); without floors the SKUs keep their
     stored ``abc_class``. Pass the same ``start`` and floors to every chunk of one run so that
-    chunks and a single pass agree. A bounded number of queries (about ten) whatever the
-    number of SKUs.
+    chunks and a single pass agree, and the same ``calendar`` (default: ``shop_calendar_read``
+    for this history). A bounded number of queries (about ten) whatever the number of SKUs.
     """
     sku_ids = np.asarray(sku_ids, dtype=np.int64)
     start = start or history_start(plan_date=plan_date)
@@ -464,6 +543,7 @@ def plan_input_build(
         receipts_qty=receipts_qty,
         receipts_in_days=receipts_in_days,
         fbo=fbo,
+        calendar=calendar or shop_calendar_read(start=start, plan_date=plan_date),
     )
     return PlanInput(
         plan_date=plan_date,

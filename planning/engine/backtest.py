@@ -192,6 +192,7 @@ def compare_policies(
             else snapshot.stockout_mask[:, :end],
             lost_demand=None if snapshot.lost_demand is None else snapshot.lost_demand[:, :end],
             history_end_weekday=(snapshot.history_end_weekday - (n_days - end)) % 7,
+            calendar=None if snapshot.calendar is None else snapshot.calendar.head(end),
         )
         plan = plan_catalogue(train, params)
         sl = slice(k, min(test_days, k + step))

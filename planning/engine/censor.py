@@ -10,6 +10,7 @@ def clean_demand(
     stockout_mask: np.ndarray | None = None,
     lost_demand: np.ndarray | None = None,
     trim_leading_zeros: bool = True,
+    keep_leading_days: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Usable demand history of a block of SKUs.
 
@@ -20,7 +21,9 @@ def clean_demand(
     * a stocked-out day is *unusable* (censored: the sales figure is only a lower bound)
       unless a finite lost demand is given for it, which makes it fully observed;
     * with ``trim_leading_zeros`` the days before the first usable positive demand are
-      unusable too (the SKU was not listed or not yet stocked).
+      unusable too (the SKU was not listed or not yet stocked), except the last
+      ``keep_leading_days`` of them: a history that starts on its first sale overstates the
+      rate (it was picked to start on a sale), and those zero days give the sale its exposure.
 
     Returns (y float32 (c, T) with 0 on unusable days, valid bool (c, T)).
     """
@@ -38,7 +41,7 @@ def clean_demand(
     if trim_leading_zeros:
         pos = (y > 0) & valid
         has = pos.any(axis=1)
-        first = np.where(has, pos.argmax(axis=1), y.shape[1])
+        first = np.where(has, pos.argmax(axis=1) - max(0, keep_leading_days), y.shape[1])
         valid &= np.arange(y.shape[1])[None, :] >= first[:, None]
     y[~valid] = 0
     return y, valid

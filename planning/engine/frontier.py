@@ -115,6 +115,7 @@ def sweep_policies(
             else snapshot.stockout_mask[:, :end],
             lost_demand=None if snapshot.lost_demand is None else snapshot.lost_demand[:, :end],
             history_end_weekday=(snapshot.history_end_weekday - (n_days - end)) % 7,
+            calendar=None if snapshot.calendar is None else snapshot.calendar.head(end),
         )
         for j, target in enumerate(targets):
             plan = plan_catalogue(

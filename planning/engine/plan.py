@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .calendar import ShopCalendar, calendar_of
 from .calibration import QuantileCalibration, apply_calibration, calibration_groups
 from .censor import clean_demand, clip_spikes
 from .classify import abc_classes, syntetos_boylan
@@ -33,23 +34,39 @@ def _forecast_block(
     sl: slice,
     params: PlanParams,
     total_days: np.ndarray | None = None,
+    calendar: ShopCalendar | None = None,
 ) -> dict:
     """Clean, classify and forecast SKUs ``sl`` (vectorised; runs in a worker thread)."""
     mask = None if snapshot.stockout_mask is None else snapshot.stockout_mask[sl]
     lost = None if snapshot.lost_demand is None else snapshot.lost_demand[sl]
-    y, valid = clean_demand(snapshot.demand[sl], mask, lost, params.trim_leading_zeros)
+    y, valid = clean_demand(
+        snapshot.demand[sl], mask, lost, params.trim_leading_zeros, params.keep_leading_days
+    )
     # classes, forecasts and the totals the lead-time pools learn from without spikes (one
     # huge order would otherwise lift the mean of every SKU in its pool); revenue keeps them
     yc = clip_spikes(y, valid)
-    cls, adi, cv2 = syntetos_boylan(yc, valid, params.adi_cutoff, params.cv2_cutoff)
+    # classes on the days the shop could sell (a closed day is no zero)
+    open_valid = valid if calendar is None else valid & calendar.open_days[None, :]
+    cls, adi, cv2 = syntetos_boylan(yc, open_valid, params.adi_cutoff, params.cv2_cutoff)
+    del open_valid
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
     td = None if total_days is None else total_days[sl]
-    fs = fit_select(yc, valid, cls, params, snapshot.history_end_weekday, td)
+    fs = fit_select(yc, valid, cls, params, snapshot.history_end_weekday, td, calendar=calendar)
     pos = (y > 0) & valid
     n_days = y.shape[1]
     hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)
     return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs, "hist": hist}
+
+
+def catalogue_calendar(snapshot: CatalogueSnapshot, params: PlanParams) -> ShopCalendar | None:
+    """The snapshot's shop calendar, else one detected from its demand (None = always open)."""
+    if snapshot.calendar is not None:
+        return snapshot.calendar
+    if not params.detect_closed_days or snapshot.n_skus == 0:
+        return None
+    cal = calendar_of(snapshot.demand, snapshot.history_end_weekday)
+    return None if cal.all_open else cal
 
 
 def forecast_catalogue(
@@ -78,6 +95,7 @@ def forecast_catalogue(
     }
     size = max(1, params.chunk_size)
     blocks = [slice(s, min(n, s + size)) for s in range(0, n, size)]
+    calendar = catalogue_calendar(snapshot, params)
 
     def store(res: dict) -> None:
         sl, fs = res["sl"], res["fs"]
@@ -108,11 +126,13 @@ def forecast_catalogue(
 
     if params.n_threads > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=params.n_threads) as pool:
-            for res in pool.map(lambda b: _forecast_block(snapshot, b, params, total_days), blocks):
+            for res in pool.map(
+                lambda b: _forecast_block(snapshot, b, params, total_days, calendar), blocks
+            ):
                 store(res)
     else:
         for b in blocks:
-            store(_forecast_block(snapshot, b, params, total_days))
+            store(_forecast_block(snapshot, b, params, total_days, calendar))
     return out
 
 

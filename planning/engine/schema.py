@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .calendar import ShopCalendar
+
 # --------------------------------------------------------------------------------------------
 # Code tables (small ints stored in the plan; index into the names tuple for the label).
 # --------------------------------------------------------------------------------------------
@@ -145,6 +147,10 @@ class CatalogueSnapshot:
     ``on_order`` after ⌊lead_time_mean_days⌋ days.
 
     fbo: the FBO warehouses (optional; without it no FBO shipments are planned).
+
+    calendar: the shop calendar (``planning.engine.calendar``) over the T history days and
+    after (optional; without it ``PlanParams.detect_closed_days`` detects one from
+    ``demand``, which is right when the snapshot holds the whole catalogue).
     """
 
     demand: np.ndarray
@@ -170,6 +176,7 @@ class CatalogueSnapshot:
     receipts_qty: np.ndarray | None = None
     receipts_in_days: np.ndarray | None = None
     fbo: FboSnapshot | None = None
+    calendar: ShopCalendar | None = None
 
     @property
     def n_skus(self) -> int:
@@ -204,6 +211,10 @@ class CatalogueSnapshot:
                 raise ValueError(f"fbo.enabled must have shape ({n},)")
         if not 0 <= int(self.history_end_weekday) <= 6:
             raise ValueError("history_end_weekday must be 0 (Monday) … 6 (Sunday)")
+        if self.calendar is not None and (
+            self.calendar.n_days != t or self.calendar.end_weekday != self.history_end_weekday
+        ):
+            raise ValueError("calendar must cover the T history days and end on the same weekday")
 
 
 _PER_SKU = (
@@ -300,6 +311,12 @@ class PlanParams:
     Lead-time demand: ``lead_time_demand`` ["empirical"] estimates the distribution of the
     total over P from rolling-origin totals pooled over similar SKUs (``ltd``); "model" uses
     the normal / Poisson / negative-binomial model of the daily error scaled by √P.
+    Start of a history: with ``trim_leading_zeros`` [True] the days before the first sale are
+    unusable except the last ``keep_leading_days`` [28] (the first sale's exposure);
+    ``warm_start`` [True] starts every smoothed level as the running mean of its first values
+    until that weighs less than its α (False: the plain recursions, started at the first value).
+    Shop calendar: ``detect_closed_days`` [True] finds the days the shop was closed in the
+    snapshot's own demand when it brings no calendar (``planning.engine.calendar``).
     Execution: ``chunk_size`` SKUs per vectorised block, ``n_threads`` worker threads.
     """
 
@@ -309,6 +326,8 @@ class PlanParams:
     min_history_days: int = 14
     selection_metric: str = "rmsse"
     trim_leading_zeros: bool = True
+    warm_start: bool = True
+    keep_leading_days: int = 28
     ses_alphas: tuple[float, ...] = (0.05,)
     croston_alpha: float = 0.1
     tsb_params: tuple[tuple[float, float], ...] = ((0.1, 0.05),)
@@ -330,6 +349,7 @@ class PlanParams:
     stockout_lookahead_days: int = 365
     lead_time_demand: str = "empirical"
     tariffs: Tariffs = field(default_factory=Tariffs)
+    detect_closed_days: bool = True
     chunk_size: int = 8192
     n_threads: int = 2
 

@@ -15,6 +15,12 @@ censored day has zero innovation, so it is neither demand nor a zero):
 * TSB, grid (α_d, α_p):   π̂ ← π̂ + α_p·(1[y>0] − π̂) every usable day; ẑ on demand days
 * weekly profile:         one SES (``weekly_alpha``) per weekday; profile = level_d / mean_d
 
+With ``warm_start`` the gains of SES, TSB's π̂ (over usable days) and of the sizes and
+intervals (over demand days) are max(α, 1/n) for the n-th value: each level is the running
+mean of its first values until that weighs less than α, instead of starting at the first value
+(a history trimmed to its first sale would start at that sale's size with π̂ = 1, which at α
+0.05 lingers for months).
+
 The ``*_weekly`` candidates are SES, SBA and TSB times that profile.  Before every origin
 o of the rolling-origin holdout (origins every ``origin_step_days`` inside the last
 ``holdout_days``, each forecasting up to the end of the history) and at the end of the
@@ -36,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .calendar import ShopCalendar
 from .schema import (
     INTERMITTENT,
     LUMPY,
@@ -189,8 +196,14 @@ def fit_select(
     end_weekday: int = 6,
     total_days: np.ndarray | None = None,
     actual: np.ndarray | None = None,
+    calendar: ShopCalendar | None = None,
 ) -> ForecastSelection:
     """Fit all candidates on a block of SKUs and select per SKU (see the module docstring).
+
+    ``calendar`` (``planning.engine.calendar``): days the shop was closed are fitted as
+    unusable (every level is per open day) and every forecast path is zero on closed days,
+    so ``forecast_mean`` and the totals are per calendar day; the rolling-origin totals still
+    count a closed day as an observed zero.
 
     demand: (c, T) demand, units/day (values on unusable days are ignored); valid: (c, T)
     bool, usable days; actual (optional, (c, T)): the demand the rolling-origin totals are
@@ -201,6 +214,12 @@ def fit_select(
     valid = np.asarray(valid, bool)
     c, n_days = demand.shape
     cols = np.arange(c)
+    if calendar is not None and calendar.all_open:
+        calendar = None
+    if calendar is not None:
+        if calendar.n_days != n_days:
+            raise ValueError("the calendar must cover the history's days")
+        valid = valid & np.asarray(calendar.open_days, bool)[None, :]
     origins = holdout_origins(n_days, params)
     if total_days is not None:
         total_days = np.clip(np.asarray(total_days, np.intp).reshape(c, -1), 1, MAX_TOTAL_DAYS)
@@ -282,6 +301,13 @@ def fit_select(
     tmp1 = np.empty(c, F32)
     tmp2 = np.empty(c, F32)
     n_valid = np.zeros(c, F32)
+    n_dem = np.zeros(c, F32)  # usable demand days so far
+    warm = params.warm_start
+    inv_v = np.zeros(c, F32)  # 1 / usable days so far (0 = no warm-up: the plain α)
+    inv_d = np.zeros(c, F32)  # 1 / usable demand days so far
+    gain_s = np.empty_like(ses_l)
+    gain_z = np.empty_like(size_z)
+    gain_t = np.empty_like(tsb_p)
     # naive one-step errors over consecutive usable days before the first origin (scales)
     stop = origins[0] if origins else n_days
     prev = np.zeros(c, F32)
@@ -329,12 +355,17 @@ def fit_select(
             sc_sq += tmp1
             np.copyto(prev, yt, where=vt > 0)
             np.maximum(prev_ok, vt, out=prev_ok)
+        # warm-up gains: the running mean until it weighs less than α (see the docstring)
+        if warm:
+            np.maximum(n_valid, 1, out=inv_v)
+            np.divide(1, inv_v, out=inv_v)
         # SES grid
         np.subtract(yt, ses_l, out=e_s)
         e_s *= vt
         if track_ses:
             ses_sse += e_s * e_s
-        e_s *= a_ses
+        np.maximum(a_ses, inv_v, out=gain_s)
+        e_s *= gain_s
         ses_l += e_s
         # TSB one-step error uses the sizes before today's update
         if track_t:
@@ -344,20 +375,26 @@ def fit_select(
             e_t *= e_t
             tsb_sse += e_t
         # positive sizes (Croston and TSB), intervals (Croston)
+        if warm:
+            n_dem += g
+            np.maximum(n_dem, 1, out=inv_d)
+            np.divide(1, inv_d, out=inv_d)
         np.subtract(yt, size_z, out=e_z)
         e_z *= g
-        e_z *= a_z
+        np.maximum(a_z, inv_d, out=gain_z)
+        e_z *= gain_z
         size_z += e_z
         cq += vt
         np.subtract(cq, cp, out=tmp2)
         tmp2 *= g
-        tmp2 *= ac
+        tmp2 *= np.maximum(ac, inv_d, out=tmp1)
         cp += tmp2
         cq *= notg
         # TSB demand probability: pi += a_p * v * (1[y>0] - pi) = a_p * (g - v * pi)
         np.multiply(tsb_p, vt, out=e_t)
         np.subtract(g, e_t, out=e_t)
-        e_t *= t_ap
+        np.maximum(t_ap, inv_v, out=gain_t)
+        e_t *= gain_t
         tsb_p += e_t
         # damped Holt
         np.multiply(h_phi, holt_b, out=f_h)
@@ -400,14 +437,30 @@ def fit_select(
     with np.errstate(divide="ignore", invalid="ignore"):
         mae_scale = np.where(sc_n > 0, sc_abs / sc_n, np.nan)
         mse_scale = np.where(sc_n > 0, sc_sq / sc_n, np.nan)
+    hmax = int(total_days.max(initial=1)) if total_days is not None else 0
+    open_ext = None if calendar is None else calendar.extended(max(hmax, params.horizon_days, 7))
+    open_slots = None if calendar is None else calendar.open_slots()
     sel = _evaluate(
-        y, v, first, snaps, origins, demand_class, params, end_weekday, mae_scale, mse_scale
+        y,
+        v,
+        first,
+        snaps,
+        origins,
+        demand_class,
+        params,
+        end_weekday,
+        mae_scale,
+        mse_scale,
+        open_ext,
+        open_slots,
     )
     if total_days is None:
         return sel
     age0 = np.where(has_pos, fpos, n_days)
     ya = None if actual is None else np.asarray(actual)
-    return _with_totals(sel, y, v, snaps, t_origins, total_days, age0, params, ya)
+    return _with_totals(
+        sel, y, v, snaps, t_origins, total_days, age0, params, ya, open_ext, open_slots
+    )
 
 
 def _with_totals(
@@ -420,9 +473,12 @@ def _with_totals(
     first_sale: np.ndarray,
     params: PlanParams,
     actual: np.ndarray | None = None,
+    open_ext: np.ndarray | None = None,
+    open_slots: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Add the chosen method's P-day totals at the end and at past origins, with the actual
-    totals that followed (windows with an unusable day give no pair)."""
+    totals that followed (windows with an unusable day give no pair; a closed day of
+    ``open_ext`` (T + ≥ P,) is an observed zero, and forecast paths are zero on it)."""
     n_days, c = y.shape
     cols = np.arange(c)
     sba_factor = 1.0 - params.croston_alpha / 2.0
@@ -433,7 +489,11 @@ def _with_totals(
     cum_y = np.zeros((n_days - o0 + 1, c))
     np.cumsum(y[o0:].astype(np.float64), axis=0, out=cum_y[1:])
     cum_bad = np.zeros((n_days - o0 + 1, c), F32)
-    np.cumsum(1 - v[o0:], axis=0, out=cum_bad[1:])
+    bad = 1 - v[o0:]
+    if open_ext is not None:
+        bad *= open_ext[o0:n_days, None]  # a closed day is no censored day
+    np.cumsum(bad, axis=0, out=cum_bad[1:])
+    del bad
     # the totals that came: from ``actual`` (c, T) when the forecasts saw a cleaned history
     if actual is None:
         cum_a = cum_y
@@ -442,7 +502,11 @@ def _with_totals(
         np.cumsum((actual[:, o0:].T * v[o0:]).astype(np.float64), axis=0, out=cum_a[1:])
 
     def totals(o: int) -> np.ndarray:
-        path = _chosen_path(snaps[o], sel.method, o, hmax, sba_factor, params.weekly_shrink)
+        path = _chosen_path(
+            snaps[o], sel.method, o, hmax, sba_factor, params.weekly_shrink, open_slots
+        )
+        if open_ext is not None:
+            path *= open_ext[o : o + hmax, None]
         cp = np.cumsum(path, axis=0, dtype=np.float64)
         return cp[total_days - 1, cols[:, None]]  # (c, H)
 
@@ -482,13 +546,22 @@ def _with_totals(
     )
 
 
-def _profile(weekday_levels: np.ndarray, shrink: float = 0.0) -> np.ndarray:
+def _profile(
+    weekday_levels: np.ndarray, shrink: float = 0.0, open_slots: np.ndarray | None = None
+) -> np.ndarray:
     """(7, c) weekday levels -> (7, c) multipliers averaging 1 (ones where no demand),
-    shrunk towards 1: p = (1 − shrink)·level_d / mean_d + shrink."""
+    shrunk towards 1: p = (1 − shrink)·level_d / mean_d + shrink.  With ``open_slots`` (7,)
+    bool the mean is over the open slots and a closed slot is 0 (the multipliers then
+    average 1 over the open days, like the per-open-day levels they multiply)."""
     wl = np.maximum(weekday_levels, 0)
-    m = wl.mean(axis=0, keepdims=True)
+    if open_slots is None or open_slots.all():
+        m = wl.mean(axis=0, keepdims=True)
+        raw = np.where(m > 0, wl / np.where(m > 0, m, 1), 1)
+        return ((1 - shrink) * raw + shrink).astype(F32)
+    ok = np.asarray(open_slots, bool)[:, None]
+    m = np.where(ok, wl, 0).sum(axis=0, keepdims=True) / max(int(ok.sum()), 1)
     raw = np.where(m > 0, wl / np.where(m > 0, m, 1), 1)
-    return ((1 - shrink) * raw + shrink).astype(F32)
+    return np.where(ok, (1 - shrink) * raw + shrink, 0).astype(F32)
 
 
 _WEEKLY_BASE = {
@@ -542,8 +615,10 @@ def _chosen_path(
     horizon: int,
     sba_factor: float,
     shrink: float = 0.0,
+    open_slots: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Forecast path (horizon, c) of each SKU's chosen method from snapshot ``sn``."""
+    """Forecast path (horizon, c) of each SKU's chosen method from snapshot ``sn`` (per open
+    day: the caller zeroes the closed days)."""
     flat = _flat_values(sn, sba_factor)
     base = method.copy()
     for wm, bm in _WEEKLY_BASE.items():
@@ -554,7 +629,9 @@ def _chosen_path(
     weekly = np.isin(method, list(_WEEKLY_BASE))
     slots = (start + np.arange(horizon)) % 7
     if weekly.any():
-        path = level * np.where(weekly[None, :], _profile(sn.weekday, shrink)[slots], F32(1))
+        path = level * np.where(
+            weekly[None, :], _profile(sn.weekday, shrink, open_slots)[slots], F32(1)
+        )
     else:
         path = np.repeat(level[None, :], horizon, axis=0)
     for m in (M_HOLT, M_HW):
@@ -570,12 +647,20 @@ def _chosen_path(
     return np.maximum(path, 0, out=path)
 
 
-def _all_paths(sn: _Snap, start: int, horizon: int, sba_factor: float, shrink: float) -> np.ndarray:
+def _all_paths(
+    sn: _Snap,
+    start: int,
+    horizon: int,
+    sba_factor: float,
+    shrink: float,
+    open_slots: np.ndarray | None = None,
+) -> np.ndarray:
     """Paths of every candidate: (M, horizon, c)."""
     c = sn.ses.shape[0]
     out = np.empty((N_METHODS, horizon, c), F32)
     for m in range(N_METHODS):
-        out[m] = _chosen_path(sn, np.full(c, m, np.int8), start, horizon, sba_factor, shrink)
+        method = np.full(c, m, np.int8)
+        out[m] = _chosen_path(sn, method, start, horizon, sba_factor, shrink, open_slots)
     return out
 
 
@@ -590,6 +675,8 @@ def _evaluate(
     end_weekday: int,
     mae_scale: np.ndarray,
     mse_scale: np.ndarray,
+    open_ext: np.ndarray | None = None,
+    open_slots: np.ndarray | None = None,
 ) -> ForecastSelection:
     """Holdout errors of every candidate (pooled over origins), selection, final forecast.
 
@@ -615,7 +702,7 @@ def _evaluate(
         count += w.sum(axis=0, dtype=f64)
         sn = snaps[o]
         if by_mase:
-            e = (_all_paths(sn, o, h, sba_factor, shrink) - yo) * w
+            e = (_all_paths(sn, o, h, sba_factor, shrink, open_slots) - yo) * w
             sum_e += e.sum(axis=1, dtype=f64)
             sum_ae += np.abs(e).sum(axis=1, dtype=f64)
             sum_se += np.einsum("mhc,mhc->mc", e, e, dtype=f64)
@@ -634,7 +721,7 @@ def _evaluate(
                 s_wy2[sl] = wy2[rows].sum(axis=0, dtype=f64)
         t_w, t_wy, t_wy2 = s_w.sum(axis=0), s_wy.sum(axis=0), s_wy2.sum(axis=0)
         flat = {m: f.astype(f64) for m, f in _flat_values(sn, sba_factor).items()}
-        prof = _profile(sn.weekday, shrink).astype(f64)
+        prof = _profile(sn.weekday, shrink, open_slots).astype(f64)
         for m in _FLAT:
             f = flat[m]
             sum_se[m] += f * f * t_w - 2 * f * t_wy + t_wy2
@@ -646,7 +733,8 @@ def _evaluate(
         uniform = len(params.holt_params) == 1 and len(params.hw_params) == 1
         if not uniform:
             for m in (M_HOLT, M_HW):
-                e = (_chosen_path(sn, np.full(c, m, np.int8), o, h, sba_factor, shrink) - yo) * w
+                mm = np.full(c, m, np.int8)
+                e = (_chosen_path(sn, mm, o, h, sba_factor, shrink, open_slots) - yo) * w
                 sum_se[m] += np.einsum("hc,hc->c", e, e, dtype=f64)
                 sum_e[m] += e.sum(axis=0, dtype=f64)
             continue
@@ -699,20 +787,30 @@ def _evaluate(
     else:
         sel_ae = np.zeros(c, f64)
         for o in origins:
-            path = _chosen_path(snaps[o], method, o, n_days - o, sba_factor, shrink)
+            path = _chosen_path(snaps[o], method, o, n_days - o, sba_factor, shrink, open_slots)
             e = (path - y[o:]) * weights[o]
             sel_ae += np.abs(e).sum(axis=0, dtype=f64)
 
     # final forecast from the end of the history
     horizon = max(1, params.horizon_days)
-    path = _chosen_path(snaps[n_days], method, n_days, max(horizon, 7), sba_factor, shrink)
-    fmean = path[:horizon].mean(axis=0, dtype=f64)
+    path = _chosen_path(
+        snaps[n_days], method, n_days, max(horizon, 7), sba_factor, shrink, open_slots
+    )
     by_slot = np.empty((7, c), F32)
     by_slot[(n_days + np.arange(7)) % 7] = path[:7]
+    if open_slots is not None:
+        by_slot *= open_slots[:, None]  # the weekly pattern (future one-off closures aside)
+        path *= open_ext[n_days : n_days + path.shape[0], None]
+    fmean = path[:horizon].mean(axis=0, dtype=f64)
     wd = by_slot[_slot_to_weekday(n_days, end_weekday)]  # (7, c) Monday..Sunday
     m7 = wd.mean(axis=0)
     prof = np.where(m7 > 0, wd / np.where(m7 > 0, m7, 1), 1).T.astype(F32)
-    prof[~np.isin(method, list(SEASONAL_METHODS))] = 1
+    flat = ~np.isin(method, list(SEASONAL_METHODS))
+    if open_slots is None:
+        prof[flat] = 1
+    else:  # a flat forecast per open day: closed weekdays 0, the open ones share the week
+        ow = open_slots[_slot_to_weekday(n_days, end_weekday)].astype(F32)
+        prof[flat] = ow / ow.mean()
 
     with np.errstate(divide="ignore", invalid="ignore"):
         mse = np.where(count > 0, sel_se / count, np.nan)

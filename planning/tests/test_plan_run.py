@@ -361,3 +361,27 @@ def test_two_runs_started_at_once_one_plans_and_the_other_is_refused(catalogue, 
     assert sorted(outcomes) in (["done", "plan_running"], ["done", "done"])
     assert PlanRun.objects.filter(status=PlanRun.Status.DONE).count() == 1
     assert SkuPlan.objects.count() == 3
+
+
+def test_a_run_hands_every_chunk_the_catalogues_calendar(monkeypatch):
+    # given: two SKUs selling 3 a day except on Saturdays, planned one per chunk
+    seen = []
+
+    def engine(snapshot, params, calibration=None, **extra):
+        seen.append(snapshot.calendar)
+        return fake_plan_catalogue(snapshot, params, calibration, **extra)
+
+    monkeypatch.setattr(runs, "_engine_plan", engine)
+    for _ in range(2):
+        sku = SkuFactory()
+        DemandHistory.objects.bulk_create(
+            DemandHistory(sku=sku, date=PLAN_DATE - timedelta(days=d), units=3, orders=3)
+            for d in range(1, 57)
+            if (PLAN_DATE - timedelta(days=d)).weekday() != 5
+        )
+
+    run = runs.plan_run(plan_date=PLAN_DATE, chunk_size=1)
+
+    # then: the run stored the closed weekday and both chunks planned with it
+    assert run.parameters["shop_calendar"]["closed_weekdays"] == [5]
+    assert len(seen) == 2 and all(c.closed_weekdays == (5,) for c in seen)

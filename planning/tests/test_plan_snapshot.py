@@ -237,8 +237,8 @@ def test_the_snapshot_takes_a_fixed_number_of_queries(n, django_assert_max_num_q
     # given
     skus = _catalogue(n)
 
-    # when / then: the same bound for 3 and 30 SKUs
-    with django_assert_max_num_queries(12):
+    # when / then: the same bound for 3 and 30 SKUs (the shop calendar is one of them)
+    with django_assert_max_num_queries(13):
         ids = catalogue_sku_ids()
         plan_input = plan_input_build(sku_ids=ids, plan_date=PLAN_DATE, start=START)
     assert plan_input.n_skus == len(skus)
@@ -259,3 +259,56 @@ def test_open_orders_reserve_stock_and_short_ones_reduce_available_further():
 
     # then: 6 − 6 reserved − 4 short
     assert snap.available.tolist() == [-4.0]
+
+
+def _weekday_history(skus, days: int = 56, closed_weekday: int = 5) -> None:
+    DemandHistory.objects.bulk_create(
+        DemandHistory(sku=sku, date=PLAN_DATE - timedelta(days=d), units=2, orders=2)
+        for sku in skus
+        for d in range(1, days + 1)
+        if (PLAN_DATE - timedelta(days=d)).weekday() != closed_weekday
+    )
+
+
+def test_the_shop_calendar_is_read_over_the_whole_catalogue(settings):
+    # given: six SKUs that never sold on a Saturday in eight weeks, and a given holiday
+    skus = [SkuFactory() for _ in range(6)]
+    _weekday_history(skus)
+    holiday = PLAN_DATE + timedelta(days=3)
+    settings.ZAPAS = {**settings.ZAPAS, "SHOP_HOLIDAYS": [holiday.isoformat()]}
+    start = PLAN_DATE - timedelta(days=56)
+
+    # when: one SKU's snapshot is built
+    one = plan_input_build(sku_ids=np.array([skus[0].pk]), plan_date=PLAN_DATE, start=start)
+
+    # then: its calendar comes from all six (Saturdays closed) and holds the holiday
+    cal = one.snapshot.calendar
+    assert cal.closed_weekdays == (5,)
+    assert cal.open_days.sum() == 48
+    assert cal.future_closed == (3,)
+    assert not cal.future_open(7)[3]
+
+
+def test_the_shop_calendar_survives_the_runs_json(settings):
+    from planning.snapshot import (
+        shop_calendar_from_json,
+        shop_calendar_read,
+        shop_calendar_to_json,
+    )
+
+    skus = [SkuFactory() for _ in range(6)]
+    _weekday_history(skus)
+    start = PLAN_DATE - timedelta(days=56)
+    gap = PLAN_DATE - timedelta(days=10)  # a given past closure
+    settings.ZAPAS = {**settings.ZAPAS, "SHOP_HOLIDAYS": [gap, PLAN_DATE + timedelta(days=1)]}
+    cal = shop_calendar_read(start=start, plan_date=PLAN_DATE)
+    back = shop_calendar_from_json(
+        shop_calendar_to_json(cal, start=start), start=start, plan_date=PLAN_DATE
+    )
+    assert np.array_equal(back.open_days, cal.open_days)
+    assert not cal.open_days[(gap - start).days]
+    assert back.closed_weekdays == cal.closed_weekdays == (5,)
+    assert back.future_closed == cal.future_closed == (1,)
+    # given weekdays replace the detected ones
+    settings.ZAPAS = {**settings.ZAPAS, "SHOP_CLOSED_WEEKDAYS": [6]}
+    assert shop_calendar_read(start=start, plan_date=PLAN_DATE).closed_weekdays == (6,)

@@ -16,8 +16,10 @@ from ._factory import intermittent
 
 
 def _only(method: int, **kw) -> PlanParams:
+    # the plain recursions of the reference functions: no warm-up start (unless asked)
     allowed = tuple(tuple(j == method for j in range(len(METHOD_NAMES))) for _ in range(5))
-    return PlanParams(allowed=allowed, trim_leading_zeros=False, **kw)
+    kw = {"warm_start": False, "trim_leading_zeros": False, **kw}
+    return PlanParams(allowed=allowed, **kw)
 
 
 def _select(y, params=None, valid=None, end_weekday=6):
