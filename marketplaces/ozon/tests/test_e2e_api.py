@@ -132,7 +132,7 @@ def test_packing_through_the_order_api_as_staff_reaches_ozon(
     store, django_capture_on_commit_callbacks
 ):
     staff = APIClient()
-    staff.force_login(StaffUserFactory())
+    staff.force_authenticate(StaffUserFactory())
     with django_capture_on_commit_callbacks(execute=True):
         for barcode in (CUP, CUP, MUG):
             response = _scan(staff, barcode)

@@ -1,4 +1,4 @@
-"""``core.sql.update_many``: one prepared UPDATE per row, values converted by their fields."""
+"""``core.sql.update_many`` on stock rows: one prepared UPDATE per row, values converted by their fields."""
 
 from __future__ import annotations
 
