@@ -2,7 +2,7 @@
 backtest (not a test).
 
     .venv/bin/python bench/engine_accuracy.py [--busy 2000] [--origins 2] [--holdout 28]
-        [--autoets-sample 500] [--jobs 2] [--cache DIR] [--no-write]
+        [--autoets-sample 500] [--jobs 2] [--cache DIR] [--weekly] [--no-write]
 
 Data: the daily demand (units per calendar day, sales lines only, non-product codes dropped;
 see ``bench/_data.load_retail_panel``) of every product in ``../shared/data/online_retail/``.
@@ -33,6 +33,12 @@ by 28 × the MASE scale and averaged over levels: Zapas with its stated quantile
 method with its mean total standing for every quantile (what a point forecast gives a
 planner); "coverage" = share of series whose actual total ≤ the stated 95 % quantile.
 
+``--weekly`` adds the same comparison on weekly totals (a seller with weekly exports): weeks
+end on the day before each origin, 4 weeks ahead, the engine run with one week per history
+column (``WEEKLY_PARAMS``: horizon and holdout in weeks, faster smoothing grids, no weekly
+profile or Holt-Winters candidates), statsforecast with season_length 1 (its seasonal naive is
+then the naive).
+
 Backtest: the last ``--backtest-days`` days are replayed (lost sales) with Zapas's policy,
 re-planned every 7 days, and with a naive fixed min/max (min = 90-day average × (L + R),
 max = 2 × min); busy products, lead time 7 ± 2 days, weekly review, 95 % cycle service.
@@ -42,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import sys
 import time
@@ -84,6 +91,7 @@ def snapshot_for(
     lead_time: float = 7.0,
     lead_time_sd: float = 2.0,
     calendar=None,
+    review: float = 7.0,
 ) -> CatalogueSnapshot:
     """A snapshot with plain attributes around a demand history (forecasting needs only it)."""
     n = demand.shape[0]
@@ -97,7 +105,7 @@ def snapshot_for(
         fbs_prep_days=one,
         lead_time_mean_days=lead_time * one,
         lead_time_sd_days=lead_time_sd * one,
-        review_days=7 * one,
+        review_days=review * one,
         service_level=0.95 * one,
         moq=0 * one,
         pack_size=one,
@@ -135,7 +143,9 @@ def pinball(quantiles: np.ndarray, actual_total: np.ndarray, levels) -> np.ndarr
     return np.maximum(tau * diff, (tau - 1) * diff).mean(axis=1)
 
 
-def statsforecast_forecasts(train: np.ndarray, h: int, jobs: int, autoets: bool) -> dict:
+def statsforecast_forecasts(
+    train: np.ndarray, h: int, jobs: int, autoets: bool, season: int = 7
+) -> dict:
     import pandas as pd
     from statsforecast import StatsForecast
     from statsforecast.models import (
@@ -148,14 +158,14 @@ def statsforecast_forecasts(train: np.ndarray, h: int, jobs: int, autoets: bool)
     )
 
     if autoets:
-        models = [AutoETS(season_length=7)]
+        models = [AutoETS(season_length=season)]
     else:
         models = [
             CrostonClassic(),
             CrostonSBA(),
             TSB(alpha_d=0.1, alpha_p=0.1),
             SimpleExponentialSmoothing(alpha=0.1),
-            SeasonalNaive(season_length=7),
+            SeasonalNaive(season_length=season),
         ]
     n, t = train.shape
     if n == 0:
@@ -172,8 +182,14 @@ def statsforecast_forecasts(train: np.ndarray, h: int, jobs: int, autoets: bool)
     return {c: fc[c].to_numpy().reshape(n, h) for c in SF_NAMES if c in fc.columns}
 
 
+def _digest(rows: np.ndarray) -> str:
+    """Short digest of a sample's row numbers (its cache key)."""
+    return hashlib.sha1(np.asarray(rows, np.int64).tobytes()).hexdigest()[:10]
+
+
 def cached(path: Path | None, key: str, compute):
-    """``compute()`` (a dict of arrays), stored under ``path/key.npz`` when a cache is given."""
+    """``compute()`` (a dict of arrays), stored under ``path/key.npz`` when a cache is given
+    (the key names the series set, the origin and the horizon: the panel is the fixed file)."""
     if path is None:
         return compute()
     f = path / f"{key}.npz"
@@ -186,6 +202,150 @@ def cached(path: Path | None, key: str, compute):
     return out
 
 
+#: Engine parameters for a weekly history: every "day" of PlanParams is one week.
+WEEKLY_PARAMS = dict(
+    horizon_days=4,
+    holdout_days=8,
+    origin_step_days=1,
+    min_history_days=4,
+    keep_leading_days=4,
+    detect_closed_days=False,
+    # a week is 7 days of news: faster smoothing than the daily defaults, chosen in-sample
+    ses_alphas=(0.1, 0.2),
+    tsb_params=((0.1, 0.1), (0.2, 0.2)),
+)
+
+
+def weekly_run(demand, start, price, sets, args, rng) -> list[str]:
+    """The same comparison on weekly totals (a seller with weekly exports): weeks end on the
+    day before each origin, 4 weeks ahead; no weekly season inside a week (statsforecast
+    season_length 1, so its seasonal naive is the naive; Zapas without its weekly-profile
+    and Holt-Winters candidates), lead time 3 + review 1 weeks so P = the 4-week holdout."""
+    from planning.engine.schema import SEASONAL_METHODS, _default_allowed
+
+    allowed = tuple(
+        tuple(ok and m not in SEASONAL_METHODS for m, ok in enumerate(row))
+        for row in _default_allowed()
+    )
+    params = PlanParams(allowed=allowed, **WEEKLY_PARAMS)
+    h = 4
+    levels = np.asarray(PROMISE_LEVELS)
+    rows: dict = {}
+    ets_rows: dict = {}
+    counts = {s: [] for s in sets}
+    origins = []
+    for k in range(args.origins):
+        cut = demand.shape[1] - args.holdout - 28 * k
+        n_weeks = cut // 7
+        first = cut - 7 * n_weeks
+        weeks = demand[:, first : cut + 7 * h].reshape(len(demand), n_weeks + h, 7).sum(axis=2)
+        origin = start + dt.timedelta(days=cut)
+        origins.append(origin)
+        for name, idx in sets.items():
+            train, test = weeks[idx, :n_weeks], weeks[idx, n_weeks:]
+            keep = np.diff(train, axis=1).any(axis=1) & (train.sum(axis=1) > 0)
+            train, test, pr = train[keep], test[keep], price[idx][keep]
+            n = len(train)
+            counts[name].append(n)
+            snap = snapshot_for(train, 6, pr, 3.0, 0.0, None, review=1.0)
+            own = forecast_catalogue(snap, params)
+            plan = plan_catalogue(snap, params)
+            fz = np.repeat(own["forecast_mean"][:, None].astype(np.float64), h, axis=1)
+            key = f"week-{name}-{origin.isoformat()}-{h}"
+            sf = cached(
+                args.cache,
+                key,
+                lambda tr=train: statsforecast_forecasts(tr, h, args.jobs, False, 1),
+            )
+            sample = np.sort(rng.choice(n, min(n, args.autoets_sample), replace=False))
+            ets = cached(
+                args.cache,
+                f"{key}-autoets-{_digest(sample)}",
+                lambda tr=train[sample]: statsforecast_forecasts(tr, h, args.jobs, True, 1),
+            )
+            actual_total = test.sum(axis=1)
+            zs = per_series(fz, test, train)
+            zs["pinball"] = pinball(plan.promise_quantiles, actual_total, levels) / (
+                h * zs["scale"]
+            )
+            got = {ZAPAS: zs}
+            for col, f in sf.items():
+                got[SF_NAMES[col].replace("seasonal naive (7 days)", "naive")] = per_series(
+                    f, test, train
+                )
+            for label, r in got.items():
+                if "pinball" not in r:
+                    tot = r["f_sum"][:, None] * np.ones(len(levels))
+                    r["pinball"] = pinball(tot, actual_total, levels) / (h * r["scale"])
+                acc = rows.setdefault((name, label), {})
+                for m, v in r.items():
+                    acc.setdefault(m, []).append(v)
+            ets_label = "statsforecast AutoETS"
+            for label, r in (
+                (ZAPAS, {m: v[sample] for m, v in zs.items()}),
+                (ets_label, per_series(ets["AutoETS"], test[sample], train[sample])),
+            ):
+                if "pinball" not in r:
+                    tot = r["f_sum"][:, None] * np.ones(len(levels))
+                    r["pinball"] = pinball(tot, actual_total[sample], levels) / (h * r["scale"])
+                acc = ets_rows.setdefault((name, label), {})
+                for m, v in r.items():
+                    acc.setdefault(m, []).append(v)
+            print(f"weekly origin {origin} {name}: {n} series", file=sys.stderr)
+    table = {key: _summary(acc) for key, acc in rows.items()}
+    ets_table = {key: _summary(acc) for key, acc in ets_rows.items()}
+    labels = [ZAPAS] + [lab for (s, lab) in rows if s == "busy" and lab != ZAPAS]
+    lines = [
+        "",
+        f"Weekly history (the same products, weekly totals, weeks ending the day before each "
+        f"origin ({', '.join(o.isoformat() for o in origins)}), 4 weeks ahead; "
+        f"{' + '.join(map(str, counts['busy']))} busy and "
+        f"{' + '.join(map(str, counts['slow']))} slow series; no season inside a week: "
+        "statsforecast season_length 1, Zapas without its weekly-profile and Holt-Winters "
+        "candidates; lead time 3 + review 1 weeks, so P is the 4-week holdout):",
+        "",
+        "| method | busy MASE | busy RMSSE | busy pinball | busy total bias "
+        "| slow MASE | slow RMSSE | slow pinball | slow total bias |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [_row(lab, table, sets) for lab in labels]
+    n_ets = [len(np.concatenate(ets_rows[(s, ZAPAS)]["MASE"])) for s in sets]
+    lines.append(f"| *AutoETS sample ({n_ets[0]} busy, {n_ets[1]} slow series):* | | | | | | | | |")
+    lines.append(_row(ZAPAS, ets_table, sets).replace(ZAPAS, "Zapas, same sample"))
+    lines.append(_row("statsforecast AutoETS", ets_table, sets))
+    verdict = []
+    for s in sets:
+        z, ze = table[(s, ZAPAS)], ets_table[(s, ZAPAS)]
+        others = [table[(s, lab)] for lab in labels[1:]]
+        ae = ets_table[(s, "statsforecast AutoETS")]
+        for m in ("MASE", "RMSSE"):
+            ok = all(z[m] < r[m] for r in others) and ze[m] < ae[m]
+            verdict.append(f"{s} {m}: **{'yes' if ok else 'no'}**")
+    lines += ["", "Weekly: Zapas below every single method: " + ", ".join(verdict) + "."]
+    return lines
+
+
+def _summary(acc: dict) -> dict[str, float]:
+    cat = {m: np.concatenate(v) for m, v in acc.items()}
+    out = {m: float(np.mean(cat[m])) for m in ("MASE", "RMSSE", "pinball")}
+    out["total_bias"] = float(cat["f_sum"].sum() / cat["a_sum"].sum() - 1)
+    out["covered"] = float(np.mean(cat["covered"])) if "covered" in cat else float("nan")
+    return out
+
+
+def _row(label: str, src: dict, sets: dict) -> str:
+    cells = []
+    for s in sets:
+        r = src[(s, label)]
+        cells += [
+            f"{r['MASE']:.3f}",
+            f"{r['RMSSE']:.4f}",
+            f"{r['pinball']:.3f}",
+            f"{r['total_bias']:+.1%}",
+        ]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--busy", type=int, default=2000)
@@ -196,6 +356,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="statsforecast n_jobs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", type=Path, default=None, help="keep statsforecast results here")
+    ap.add_argument("--weekly", action="store_true", help="add the weekly-history run")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
 
@@ -243,7 +404,7 @@ def main() -> None:
             sample = np.sort(rng.choice(n, min(n, args.autoets_sample), replace=False))
             ets = cached(
                 args.cache,
-                f"{key}-autoets-{len(sample)}-{args.seed}",
+                f"{key}-autoets-{_digest(sample)}",
                 lambda tr=train[sample]: statsforecast_forecasts(tr, h, args.jobs, True),
             )
             sf_s += time.perf_counter() - t1
@@ -278,15 +439,8 @@ def main() -> None:
                     acc.setdefault(m, []).append(v)
             print(f"origin {origins[-1]} {name}: {n} series", file=sys.stderr)
 
-    def summary(acc: dict) -> dict[str, float]:
-        cat = {m: np.concatenate(v) for m, v in acc.items()}
-        out = {m: float(np.mean(cat[m])) for m in ("MASE", "RMSSE", "pinball")}
-        out["total_bias"] = float(cat["f_sum"].sum() / cat["a_sum"].sum() - 1)
-        out["covered"] = float(np.mean(cat["covered"])) if "covered" in cat else float("nan")
-        return out
-
-    table = {key: summary(acc) for key, acc in rows.items()}
-    ets_table = {key: summary(acc) for key, acc in ets_rows.items()}
+    table = {key: _summary(acc) for key, acc in rows.items()}
+    ets_table = {key: _summary(acc) for key, acc in ets_rows.items()}
     labels = [ZAPAS, ZAPAS_PLAN] + [SF_NAMES[c] for c in SF_NAMES if c != "AutoETS"]
     span = ", ".join(o.isoformat() for o in origins)
     lines = [
@@ -305,24 +459,12 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
 
-    def row(label: str, src: dict) -> str:
-        cells = []
-        for s in sets:
-            r = src[(s, label)]
-            cells += [
-                f"{r['MASE']:.3f}",
-                f"{r['RMSSE']:.4f}",
-                f"{r['pinball']:.3f}",
-                f"{r['total_bias']:+.1%}",
-            ]
-        return f"| {label} | " + " | ".join(cells) + " |"
-
     for label in labels:
-        lines.append(row(label, table))
+        lines.append(_row(label, table, sets))
     n_ets = [len(np.concatenate(ets_rows[(s, ZAPAS)]["MASE"])) for s in sets]
     lines.append(f"| *AutoETS sample ({n_ets[0]} busy, {n_ets[1]} slow series):* | | | | | | | | |")
-    lines.append(row(ZAPAS, ets_table).replace(ZAPAS, "Zapas, same sample"))
-    lines.append(row(SF_NAMES["AutoETS"], ets_table))
+    lines.append(_row(ZAPAS, ets_table, sets).replace(ZAPAS, "Zapas, same sample"))
+    lines.append(_row(SF_NAMES["AutoETS"], ets_table, sets))
 
     verdict = []
     for s in sets:
@@ -347,6 +489,9 @@ def main() -> None:
         + (" (read from the cache)" if args.cache else "")
         + f"; 1-min load {os.getloadavg()[0]:.1f}.",
     ]
+
+    if args.weekly:
+        lines += weekly_run(demand, start, price, sets, args, rng)
 
     # backtest of the policy on the real demand (busy products)
     bt_days = args.backtest_days
