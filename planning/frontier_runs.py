@@ -3,7 +3,9 @@
 ``frontier_compute`` replays the last ``days`` days for Zapas at several service targets and
 for the naive min/max at several multipliers (``planning.engine.frontier.sweep_policies``) and
 stores the points as a ``FrontierResult``; the planners' audit page draws the latest one.
-``manage.py plan_frontier`` runs it. A catalogue larger than ``ZAPAS["FRONTIER_MAX_SKUS"]``
+``manage.py plan_frontier`` runs it, and so does the nightly task ``planning.frontier_nightly``
+(04:00, after the plan, seeded by migration ``planning.0016``; ``frontier_prune`` then keeps the
+latest ``ZAPAS["FRONTIER_KEEP"]``, default 30). A catalogue larger than ``ZAPAS["FRONTIER_MAX_SKUS"]``
 (default 20 000) is sampled: every k-th SKU by id, so the figures are a fixed, reproducible
 sample.
 """
@@ -25,7 +27,7 @@ from planning.params import plan_params
 from planning.promise_models import FrontierResult
 from planning.snapshot import catalogue_sku_ids, history_start, plan_input_build
 
-__all__ = ["frontier_compute"]
+__all__ = ["frontier_compute", "frontier_prune"]
 
 
 def _clean(value: float) -> float | None:
@@ -76,3 +78,13 @@ def frontier_compute(
         ],
         at_equal_stock=[{k: _clean(v) for k, v in row.items()} for row in at_equal_stock(points)],
     )
+
+
+def frontier_prune(*, keep: int = 30) -> int:
+    """Delete all but the ``keep`` (≥ 1) newest stored frontiers; returns how many went."""
+    keep = max(1, int(keep))
+    old = list(FrontierResult.objects.values_list("pk", flat=True)[keep : keep + 1000])
+    if not old:
+        return 0
+    deleted, _ = FrontierResult.objects.filter(pk__in=old).delete()
+    return deleted

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from planning import runs
 from planning.demand_feed import demand_feed_refresh
+from planning.frontier_runs import frontier_compute, frontier_prune
 from planning.models import PlanRun
 from planning.promise_audit import promise_audit_run
 
@@ -121,3 +123,20 @@ def promise_audit_nightly(audit_date: str | None = None) -> int:
     Scheduled at 05:00 (``TIME_ZONE``), after the 02:00 plan, by migration ``planning.0007``."""
     day = date.fromisoformat(audit_date) if audit_date else None
     return promise_audit_run(audit_date=day, triggered_by="schedule").pk
+
+
+@shared_task(name="planning.frontier_nightly", ignore_result=True)
+def frontier_nightly(plan_date: str | None = None) -> int | None:
+    """Replay both policies over the last 91 days and store the frontier the audit page draws
+    (``frontier_runs.frontier_compute``), then keep the newest ``ZAPAS["FRONTIER_KEEP"]``.
+
+    Scheduled at 04:00 (``TIME_ZONE``), after the 02:00 plan, by migration ``planning.0016``.
+    A catalogue with too short a history is skipped (logged), not retried."""
+    day = date.fromisoformat(plan_date) if plan_date else None
+    try:
+        result = frontier_compute(plan_date=day)
+    except InvalidInput as exc:
+        logger.info("Frontier skipped: %s", exc.message)
+        return None
+    frontier_prune(keep=int(settings.ZAPAS.get("FRONTIER_KEEP", 30)))
+    return result.pk

@@ -123,6 +123,33 @@ def test_bootstrap_runs_the_plan_after_loading_demo_data(monkeypatch):
     # when: first run loads data and plans; second run has data and does not re-plan
     first = _bootstrap()
     _bootstrap()
-    # then
+    # then (40 days of demo history are too few to replay past plans on)
     assert calls == [15]
     assert "plan: running" in first
+    assert "replaying" not in first
+
+
+@pytest.mark.django_db
+def test_a_fresh_demo_has_audited_past_promises_and_a_frontier():
+    from django.utils import timezone
+
+    from planning.models import PlanRun
+    from planning.promise_models import FrontierResult, Promise, PromiseAudit
+
+    # when a fresh demo with 160 days of history is bootstrapped
+    out = _bootstrap(demo_days=160)
+    # then the plans of 98, 70 and 42 days ago ran before today's
+    today = timezone.localdate()
+    dates = list(PlanRun.objects.order_by("pk").values_list("plan_date", "status"))
+    assert [(today - d).days for d, _ in dates] == [98, 70, 42, 0]
+    assert dates[-1][1] == PlanRun.Status.DONE
+    assert Promise.objects.filter(run__plan_date=dates[0][0]).count() == 15
+    # and the audit scored promises whose period has passed
+    audit = PromiseAudit.objects.get()
+    assert audit.promises_settled > 0
+    assert audit.promises_scored + audit.promises_censored > 0
+    assert audit.promises_scored > 0 and audit.score
+    # and the efficient frontier is stored for the audit page
+    frontier = FrontierResult.objects.get()
+    assert frontier.plan_date == today and len(frontier.points) == 14
+    assert "replaying" in out and "Frontier of the 91 days" in out

@@ -5,7 +5,11 @@ A policy that fills more orders only by holding more stock is not better; compar
 policies needs each at several stock levels.  ``sweep_policies`` replays the test window once
 per Zapas service target (the plan re-made every ``replan_days`` on the history up to that day)
 and once per min/max multiplier m (min = m × average × (L + R), max = 2 × min), all with the
-same demand and lead-time draws.  ``efficient_frontier`` keeps the points no other point of the
+same demand and lead-time draws.  With ``allocations`` including "value" Zapas is replayed a
+second time (policy "zapas_value") with each target spread over the SKUs by their unit cost and
+order size (``policy.value_weighted_levels``: cheap items get more service, dear ones less, at
+the same demand-weighted stock-out risk), what a planner gets by setting per-SKU targets so.
+``efficient_frontier`` keeps the points no other point of the
 same policy beats on both value and fill rate, and ``at_equal_stock`` reads Zapas's curve at
 min/max's inventory value and fill rate (linear interpolation between sweep points).
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backtest import naive_min_max, simulate_policy
+from .policy import value_weighted_levels
 from .schema import CatalogueSnapshot, PlanParams
 
 ZAPAS_TARGETS: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
@@ -60,10 +65,13 @@ def _interp(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
     return float(np.interp(x, xs, ys))
 
 
-def at_equal_stock(points: Sequence[FrontierPoint]) -> list[dict[str, float]]:
-    """Per min/max point: Zapas's fill rate and cancellations at its inventory value, and
-    Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not reach)."""
-    z = efficient_frontier(points, "zapas")
+def at_equal_stock(
+    points: Sequence[FrontierPoint], policy: str = "zapas"
+) -> list[dict[str, float]]:
+    """Per min/max point: Zapas's (``policy``) fill rate and cancellations at its inventory
+    value, and Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not
+    reach)."""
+    z = efficient_frontier(points, policy)
     val = np.array([p.avg_inventory_value for p in z])
     fill = np.array([p.fill_rate for p in z])
     canc = np.array([p.cancelled_orders for p in z])
@@ -91,8 +99,11 @@ def sweep_policies(
     multipliers: Sequence[float] = MIN_MAX_MULTIPLIERS,
     seed: int = 0,
     replan_days: int = 7,
+    allocations: Sequence[str] = ("target",),
 ) -> list[FrontierPoint]:
-    """Replay the last ``test_days`` of the history for every target and multiplier."""
+    """Replay the last ``test_days`` of the history for every target and multiplier (and
+    allocation: "target" = every SKU at the target, policy "zapas"; "value" = the target
+    spread by value, policy "zapas_value")."""
     from .plan import plan_catalogue
 
     params = params or PlanParams()
@@ -100,8 +111,13 @@ def sweep_policies(
     n, n_days = y.shape
     first = n_days - test_days
     step = replan_days if replan_days > 0 else test_days
-    z_lo = np.empty((len(targets), n, test_days))
+    unknown = set(allocations) - {"target", "value"}
+    if unknown:
+        raise ValueError(f"unknown allocation(s): {sorted(unknown)}")
+    runs = [(a, t) for a in allocations for t in targets]
+    z_lo = np.empty((len(runs), n, test_days))
     z_hi = np.empty_like(z_lo)
+    upo = np.maximum(np.asarray(snapshot.mean_units_per_order, np.float64), 1.0)
     n_lo = np.empty((n, test_days))
     n_hi = np.empty((n, test_days))
     for k in range(0, test_days, step):
@@ -117,10 +133,12 @@ def sweep_policies(
             history_end_weekday=(snapshot.history_end_weekday - (n_days - end)) % 7,
             calendar=None if snapshot.calendar is None else snapshot.calendar.head(end),
         )
-        for j, target in enumerate(targets):
-            plan = plan_catalogue(
-                dataclasses.replace(train, service_level=np.full(n, target)), params
-            )
+        recent = np.asarray(y[:, max(0, end - 91) : end], np.float64).mean(axis=1)
+        for j, (allocation, target) in enumerate(runs):
+            level = np.full(n, target)
+            if allocation == "value":
+                level = value_weighted_levels(level, snapshot.unit_cost, recent, upo)
+            plan = plan_catalogue(dataclasses.replace(train, service_level=level), params)
             z_lo[j, :, sl] = plan.reorder_point[:, None]
             z_hi[j, :, sl] = plan.order_up_to[:, None]
         lo, hi = naive_min_max(y[:, :end], snapshot.lead_time_mean_days, snapshot.review_days)
@@ -136,7 +154,6 @@ def sweep_policies(
         "seed": seed,
     }
     test = np.asarray(y[:, first:], np.float64)
-    upo = np.maximum(np.asarray(snapshot.mean_units_per_order, np.float64), 1.0)
     out = []
 
     def point(policy: str, setting: float, res) -> FrontierPoint:
@@ -151,8 +168,9 @@ def sweep_policies(
             stockout_days=s["stockout_days"],
         )
 
-    for j, target in enumerate(targets):
-        out.append(point("zapas", target, simulate_policy(test, z_lo[j], z_hi[j], **common)))
+    for j, (allocation, target) in enumerate(runs):
+        name = "zapas" if allocation == "target" else f"zapas_{allocation}"
+        out.append(point(name, target, simulate_policy(test, z_lo[j], z_hi[j], **common)))
     for m in multipliers:
         out.append(point("naive_min_max", m, simulate_policy(test, m * n_lo, m * n_hi, **common)))
     return out
@@ -168,9 +186,12 @@ def frontier_chart(points: Sequence[FrontierPoint], path: str, title: str = "") 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     for policy, label, marker in (
         ("zapas", "Zapas (service target)", "o"),
+        ("zapas_value", "Zapas (target spread by value)", "^"),
         ("naive_min_max", "min/max (multiplier)", "s"),
     ):
         pts = sorted((p for p in points if p.policy == policy), key=lambda p: p.avg_inventory_value)
+        if not pts:
+            continue
         xs = [p.avg_inventory_value for p in pts]
         ys = [100 * p.fill_rate for p in pts]
         ax.plot(xs, ys, marker=marker, label=label)

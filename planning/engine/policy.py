@@ -224,3 +224,33 @@ def compute_policy(
         suggested_order=order,
         eoq=q_eoq,
     )
+
+
+def value_weighted_levels(
+    service_level: np.ndarray,
+    unit_cost: np.ndarray,
+    mean_daily: np.ndarray,
+    units_per_order: np.ndarray | float = 1.0,
+    floor: float = 0.5,
+    cap: float = 0.999,
+) -> np.ndarray:
+    """Per-SKU cycle-service levels that spend stock where it saves the most cancellations.
+
+    One more unit of reorder point on SKU i cuts its expected units short per cycle by
+    P(Xᵢ > sᵢ) and adds cᵢ (unit cost) to the stock held; a cancelled order is uᵢ units
+    (``units_per_order``).  The catalogue's cancellations at a given stock value are lowest when
+    P(Xᵢ > sᵢ) / (cᵢ·uᵢ) is the same for every SKU (Lagrange), so the stock-out risk is set in
+    proportion to wᵢ = cᵢ·uᵢ: 1 − αᵢ = (1 − tᵢ)·wᵢ / w̄, with w̄ = Σ dᵢwᵢ / Σ dᵢ the
+    demand-weighted mean weight (d = ``mean_daily``), so a uniform target t keeps its
+    demand-weighted risk 1 − t.  Levels are clipped to [``floor``, ``cap``]; SKUs without
+    demand or cost keep their target.
+    """
+    t = np.clip(_f64(service_level), 1e-6, 1 - 1e-9)
+    w = np.maximum(_f64(unit_cost), 0) * np.maximum(_f64(units_per_order), 1.0)
+    d = np.maximum(_f64(mean_daily), 0)
+    ok = (w > 0) & (d > 0)
+    if not ok.any():
+        return t.copy()
+    w_bar = float((d * w)[ok].sum() / d[ok].sum())
+    level = 1 - (1 - t) * w / w_bar
+    return np.where(ok, np.clip(level, floor, cap), t)

@@ -69,3 +69,41 @@ def test_the_command_stores_it_and_the_audit_page_draws_it(shop, client):
     assert 'id="chart-frontier"' in page.content.decode()
     assert page.context["frontier"] == FrontierResult.objects.get()
     assert chart.status_code == 200 and chart.content.startswith(b"<?xml")
+
+
+def test_the_nightly_task_is_scheduled_at_four_after_the_plan():
+    from celery import current_app
+    from django_celery_beat.models import PeriodicTask
+
+    import planning.tasks  # noqa: F401  (registers the task)
+
+    task = PeriodicTask.objects.select_related("crontab").get(name="Nightly efficient frontier")
+
+    assert task.task == "planning.frontier_nightly" and task.enabled
+    assert (task.crontab.minute, task.crontab.hour) == ("0", "4")
+    assert "planning.frontier_nightly" in current_app.tasks
+
+
+def test_the_nightly_task_stores_a_frontier_and_keeps_the_newest(shop, settings):
+    from planning.tasks import frontier_nightly
+
+    settings.ZAPAS = {**settings.ZAPAS, "FRONTIER_KEEP": 2}
+    old = [
+        FrontierResult.objects.create(plan_date=END - timedelta(days=k), days=91, skus=2)
+        for k in (3, 2)
+    ]
+
+    pk = frontier_nightly.delay(plan_date=END.isoformat()).get()
+
+    kept = list(FrontierResult.objects.values_list("pk", flat=True))
+    assert kept == [pk, old[1].pk]  # the newest first; the oldest went
+    stored = FrontierResult.objects.get(pk=pk)
+    assert (stored.plan_date, stored.days, stored.skus) == (END, 91, 2)
+    assert len(stored.points) == 14
+
+
+def test_the_nightly_task_skips_a_short_history_without_failing(shop):
+    from planning.tasks import frontier_nightly
+
+    assert frontier_nightly.delay(plan_date=(END - timedelta(days=40)).isoformat()).get() is None
+    assert FrontierResult.objects.count() == 0

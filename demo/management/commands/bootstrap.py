@@ -4,7 +4,11 @@
    ``ZAPAS_ADMIN_EMAIL`` (default admin / admin, for a local demo only) unless that user
    exists; an existing user's password is never touched.
 2. Load the demo dataset (``seed_demo``) when there are no SKUs.
-3. Run the plan (``manage.py plan``) once the planning app provides that command.
+3. Run the plan (``manage.py plan``) once the planning app provides that command. After a fresh
+   load it first replays the plans of ``PAST_PLAN_DAYS`` days ago (each sees only the history
+   before its date), so the promise audit (``manage.py plan_audit``, run after today's plan)
+   has past promises to score, and it stores the efficient frontier (``manage.py
+   plan_frontier``): both admin pages show figures on a fresh ``make run``.
 
 Idempotent; a re-run with data in place only does a few queries.
 """
@@ -13,11 +17,13 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from demo import catalogue as demo
 from inventory.models import Sku
@@ -25,6 +31,11 @@ from inventory.models import Sku
 DEFAULT_ADMIN_USER = "admin"
 DEFAULT_ADMIN_PASSWORD = "admin"
 DEFAULT_ADMIN_EMAIL = "admin@zapas.local"
+#: Plans a fresh demo replays first (days before today): the demo's protection periods run
+#: 14–90 days, so by today each has promises whose period has ended inside the audit's look-back.
+PAST_PLAN_DAYS = (98, 70, 42)
+#: A replayed plan needs this much history before its date.
+PAST_PLAN_MIN_HISTORY = 56
 
 
 class Command(BaseCommand):
@@ -58,7 +69,7 @@ class Command(BaseCommand):
                 orders=not options["no_demo_orders"],
             )
         if seeded or options["plan"]:
-            self._run_plan_if_available()
+            self._run_plan_if_available(history_days=options["demo_days"] if seeded else None)
         self.stdout.write(f"bootstrap: done in {time.perf_counter() - started:.1f}s")
 
     def _ensure_admin(self) -> None:
@@ -99,10 +110,31 @@ class Command(BaseCommand):
         return True
 
     # --- call site for the planning app (issue 3): keep this name --------------------------------
-    def _run_plan_if_available(self) -> None:
-        """Run ``manage.py plan`` (``planning.runs.plan_run``) if the command exists yet."""
-        if "plan" not in get_commands():
+    def _run_plan_if_available(self, history_days: int | None = None) -> None:
+        """Run ``manage.py plan`` (``planning.runs.plan_run``) if the command exists yet.
+
+        With ``history_days`` (a demo of that many days was just loaded) the past plans, the
+        promise audit and the frontier run too (see the module docstring)."""
+        commands = get_commands()
+        if "plan" not in commands:
             self.stdout.write("plan: skipped (no `plan` command yet)")
             return
+        today = timezone.localdate()
+        past = [
+            k for k in PAST_PLAN_DAYS if history_days and k + PAST_PLAN_MIN_HISTORY <= history_days
+        ]
+        for k in past:
+            day = today - timedelta(days=k)
+            self.stdout.write(f"plan: replaying {day} (promises for the audit) …")
+            call_command("plan", date=day, verbosity=0, stdout=self.stdout)
         self.stdout.write("plan: running …")
         call_command("plan", stdout=self.stdout)
+        if history_days is None:
+            return
+        for name in ("plan_audit", "plan_frontier"):
+            if name not in commands:
+                continue
+            try:
+                call_command(name, stdout=self.stdout)
+            except CommandError as exc:
+                self.stdout.write(f"{name}: skipped ({exc})")

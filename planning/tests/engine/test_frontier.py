@@ -59,3 +59,50 @@ def test_sweep_has_every_setting_and_more_stock_fills_more():
     assert z99.avg_inventory_value > z8.avg_inventory_value and z99.fill_rate >= z8.fill_rate
     assert m3.avg_inventory_value > m1.avg_inventory_value and m3.fill_rate >= m1.fill_rate
     assert all(0 <= p.fill_rate <= 1 and np.isfinite(p.avg_inventory_value) for p in pts)
+
+
+def test_value_weighted_levels_by_hand():
+    from planning.engine.policy import value_weighted_levels
+
+    # costs 1, 2, 4 with 1, 1, 2 units a day: w̄ = (1·1 + 1·2 + 2·4) / 4 = 2.75
+    lv = value_weighted_levels(
+        np.full(4, 0.9), np.array([1.0, 2.0, 4.0, 5.0]), np.array([1.0, 1.0, 2.0, 0.0])
+    )
+    assert np.allclose(lv[:3], [1 - 0.1 / 2.75, 1 - 0.2 / 2.75, 1 - 0.4 / 2.75])
+    assert lv[3] == 0.9  # no demand: its target
+    # the demand-weighted stock-out risk is the target's
+    assert abs(((1 - lv[:3]) * [1, 1, 2]).sum() / 4 - 0.1) < 1e-12
+    # a cancelled order of 3 units weighs three times; clipped to [0.5, 0.999]
+    lv = value_weighted_levels(
+        np.full(2, 0.95), np.array([1.0, 100.0]), np.array([1.0, 1.0]), np.array([1.0, 3.0])
+    )
+    w_bar = (1 + 300) / 2
+    assert np.allclose(lv, [0.999, 1 - 0.05 * 300 / w_bar])
+    # w̄ = 334: the dear one would be read at 1 − 0.2·1000/334 = 0.40, clipped to 0.5
+    lv = value_weighted_levels(np.full(3, 0.8), np.array([1.0, 1.0, 1000.0]), np.ones(3))
+    assert lv[2] == 0.5
+
+
+def test_sweep_with_value_allocation_replays_zapas_twice():
+    # given half the SKUs ten times dearer than the other half
+    cost = np.where(np.arange(20) % 2, 1000.0, 100.0)
+    snap = snapshot(n=20, n_days=150, fbo=False, unit_cost=cost)
+    pts = sweep_policies(
+        snap, 28, targets=(0.9,), multipliers=(1.0,), allocations=("target", "value")
+    )
+    assert [(p.policy, p.setting) for p in pts] == [
+        ("zapas", 0.9),
+        ("zapas_value", 0.9),
+        ("naive_min_max", 1.0),
+    ]
+    # the same target spread by value holds a different stock
+    assert pts[0].avg_inventory_value != pts[1].avg_inventory_value
+    rows = at_equal_stock(pts, "zapas_value")
+    assert len(rows) == 1 and rows[0]["multiplier"] == 1.0
+
+
+def test_an_unknown_allocation_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown allocation"):
+        sweep_policies(snapshot(n=5, n_days=60, fbo=False), 14, allocations=("cost",))
