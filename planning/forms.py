@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import InvalidInput
+from core.uploads import upload_size_check
 from planning.sales_parse import PRESETS, ImportOptions
 
 _COLUMNS = (
@@ -85,6 +87,14 @@ class SalesImportForm(forms.Form):
         required=False, label=_("Skip bad rows (default: a file with bad rows imports nothing)")
     )
     dry_run = forms.BooleanField(required=False, label=_("Dry run (report only)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            upload_size_check(upload)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return upload
 
     def import_options(self) -> ImportOptions:
         data = self.cleaned_data

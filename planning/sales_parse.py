@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from core.errors import InvalidInput
 from core.limits import INT32_MAX
+from core.uploads import cells_check, rows_check, upload_limit, xlsx_archive_check
 from planning.models import SalesImport
 
 #: Codes that are not products in typical webshop exports (the Online Retail set and friends).
@@ -686,6 +687,7 @@ def _open_rows(
     elif head == b"PK\x03\x04":
         from openpyxl import load_workbook
 
+        xlsx_archive_check(file)  # before openpyxl unpacks anything (zip bombs)
         try:
             workbook = load_workbook(file, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken archive
@@ -699,14 +701,26 @@ def _open_rows(
         def xlsx_rows() -> Iterator[list[str]]:
             for values in sheet.iter_rows(values_only=True):
                 counter["line"] += 1
-                yield [_text(value, fmt) for value in values]
+                rows_check(counter["line"])
+                cells = [_text(value, fmt) for value in values]
+                cells_check(cells, line=counter["line"])
+                yield cells
 
         return xlsx_rows(), lambda: counter["line"], workbook.close
     else:
         stream = file
     text = io.TextIOWrapper(stream, encoding=options.encoding or "utf-8-sig", newline="")
+    # cells ≤ csv.field_size_limit()
     reader = csv.reader(text, delimiter=options.delimiter or ",")
-    return reader, lambda: reader.line_num, text.detach
+    max_rows = upload_limit("MAX_ROWS")
+
+    def csv_rows() -> Iterator[list[str]]:
+        for count, row in enumerate(reader, start=1):
+            if count > max_rows:
+                rows_check(count)
+            yield row
+
+    return csv_rows(), lambda: reader.line_num, text.detach
 
 
 def file_sha256(file: BinaryIO) -> str:
