@@ -37,6 +37,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    SkuSubstitute,
     StockLevel,
     StockMovement,
     Supplier,
@@ -82,6 +83,7 @@ class DemoResult:
     suppliers: int = 0
     warehouses: int = 0
     barcodes: int = 0
+    substitutes: int = 0
     supplier_items: int = 0
     demand_rows: int = 0
     demand_units: int = 0
@@ -292,6 +294,7 @@ class _Catalogue:
     sku_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     supplier_item_rows: list[tuple] = field(default_factory=list)
     barcode_rows: list[tuple] = field(default_factory=list)
+    substitute_rows: list[tuple] = field(default_factory=list)  # (sku, substitute, priority, kind)
 
 
 def _build_catalogue(
@@ -387,6 +390,7 @@ def _build_catalogue(
         barcodes.append((int(i), gtin13(f"46{company:04d}{n + k:06d}")))
     moq = np.array([item[4] for item in supplier_items if item[8]], dtype=np.int64)
     return _Catalogue(
+        substitute_rows=demo_substitutes(category, brand, colour),
         codes=codes,
         category=category,
         price=price,
@@ -401,6 +405,32 @@ def _build_catalogue(
         supplier_item_rows=supplier_items,
         barcode_rows=barcodes,
     )
+
+
+def demo_substitutes(
+    category: np.ndarray, brand: np.ndarray, colour: np.ndarray, per_sku: int = 2
+) -> list[tuple[int, int, int, str]]:
+    """(SKU, substitute, priority, kind) rows: each SKU is offered up to ``per_sku`` other SKUs
+    of its category in another colour, the same brand first (kind ``colour``), then other
+    brands (kind ``other``), each in SKU order wrapping round the category.
+
+    Pure index arithmetic on arrays the catalogue already drew, so seeding substitutes takes
+    no random numbers and leaves every other figure of a seed as it was.
+    """
+    groups: dict[int, list[int]] = {}
+    for i, key in enumerate(category.tolist()):
+        groups.setdefault(key, []).append(i)
+    rows = []
+    for members in groups.values():
+        for k, i in enumerate(members):
+            others = [j for j in members[k + 1 :] + members[:k] if colour[j] != colour[i]]
+            others.sort(key=lambda j: brand[j] != brand[i])  # stable: same brand first
+            for priority, j in enumerate(others[:per_sku], start=1):
+                kind = (
+                    SkuSubstitute.Kind.COLOUR if brand[j] == brand[i] else SkuSubstitute.Kind.OTHER
+                )
+                rows.append((i, j, priority, kind.value))
+    return rows
 
 
 def _write_catalogue(cat: _Catalogue, result: DemoResult) -> None:
@@ -423,8 +453,14 @@ def _write_catalogue(cat: _Catalogue, result: DemoResult) -> None:
             for i, s, scode, cost, moq, pack, lm, lsd, prim in cat.supplier_item_rows
         ),
     )  # fmt: skip
+    insert_rows(
+        SkuSubstitute,
+        ["sku_id", "substitute_id", "kind", "priority"],
+        ((sku_ids[i], sku_ids[j], kind, priority) for i, j, priority, kind in cat.substitute_rows),
+    )
     result.skus = len(cat.codes)
     result.barcodes = len(cat.barcode_rows)
+    result.substitutes = len(cat.substitute_rows)
     result.supplier_items = len(cat.supplier_item_rows)
 
 
