@@ -70,6 +70,7 @@ DEFAULT_SEED = 42
 DEFAULT_DAYS = 730
 DEMAND_CHUNK = 4096  # SKUs per numpy block: 4096 × 730 float64 ≈ 24 MB per array
 BATCH = 5000
+SUBSTITUTE_WINDOW = 24  # SKUs of the same category looked at for each SKU's substitutes
 HISTORY_STREAM = 0x4849  # the random stream of the operational history (``history``)
 # PostgreSQL: above this many SKU-days, drop and rebuild the demand table's indexes around COPY.
 BULK_LOAD_CELLS = 2_000_000
@@ -412,18 +413,23 @@ def demo_substitutes(
 ) -> list[tuple[int, int, int, str]]:
     """(SKU, substitute, priority, kind) rows: each SKU is offered up to ``per_sku`` other SKUs
     of its category in another colour, the same brand first (kind ``colour``), then other
-    brands (kind ``other``), each in SKU order wrapping round the category.
+    brands (kind ``other``), among the next ``SUBSTITUTE_WINDOW`` of the category in SKU order
+    (wrapping round).
 
     Pure index arithmetic on arrays the catalogue already drew, so seeding substitutes takes
     no random numbers and leaves every other figure of a seed as it was.
     """
+    brand, colour = brand.tolist(), colour.tolist()  # Python ints: no numpy scalar per look
     groups: dict[int, list[int]] = {}
     for i, key in enumerate(category.tolist()):
         groups.setdefault(key, []).append(i)
     rows = []
     for members in groups.values():
+        size = len(members)
         for k, i in enumerate(members):
-            others = [j for j in members[k + 1 :] + members[:k] if colour[j] != colour[i]]
+            # Look at the next few of the category only: 100,000 SKUs stay linear.
+            ahead = (members[(k + step) % size] for step in range(1, min(size, SUBSTITUTE_WINDOW)))
+            others = [j for j in ahead if colour[j] != colour[i]]
             others.sort(key=lambda j: brand[j] != brand[i])  # stable: same brand first
             for priority, j in enumerate(others[:per_sku], start=1):
                 kind = (
