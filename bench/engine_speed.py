@@ -335,10 +335,19 @@ def main() -> None:
         ]
     if "zapas_plan" in runs:
         plan = runs["zapas_plan"]
+        floor = plan["cpu"] / max(args.threads, 1)
+        busy_plan = plan.get("load", 0.0) > 1.5
         lines += [
             "",
             f"Whole plan: **{plan['wall']:.2f} s** wall ({plan['cpu']:.2f} CPU s over "
-            f"{args.threads} threads), **{plan['peak_gb']:.2f} GiB** peak (goals ≤ 10 s, ≤ 3 GB).",
+            f"{args.threads} threads), **{plan['peak_gb']:.2f} GiB** peak (goals ≤ 10 s, ≤ 3 GB)"
+            + (
+                f".  The 1-min load average was {plan['load']:.1f} on 2 cores, so the wall time "
+                f"is mostly waiting: on {args.threads} free cores the CPU seconds need at least "
+                f"{floor:.1f} s (perfect split over the threads)."
+                if busy_plan
+                else "."
+            ),
         ]
     table = "\n".join(lines)
     print(table)

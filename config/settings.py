@@ -303,6 +303,14 @@ ZAPAS = {
         "address": env.str("ZAPAS_API_RATE_ADDRESS", default="6000/min"),
         "auth_failures": env.str("ZAPAS_API_RATE_AUTH_FAILURES", default="30/min"),
     },
+    # Uploaded files (core.uploads), checked before parsing: size, what an XLSX unpacks to,
+    # rows, characters per cell (Excel's own maximum).
+    "UPLOADS": {
+        "MAX_BYTES": env.int("ZAPAS_UPLOAD_MAX_MB", default=100) * 1024 * 1024,
+        "MAX_XLSX_UNPACKED_BYTES": env.int("ZAPAS_XLSX_MAX_UNPACKED_MB", default=200) * 1024 * 1024,
+        "MAX_ROWS": env.int("ZAPAS_UPLOAD_MAX_ROWS", default=2_000_000),
+        "MAX_CELL_CHARS": 32_767,
+    },
     # The header a reverse proxy of ours sets with the client's address (e.g. HTTP_X_REAL_IP);
     # empty: REMOTE_ADDR. Never trust a header a client can set itself.
     "CLIENT_IP_HEADER": env.str("ZAPAS_CLIENT_IP_HEADER", default=""),

@@ -14,6 +14,9 @@ from typing import Any
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from core.errors import DomainError
+from core.uploads import cells_check, rows_check, upload_size_check, xlsx_archive_check
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -44,7 +47,12 @@ def xlsx_row_append(sheet, values: list[Any]) -> None:
 
 
 class SafeCSV(base_formats.CSV):
-    """django-import-export's CSV format with every exported cell made safe (``csv_cell``)."""
+    """django-import-export's CSV format with every exported cell made safe (``csv_cell``);
+    an import is checked against the upload limits (``core.uploads``)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        upload_size_check(in_stream)
+        return _dataset_check(super().create_dataset(in_stream, **kwargs))
 
     def export_data(self, dataset, **kwargs):
         dataset = dataset.__class__(
@@ -55,9 +63,24 @@ class SafeCSV(base_formats.CSV):
         return super().export_data(dataset, **kwargs)
 
 
+def _dataset_check(dataset):
+    """Rows and cell lengths of an imported dataset within ``core.uploads``' limits."""
+    rows_check(len(dataset))
+    for line, row in enumerate(dataset, start=2):
+        cells_check(row, line=line)
+    return dataset
+
+
 class SafeXLSX(base_formats.XLSX):
     """django-import-export's XLSX format with formula-like text stored as text cells: the value
-    is kept as it is (the library's own escaping would drop the ``=``) and never evaluated."""
+    is kept as it is (the library's own escaping would drop the ``=``) and never evaluated.
+    An import is checked against the upload limits (``core.uploads``) before openpyxl unpacks
+    anything."""
+
+    def create_dataset(self, in_stream):
+        upload_size_check(in_stream)
+        xlsx_archive_check(in_stream)
+        return _dataset_check(super().create_dataset(in_stream))
 
     def export_data(self, dataset, **kwargs):
         from openpyxl import Workbook
@@ -86,3 +109,10 @@ class SafeImportExportModelAdmin(ImportExportModelAdmin):
     formats = FORMATS
     import_formats = FORMATS
     export_formats = FORMATS
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # A refused upload (too large, too many rows, a zip bomb) says why, not just its type.
+        if isinstance(e, DomainError):
+            form.add_error("import_file", e.message)
+        else:
+            super().add_data_read_fail_error_to_form(form, e)

@@ -22,3 +22,32 @@ def for_update() -> str:
     """`` FOR UPDATE`` where the database locks rows (PostgreSQL), else nothing (SQLite
     serialises writers itself, as the ORM's ``select_for_update()`` assumes there)."""
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def update_many(
+    model: type[models.Model], fields: list[str], rows: list[tuple[object, ...]]
+) -> None:
+    """``UPDATE … SET field = value, … WHERE id = pk`` for every ``(value, …, pk)`` of ``rows``.
+
+    One statement, prepared once and executed for each row (``executemany``). The ORM's
+    ``bulk_update`` builds a ``CASE WHEN`` per field over every row instead, and that
+    expression costs far more Python than the statements themselves (a page of a hundred
+    orders: 50 ms against 1 ms). Values are converted as the fields' own ``get_db_prep_value``.
+    """
+    if not rows:
+        return
+    model_fields = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{column(model, name)} = %s" for name in fields)
+    statement = f"UPDATE {table(model)} SET {assignments} WHERE {column(model, 'id')} = %s"
+    params = [
+        [
+            *(
+                field.get_db_prep_value(value, connection, prepared=False)
+                for field, value in zip(model_fields, row[:-1], strict=True)
+            ),
+            row[-1],
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, params)

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, InvalidInput
+from fulfilment.calendar import WarehouseCalendar
 from fulfilment.models import NoticeKind, Order, OrderLine, OrderScheme, ShipBySource
 from fulfilment.services import CustomerInfo, OrderLineInput, order_intake, order_ship_by
 from fulfilment.watch import order_watch_state
@@ -148,18 +149,9 @@ def _create(
                 created_at=now,
             )
         )
-    Order.objects.bulk_create(orders)
-    if any(order.pk is None for order in orders):  # a backend that returns no ids
-        by_number = dict(
-            Order.objects.filter(
-                channel=channel, external_number__in=[o.external_number for o in orders]
-            ).values_list("external_number", "pk")
-        )
-        for order in orders:
-            order.pk = by_number[order.external_number]
-
-    # Reserve per warehouse, earliest deadline first, in one call each.
-    order_lines: list[OrderLine] = []
+    # Reserve per warehouse, earliest deadline first, in one call each, before the orders are
+    # written: each order row is then inserted once with its shortfall and watch state.
+    reserved: list[tuple[Order, OrderLineInput, int]] = []
     by_warehouse: dict[int, list[tuple[Order, OrderLineInput]]] = defaultdict(list)
     for order, (_, _, lines) in zip(orders, todo, strict=True):
         for line in lines:
@@ -172,22 +164,38 @@ def _create(
             allow_partial=True,
         )
         for (order, line), units in zip(pairs, granted, strict=True):
-            order_lines.append(
-                OrderLine(
-                    order=order,
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    unit_price=Decimal(line.unit_price or 0),
-                    reserved_quantity=units,
-                )
-            )
+            reserved.append((order, line, units))
             if units < line.quantity:
                 order.is_short = True
-    OrderLine.objects.bulk_create(order_lines)
+    calendars: dict[int, WarehouseCalendar] = {}
     for order in orders:
-        order.watch_state = order_watch_state(order, now=now)
+        if order.warehouse_id not in calendars:
+            calendars[order.warehouse_id] = WarehouseCalendar.for_warehouse(order.warehouse)
+        order.watch_state = order_watch_state(
+            order, now=now, calendar=calendars[order.warehouse_id]
+        )
         order.watch_checked_at = now
-    Order.objects.bulk_update(orders, ["is_short", "watch_state", "watch_checked_at"])
+    Order.objects.bulk_create(orders)
+    if any(order.pk is None for order in orders):  # a backend that returns no ids
+        by_number = dict(
+            Order.objects.filter(
+                channel=channel, external_number__in=[o.external_number for o in orders]
+            ).values_list("external_number", "pk")
+        )
+        for order in orders:
+            order.pk = by_number[order.external_number]
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=Decimal(line.unit_price or 0),
+                reserved_quantity=units,
+            )
+            for order, line, units in reserved
+        ]
+    )
     short = [order for order in orders if order.is_short]
     if short:
         from fulfilment.notices.outbox import notice_queue

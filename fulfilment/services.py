@@ -618,9 +618,34 @@ def short_orders_allocate(*, sku_id: int, warehouse_id: int) -> int:
 
 def short_orders_on_stock_freed(pairs: Sequence[tuple[int, int]]) -> None:
     """The ``inventory.hooks.on_stock_freed`` handler: freed or arrived units go to short
-    orders first (oldest deadline first). Runs with those stock rows locked."""
+    orders first (oldest deadline first). Runs with those stock rows locked.
+
+    Many pairs at once (an opening balance, a bulk receipt) are first narrowed, in one query
+    per 500 SKUs, to those some open order is short of: the others cost nothing more."""
+    if len(pairs) > 1:
+        pairs = _pairs_with_short_lines(pairs)
     for sku_id, warehouse_id in pairs:
         short_orders_allocate(sku_id=sku_id, warehouse_id=warehouse_id)
+
+
+def _pairs_with_short_lines(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    wanted = set(pairs)
+    sku_ids = sorted({sku_id for sku_id, _ in wanted})
+    warehouse_ids = sorted({warehouse_id for _, warehouse_id in wanted})
+    short: set[tuple[int, int]] = set()
+    for start in range(0, len(sku_ids), 500):
+        short.update(
+            OrderLine.objects.filter(
+                sku_id__in=sku_ids[start : start + 500],
+                order__warehouse_id__in=warehouse_ids,
+                order__status__in=Order.OPEN_STATUSES,
+                reserved_quantity__lt=F("quantity"),
+            )
+            .order_by()
+            .values_list("sku_id", "order__warehouse_id")
+            .distinct()
+        )
+    return [pair for pair in pairs if pair in short]
 
 
 def short_orders_reallocate() -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from core.errors import InvalidInput
+from core.uploads import upload_size_check
 from planning.sales_parse import DEFAULT_EXCLUDE_CODES, ImportOptions
 
 _DEFAULTS = ImportOptions()
@@ -49,6 +51,14 @@ class SalesImportForm(forms.Form):
         required=False, label="Skip bad rows (default: a file with bad rows imports nothing)"
     )
     dry_run = forms.BooleanField(required=False, label="Dry run (report only)")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            upload_size_check(upload)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return upload
 
     def import_options(self) -> ImportOptions:
         data = self.cleaned_data

@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from core.errors import InvalidInput
+from core.limits import INT32_MAX
+from core.uploads import cells_check, rows_check, upload_limit, xlsx_archive_check
 from planning.models import SalesImport
 
 #: Codes that are not products in typical webshop exports (the Online Retail set and friends).
@@ -335,6 +337,9 @@ def parse_sales(
         if not qty:
             bad("quantity is 0")
             continue
+        if not -INT32_MAX <= qty <= INT32_MAX:  # PostgreSQL's integer would wrap or refuse it
+            bad(f"quantity {row[qty_i]!r} is out of range (at most {INT32_MAX:,})")
+            continue
         stamp = row[date_i]
         day_cells = stamp_cache.get(stamp)
         if day_cells is None:
@@ -351,6 +356,9 @@ def parse_sales(
                 price = _price_units(price_text)
                 if price is None:
                     bad(f"price {price_text!r} is not a number")
+                    continue
+                if price >= MAX_PRICE_UNITS:
+                    bad(f"price {price_text!r} is out of range (below {MAX_PRICE:,})")
                     continue
                 if price < 0:
                     bad(f"price {price_text!r} is negative")
@@ -415,7 +423,14 @@ def _price_units(text: Any) -> int | None:
         return None
     if not price.is_finite():
         return None
+    if abs(price) >= MAX_PRICE:  # 1e30 would overflow the quantize below, and any column
+        return MAX_PRICE_UNITS if price > 0 else -MAX_PRICE_UNITS
     return int(price.scaleb(4).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+# A unit price at or above this is a typo or an attack, not a sale (ten-thousandths below).
+MAX_PRICE = 10**9
+MAX_PRICE_UNITS = MAX_PRICE * 10_000
 
 
 def cents_text(ten_thousandths: int) -> str:
@@ -453,6 +468,7 @@ def _open_rows(
     elif head == b"PK\x03\x04":
         from openpyxl import load_workbook
 
+        xlsx_archive_check(file)  # before openpyxl unpacks anything (zip bombs)
         try:
             workbook = load_workbook(file, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken archive
@@ -466,14 +482,25 @@ def _open_rows(
         def xlsx_rows() -> Iterator[list[str]]:
             for values in sheet.iter_rows(values_only=True):
                 counter["line"] += 1
-                yield [_text(value, fmt) for value in values]
+                rows_check(counter["line"])
+                cells = [_text(value, fmt) for value in values]
+                cells_check(cells, line=counter["line"])
+                yield cells
 
         return xlsx_rows(), lambda: counter["line"], workbook.close
     else:
         stream = file
     text = io.TextIOWrapper(stream, encoding=options.encoding, newline="")
-    reader = csv.reader(text, delimiter=options.delimiter)
-    return reader, lambda: reader.line_num, text.detach
+    reader = csv.reader(text, delimiter=options.delimiter)  # cells ≤ csv.field_size_limit()
+    max_rows = upload_limit("MAX_ROWS")
+
+    def csv_rows() -> Iterator[list[str]]:
+        for count, row in enumerate(reader, start=1):
+            if count > max_rows:
+                rows_check(count)
+            yield row
+
+    return csv_rows(), lambda: reader.line_num, text.detach
 
 
 def file_sha256(file: BinaryIO) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from core import sql
 from core.errors import InvalidInput
 from inventory import hooks
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
@@ -77,7 +78,9 @@ def stock_opening_balances(
                     created_at=now,
                 )
             )
-        StockLevel.objects.bulk_update(fresh, ["on_hand", "updated_at"])
+        sql.update_many(
+            StockLevel, ["on_hand", "updated_at"], [(lv.on_hand, now, lv.pk) for lv in fresh]
+        )
         StockMovement.objects.bulk_create(movements)
         pairs = [(level.sku_id, warehouse.pk) for level in fresh]
         if pairs:

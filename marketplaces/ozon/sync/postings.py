@@ -33,6 +33,7 @@ from fulfilment import services as orders
 from fulfilment.intake_bulk import OrderIntakeInput, orders_intake_bulk
 from fulfilment.models import CancelledBy, CancelReason, Order, OrderScheme, OrderStatus
 from fulfilment.services import OrderLineInput
+from fulfilment.split import order_split
 from inventory.models import Sku
 from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.models import (
@@ -183,10 +184,14 @@ def _posting_row(account: OzonAccount, data: dict[str, Any], order: Order | None
         cancel_reason=(cancellation.get("cancel_reason") or "")[:255],
         cancellation_initiator=(cancellation.get("cancellation_initiator") or "")[:32],
         affect_cancellation_rating=cancellation.get("affect_cancellation_rating"),
-        products=[
-            [p.get("sku"), p.get("offer_id"), p.get("quantity")] for p in data.get("products") or []
-        ],
+        products=_products(data),
     )
+
+
+def _products(data: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [p.get("sku"), p.get("offer_id"), p.get("quantity")] for p in data.get("products") or []
+    ]
 
 
 def postings_take_in(
@@ -208,6 +213,20 @@ def postings_take_in(
     catalogue.load(p.get("offer_id") for data in postings for p in data.get("products") or [])
     now = timezone.now()
     new: list[tuple[dict[str, Any], OrderIntakeInput]] = []
+    # A new posting split off one Zapas already holds takes its units (and reservations) over.
+    parents = {
+        row.posting_number: row
+        for row in Posting.objects.filter(
+            account=account,
+            posting_number__in={
+                p.get("parent_posting_number")
+                for p in postings
+                if p.get("parent_posting_number") and p.get("posting_number") not in known
+            },
+            order__isnull=False,
+        ).select_related("order")
+    }
+    splits: list[tuple[dict[str, Any], OrderIntakeInput, Posting]] = []
     for data in postings:
         number = data.get("posting_number")
         if not number:
@@ -228,19 +247,29 @@ def postings_take_in(
             result.skipped += 1
             result.notes.append(f"{number}: unknown warehouse or offers")
             continue
-        new.append(
-            (
-                data,
-                OrderIntakeInput(
-                    external_number=number,
-                    warehouse=warehouse,
-                    scheme=OrderScheme.FBS,
-                    accepted_at=_time(data.get("in_process_at")) or now,
-                    lines=lines,
-                    ship_by=_time(data.get("shipment_date")),
-                ),
-            )
+        item = OrderIntakeInput(
+            external_number=number,
+            warehouse=warehouse,
+            scheme=OrderScheme.FBS,
+            accepted_at=_time(data.get("in_process_at")) or now,
+            lines=lines,
+            ship_by=_time(data.get("shipment_date")),
         )
+        parent = parents.get(data.get("parent_posting_number") or "")
+        if parent is not None:
+            splits.append((data, item, parent))
+        else:
+            new.append((data, item))
+    split_orders: dict[str, Order] = {}
+    for data, item, parent in splits:
+        child = _split_take_in(account, parent, data, item, result)
+        if child is None:
+            new.append((data, item))  # the parent can no longer give units: a posting as any
+        else:
+            split_orders[item.external_number] = child
+    for data, _item, _parent in splits:
+        if data["posting_number"] in split_orders:
+            _follow_if_ahead(account, data, split_orders[data["posting_number"]], result)
     if not new:
         return
     with transaction.atomic():
@@ -260,17 +289,75 @@ def postings_take_in(
     for number, error in outcome.rejected.items():
         result.notes.append(f"{number}: {error.message}")
     # A posting already further along at Ozon (packed, shipped) follows at once.
-    ahead = [d for d, _ in new if RANK.get(d.get("status") or "", 0) > 0]
-    for data in ahead:
+    for data, _ in new:
         order = by_number.get(data["posting_number"])
-        row = Posting.objects.filter(account=account, posting_number=data["posting_number"]).first()
-        if order is None or row is None:
-            continue
-        try:
-            with transaction.atomic(), applying_ozon_state():
-                _apply_to_order(account, row, order, data)
-        except DomainError as exc:
-            result.notes.append(f"{row.posting_number}: {exc.message}")
+        if order is not None:
+            _follow_if_ahead(account, data, order, result)
+
+
+def _follow_if_ahead(
+    account: OzonAccount, data: dict[str, Any], order: Order, result: StepResult
+) -> None:
+    if RANK.get(data.get("status") or "", 0) <= ZAPAS_RANK.get(order.status, 0):
+        return
+    row = Posting.objects.filter(account=account, posting_number=data["posting_number"]).first()
+    if row is None:
+        return
+    try:
+        with transaction.atomic(), applying_ozon_state():
+            _apply_to_order(account, row, order, data)
+    except DomainError as exc:
+        result.notes.append(f"{row.posting_number}: {exc.message}")
+
+
+def _units(products: list) -> dict[Any, int]:
+    units: dict[Any, int] = {}
+    for ozon_sku, _offer, quantity, *_ in products or []:
+        if isinstance(quantity, int):
+            units[ozon_sku] = units.get(ozon_sku, 0) + quantity
+    return units
+
+
+def _split_take_in(
+    account: OzonAccount,
+    parent: Posting,
+    data: dict[str, Any],
+    item: OrderIntakeInput,
+    result: StepResult,
+) -> Order | None:
+    """Take a posting split off ``parent`` in as a split of the parent's order.
+
+    The child order takes over the parent's reserved (and packed) units of what moved, and
+    the parent posting's products shrink by the child's, so packing the parent sends Ozon
+    only what is still in it. ``None`` if the parent's order can no longer be split.
+    """
+    try:
+        with transaction.atomic(), applying_ozon_state():
+            split = order_split(
+                parent=parent.order,
+                external_number=item.external_number,
+                lines=item.lines,
+                ship_by=item.ship_by,
+            )
+            child_row = _posting_row(account, data, split.child)
+            Posting.objects.bulk_create([child_row], ignore_conflicts=True)
+            if split.created:
+                left = _units(parent.products)
+                for ozon_sku, quantity in _units(child_row.products).items():
+                    if ozon_sku in left:
+                        left[ozon_sku] = max(0, left[ozon_sku] - quantity)
+                parent.products = [
+                    [ozon_sku, offer, left.pop(ozon_sku)]
+                    for ozon_sku, offer, *_ in parent.products
+                    if left.get(ozon_sku)
+                ]
+                parent.save(update_fields=["products"])
+    except DomainError as exc:
+        result.notes.append(f"{item.external_number}: split of {parent.posting_number}: {exc}")
+        return None
+    result.created += split.created
+    result.unchanged += not split.created
+    return split.child
 
 
 def _advance(
@@ -284,7 +371,14 @@ def _advance(
         and status == row.status
         and data.get("substatus", row.substatus) == row.substatus
     ):
-        if count:
+        # A split leaves the parent with fewer units; a stale answer never grows it back.
+        products = _products(data) if new_rank == old_rank else []
+        if products and products != row.products and _shrunk(row.products, products):
+            row.products = products
+            row.save(update_fields=["products"])
+            if count:
+                result.updated += 1
+        elif count:
             result.unchanged += 1
         return
     fresh = _posting_row(account, data, row.order)
@@ -300,6 +394,8 @@ def _advance(
         value = getattr(fresh, field)
         if value not in (None, "") or field in ("status", "substatus"):
             setattr(row, field, value)
+    if fresh.products and _shrunk(row.products, fresh.products):
+        row.products = fresh.products
     order = row.order
     try:
         with transaction.atomic(), applying_ozon_state():
@@ -312,6 +408,15 @@ def _advance(
         return
     if count:
         result.updated += 1
+
+
+def _shrunk(old: list, new: list) -> bool:
+    before, after = _units(old), _units(new)
+    return (
+        after != before
+        and all(after.get(k, 0) <= v for k, v in before.items())
+        and not (set(after) - set(before))
+    )
 
 
 def _apply_to_order(account: OzonAccount, row: Posting, order: Order, data: dict[str, Any]) -> None:

@@ -78,6 +78,7 @@ class FakeOzon:
         self.faults: dict[str, deque[tuple]] = defaultdict(deque)
         self.ship_fails: set[str] = set()
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.call_times: list[float] = []  # time.monotonic() of each call, as ``calls``
         self.stock_updates: list[tuple[float, int, int, int]] = []  # (time, product, wh, stock)
         self.contract_errors: list[str] = []
         self.cancel_reasons = [{"id": 352, "type_id": "seller"}, {"id": 402, "type_id": "seller"}]
@@ -160,10 +161,41 @@ class FakeOzon:
             },
         )
 
-    def fail_next(self, path: str, kind: str, *, times: int = 1, retry_after: int = 1) -> None:
-        """Queue faults for ``path``: ``"429"``, ``"500"``, ``"circle"``."""
-        for _ in range(times):
-            self.faults[path].append((kind, retry_after))
+    def split(self, posting_number: str, child_number: str, moved: dict[int, int]) -> FakePosting:
+        """Split ``moved`` ({sku: quantity}) off a posting into ``child_number``, as Ozon does:
+        the parent keeps its number and the rest, the child names it as its parent."""
+        parent = self.postings[posting_number]
+        kept, taken = [], []
+        for product in parent.products:
+            quantity = moved.get(product["sku"], 0)
+            if quantity:
+                taken.append({**product, "quantity": quantity})
+            if product["quantity"] > quantity:
+                kept.append({**product, "quantity": product["quantity"] - quantity})
+        parent.products = kept
+        parent.changed_at = self.now()
+        child = FakePosting(
+            child_number,
+            parent.warehouse_id,
+            taken,
+            status=parent.status,
+            substatus=parent.substatus,
+            in_process_at=parent.in_process_at,
+            shipment_date=parent.shipment_date,
+            parent_posting_number=posting_number,
+            order_id=parent.order_id,
+        )
+        return self.add_posting(child)
+
+    def fail_next(
+        self, path: str, kind: str, *, times: int = 1, retry_after: int = 1, after: int = 0
+    ) -> None:
+        """Queue faults for ``path``: ``"429"``, ``"500"``, ``"circle"``.
+
+        ``after`` lets that many calls to ``path`` pass first (a fault mid-pagination).
+        """
+        for n in range(times):
+            self.faults[path].append((kind, retry_after, after if n == 0 else 0))
 
     def calls_to(self, path: str) -> list[dict[str, Any]]:
         return [body for called, body in self.calls if called == path]
@@ -197,6 +229,7 @@ class FakeOzon:
             return self._error(400, 3, "proto syntax error")
         with self._lock:
             self.calls.append((path, body))
+            self.call_times.append(time.monotonic())
             if (
                 request.headers.get("Client-Id") != CLIENT_ID
                 or request.headers.get("Api-Key") != API_KEY
@@ -205,8 +238,12 @@ class FakeOzon:
             if self.enforce_limits and (limited := self._rate_limited(path)):
                 return limited
             if self.faults[path]:
-                kind, retry_after = self.faults[path].popleft()
-                return self._fault(kind, retry_after)
+                kind, retry_after, after = self.faults[path][0]
+                if after:
+                    self.faults[path][0] = (kind, retry_after, after - 1)
+                else:
+                    self.faults[path].popleft()
+                    return self._fault(kind, retry_after)
             try:
                 contract.validate_request(path, body)
             except contract.ContractError as exc:

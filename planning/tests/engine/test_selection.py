@@ -109,3 +109,17 @@ def test_mase_selection_metric_runs():
     y = intermittent(10, 120, seed=6)
     r = _select(y, PlanParams(selection_metric="mase"))
     assert np.isfinite(r.forecast_mean).all()
+
+
+def test_running_sum_equals_numpy_cumsum_down_the_days():
+    from planning.engine.selection import _running_sum
+
+    rng = np.random.default_rng(3)
+    a = rng.random((40, 9)).astype(np.float32)
+    np.testing.assert_array_equal(
+        _running_sum(a, np.empty((40, 9))), np.cumsum(a, axis=0, dtype=np.float64)
+    )
+    np.testing.assert_array_equal(
+        _running_sum(a, np.empty((40, 9), np.float32)), np.cumsum(a, axis=0)
+    )
+    assert _running_sum(a[:0], np.empty((0, 9))).shape == (0, 9)
