@@ -48,10 +48,8 @@ MAX_LISTED = 50  # bad rows and unknown codes listed in a report (all are counte
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
-#: An order line of more units than this is a typo (or a number glued to the next column).
-MAX_LINE_QUANTITY = 1_000_000
-#: Unit prices fit the SKU's price column (12 digits, 2 places), in ten-thousandths.
-MAX_PRICE_UNITS = 10**10 * 10**4 - 1
+#: An order line's units must fit the database's 32-bit integer (the column's own range).
+MAX_LINE_QUANTITY = INT32_MAX
 #: A day's revenue of one SKU fits ``DemandHistory.revenue`` (14 digits, 2 places).
 MAX_REVENUE_UNITS = 10**12 * 10**4 - 1
 #: Delimiters tried when the file's is not given, in order of preference on a tie.
@@ -465,9 +463,10 @@ def parse_sales(
         if not qty:
             bad("quantity is 0")
             continue
+        # PostgreSQL's integer would wrap or refuse it.
         if not -MAX_LINE_QUANTITY <= qty <= MAX_LINE_QUANTITY:
             bad(
-                f"quantity {qty} is out of range "
+                f"quantity {row[qty_i]!r} is out of range "
                 f"(-{MAX_LINE_QUANTITY:,} to {MAX_LINE_QUANTITY:,} a line)"
             )
             continue
@@ -488,13 +487,11 @@ def parse_sales(
                 if price is None:
                     bad(f"price {price_text!r} is not a number")
                     continue
+                if price >= MAX_PRICE_UNITS:
+                    bad(f"price {price_text!r} is out of range (below {MAX_PRICE:,})")
+                    continue
                 if price < 0:
                     bad(f"price {price_text!r} is negative")
-                    continue
-                if price > MAX_PRICE_UNITS:
-                    bad(
-                        f"price {price_text!r} is out of range (at most {MAX_PRICE_UNITS // 10**4:,})"
-                    )
                     continue
                 price_cache[price_text] = price
         else:
@@ -586,9 +583,14 @@ def _price_units(text: Any, *, comma_decimals: bool = False) -> int | None:
         return None
     if not price.is_finite():
         return None
-    if price.adjusted() > 20:  # far beyond any column; and quantize would overflow
-        return MAX_PRICE_UNITS + 1 if price > 0 else -1
+    if abs(price) >= MAX_PRICE:  # 1e30 would overflow the quantize below, and any column
+        return MAX_PRICE_UNITS if price > 0 else -MAX_PRICE_UNITS
     return int(price.scaleb(4).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+# A unit price at or above this is a typo or an attack, not a sale (ten-thousandths below).
+MAX_PRICE = 10**9
+MAX_PRICE_UNITS = MAX_PRICE * 10_000
 
 
 def cents_text(ten_thousandths: int) -> str:

@@ -145,10 +145,10 @@ def test_out_of_range_numbers_are_bad_rows_with_their_line(skus):
         + "1,A1,Apple,2,2024-03-01 09:00:00,1.5\n"
         + "2,A1,Apple,99999999999999999999,2024-03-01 09:00:00,1.5\n"
         + '3,A1,Apple,"99999,99999,99999,99999",2024-03-01 09:00:00,1.5\n'
-        + "4,B2,Bread,1000001,2024-03-01 09:00:00,1.5\n"
+        + "4,B2,Bread,3000000000,2024-03-01 09:00:00,1.5\n"
         + "5,B2,Bread,1,2024-03-01 09:00:00,1e30\n"
         + "6,B2,Bread,1,2024-03-01 09:00:00,10000000000\n"
-        + "7,B2,Bread,-1000001,2024-03-01 09:00:00,1.5\n"
+        + "7,B2,Bread,-3000000000,2024-03-01 09:00:00,1.5\n"
     ).encode()
 
     # when it is imported, it is refused and each bad line is named
@@ -163,7 +163,7 @@ def test_out_of_range_numbers_are_bad_rows_with_their_line(skus):
         (8, "quantity"),
     ]
     assert report.bad_rows[0].reason == (
-        "quantity 99999999999999999999 is out of range (-1,000,000 to 1,000,000 a line)"
+        "quantity '99999999999999999999' is out of range (-2,147,483,647 to 2,147,483,647 a line)"
     )
     assert report.bad_rows[1].reason == ("quantity '99999,99999,99999,99999' is not a whole number")
     assert DemandHistory.objects.count() == 0
@@ -203,7 +203,7 @@ def test_admin_upload_with_out_of_range_values_and_skip_bad_rows_is_no_500(
         )
     page = admin_client.get(started.url)
     assert page.status_code == 200
-    assert b"line 3: quantity 99999999999999999999 is out of range" in page.content
+    assert b"line 3: quantity &#x27;99999999999999999999&#x27; is out of range" in page.content
     assert JobRun.objects.get().status == JobRun.Status.DONE
     assert cells() == {("A1", date(2024, 3, 1)): (2, 1, 0, Decimal("3.00"))}
 
