@@ -37,6 +37,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    SkuSubstitute,
     StockLevel,
     StockMovement,
     Supplier,
@@ -69,6 +70,7 @@ DEFAULT_SEED = 42
 DEFAULT_DAYS = 730
 DEMAND_CHUNK = 4096  # SKUs per numpy block: 4096 × 730 float64 ≈ 24 MB per array
 BATCH = 5000
+SUBSTITUTE_WINDOW = 24  # SKUs of the same category looked at for each SKU's substitutes
 HISTORY_STREAM = 0x4849  # the random stream of the operational history (``history``)
 # PostgreSQL: above this many SKU-days, drop and rebuild the demand table's indexes around COPY.
 BULK_LOAD_CELLS = 2_000_000
@@ -82,6 +84,7 @@ class DemoResult:
     suppliers: int = 0
     warehouses: int = 0
     barcodes: int = 0
+    substitutes: int = 0
     supplier_items: int = 0
     demand_rows: int = 0
     demand_units: int = 0
@@ -292,6 +295,7 @@ class _Catalogue:
     sku_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     supplier_item_rows: list[tuple] = field(default_factory=list)
     barcode_rows: list[tuple] = field(default_factory=list)
+    substitute_rows: list[tuple] = field(default_factory=list)  # (sku, substitute, priority, kind)
 
 
 def _build_catalogue(
@@ -387,6 +391,7 @@ def _build_catalogue(
         barcodes.append((int(i), gtin13(f"46{company:04d}{n + k:06d}")))
     moq = np.array([item[4] for item in supplier_items if item[8]], dtype=np.int64)
     return _Catalogue(
+        substitute_rows=demo_substitutes(category, brand, colour),
         codes=codes,
         category=category,
         price=price,
@@ -401,6 +406,37 @@ def _build_catalogue(
         supplier_item_rows=supplier_items,
         barcode_rows=barcodes,
     )
+
+
+def demo_substitutes(
+    category: np.ndarray, brand: np.ndarray, colour: np.ndarray, per_sku: int = 2
+) -> list[tuple[int, int, int, str]]:
+    """(SKU, substitute, priority, kind) rows: each SKU is offered up to ``per_sku`` other SKUs
+    of its category in another colour, the same brand first (kind ``colour``), then other
+    brands (kind ``other``), among the next ``SUBSTITUTE_WINDOW`` of the category in SKU order
+    (wrapping round).
+
+    Pure index arithmetic on arrays the catalogue already drew, so seeding substitutes takes
+    no random numbers and leaves every other figure of a seed as it was.
+    """
+    brand, colour = brand.tolist(), colour.tolist()  # Python ints: no numpy scalar per look
+    groups: dict[int, list[int]] = {}
+    for i, key in enumerate(category.tolist()):
+        groups.setdefault(key, []).append(i)
+    rows = []
+    for members in groups.values():
+        size = len(members)
+        for k, i in enumerate(members):
+            # Look at the next few of the category only: 100,000 SKUs stay linear.
+            ahead = (members[(k + step) % size] for step in range(1, min(size, SUBSTITUTE_WINDOW)))
+            others = [j for j in ahead if colour[j] != colour[i]]
+            others.sort(key=lambda j: brand[j] != brand[i])  # stable: same brand first
+            for priority, j in enumerate(others[:per_sku], start=1):
+                kind = (
+                    SkuSubstitute.Kind.COLOUR if brand[j] == brand[i] else SkuSubstitute.Kind.OTHER
+                )
+                rows.append((i, j, priority, kind.value))
+    return rows
 
 
 def _write_catalogue(cat: _Catalogue, result: DemoResult) -> None:
@@ -423,8 +459,14 @@ def _write_catalogue(cat: _Catalogue, result: DemoResult) -> None:
             for i, s, scode, cost, moq, pack, lm, lsd, prim in cat.supplier_item_rows
         ),
     )  # fmt: skip
+    insert_rows(
+        SkuSubstitute,
+        ["sku_id", "substitute_id", "kind", "priority"],
+        ((sku_ids[i], sku_ids[j], kind, priority) for i, j, priority, kind in cat.substitute_rows),
+    )
     result.skus = len(cat.codes)
     result.barcodes = len(cat.barcode_rows)
+    result.substitutes = len(cat.substitute_rows)
     result.supplier_items = len(cat.supplier_item_rows)
 
 

@@ -21,6 +21,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     Sku,
+    SkuSubstitute,
     StockLevel,
     StockMovement,
     Supplier,
@@ -232,6 +233,40 @@ def test_barcodes_are_valid_unique_ean13():
         assert symbology == EAN13
         assert validate_barcode(code) == EAN13
     assert Sku.objects.annotate(n=Count("barcodes")).filter(n=0).count() == 0
+
+
+def test_demo_substitutes_stay_in_the_category_in_another_colour_same_brand_first():
+    # given: SKUs 0, 1, 3, 4 share category 0; 1 has 0's colour; 2 is alone in category 1
+    category = np.array([0, 0, 1, 0, 0])
+    brand = np.array([5, 5, 5, 6, 5])
+    colour = np.array([2, 2, 7, 4, 3])
+    # when
+    rows = demo.seed.demo_substitutes(category, brand, colour)
+    # then: another colour only, the same brand first, then in SKU order wrapping round
+    assert rows == [
+        (0, 4, 1, "colour"), (0, 3, 2, "other"),
+        (1, 4, 1, "colour"), (1, 3, 2, "other"),
+        (3, 4, 1, "other"), (3, 0, 2, "other"),
+        (4, 0, 1, "colour"), (4, 1, 2, "colour"),
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_demo_skus_name_substitutes_so_the_short_order_page_has_something_to_save():
+    # when
+    result = demo.seed_demo(seed=42, **SMALL)
+    # then
+    substitutes = SkuSubstitute.objects.select_related("sku", "substitute")
+    assert result.substitutes == substitutes.count() > 0
+    for row in substitutes:
+        assert row.substitute_id != row.sku_id
+        same_brand = (
+            row.sku.name.rsplit(", ", 2)[0].split()[-2]
+            == row.substitute.name.rsplit(", ", 2)[0].split()[-2]
+        )
+        assert row.kind == (SkuSubstitute.Kind.COLOUR if same_brand else SkuSubstitute.Kind.OTHER)
+        assert row.sku.code.rsplit("-", 1)[0] == row.substitute.code.rsplit("-", 1)[0]
+        assert row.sku.name.rsplit(", ", 1)[1] != row.substitute.name.rsplit(", ", 1)[1]
 
 
 @pytest.mark.django_db

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data (seed {seed}): {result.skus} SKUs, {result.suppliers} suppliers, "
                 f"{result.warehouses} warehouses, {result.barcodes} barcodes, "
-                f"{result.supplier_items} supplier items."
+                f"{result.supplier_items} supplier items, {result.substitutes} substitutes."
             )
         )
         self.stdout.write(
