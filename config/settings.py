@@ -269,7 +269,7 @@ AXES_FAILURE_LIMIT = env.int("ZAPAS_LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ZAPAS_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "core.throttles.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.throttles.login_address"
 AXES_LOCKOUT_CALLABLE = "core.views.login_locked_out"
 AXES_VERBOSE = False
 

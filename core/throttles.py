@@ -14,6 +14,7 @@ default) counts per process, so the effective limit is the rate times the number
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -31,7 +32,7 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def client_address(request: HttpRequest) -> str:
     """The client's address: ``REMOTE_ADDR``, or the header a reverse proxy of ours sets
     (``ZAPAS_CLIENT_IP_HEADER``, e.g. ``HTTP_X_REAL_IP``; never a header the client chose).
-    Also django-axes' ``AXES_CLIENT_IP_CALLABLE``, so both count the same address."""
+    django-axes counts the same address (``login_address``)."""
     header = settings.ZAPAS["CLIENT_IP_HEADER"]
     meta = getattr(request, "META", None) or {}
     if header:
@@ -39,6 +40,18 @@ def client_address(request: HttpRequest) -> str:
         if address:
             return address[:64]
     return (meta.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def login_address(request: HttpRequest) -> str | None:
+    """django-axes' ``AXES_CLIENT_IP_CALLABLE``: ``client_address`` when it is an IP address,
+    else None (axes' own fallback). Axes stores it in an IP address column, which PostgreSQL
+    refuses to hold ``unknown`` (a request with no ``REMOTE_ADDR``, e.g. ``force_login``)."""
+    address = client_address(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 @dataclass(frozen=True)

@@ -200,3 +200,34 @@ def test_default_rates_are_on(settings):
     assert rate_for("device").limit >= 600  # a scanner at full speed never meets it
     assert rate_for("address").limit >= rate_for("device").limit
     assert rate_for("auth_failures").limit <= 60
+
+
+# --- the address django-axes stores -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ({"REMOTE_ADDR": "10.1.2.3"}, "10.1.2.3"),
+        ({"REMOTE_ADDR": "2001:db8::1"}, "2001:db8::1"),
+        ({}, None),  # force_login's bare request
+        ({"REMOTE_ADDR": "not-an-address"}, None),
+    ],
+)
+def test_login_address_is_an_ip_address_or_none(meta, expected):
+    from django.http import HttpRequest
+
+    from core.throttles import login_address
+
+    request = HttpRequest()
+    request.META.update(meta)
+    assert login_address(request) == expected
+
+
+def test_a_sign_in_without_an_address_is_logged_on_every_database(client, boss):
+    # force_login sends no REMOTE_ADDR; PostgreSQL's inet column refused the old "unknown"
+    from axes.models import AccessLog
+
+    client.force_login(boss)
+    assert _signed_in(client)
+    assert AccessLog.objects.filter(username="boss", ip_address=None).exists()
