@@ -20,6 +20,18 @@ def fake_ozon():
 
 
 @pytest.fixture
+def ozon_env(fake_ozon, settings):
+    """The environment's default account (OZON_CLIENT_ID, OZON_API_KEY, OZON_API_URL) at the fake."""
+    settings.OZON = {
+        **settings.OZON,
+        "CLIENT_ID": CLIENT_ID,
+        "API_KEY": API_KEY,
+        "API_URL": fake_ozon.url,
+    }
+    return fake_ozon
+
+
+@pytest.fixture
 def account(db, fake_ozon) -> OzonAccount:
     account = OzonAccount(name="Test store", client_id=CLIENT_ID, base_url=fake_ozon.url)
     account.set_api_key(API_KEY)

@@ -19,20 +19,14 @@ from fulfilment.models import Order, OrderStatus
 from inventory.models import Sku, StockLevel, Warehouse
 from inventory.tests.factories import StaffUserFactory, ean13, purchase_order
 from marketplaces.ozon.models import OutboxMessage, OutboxStatus
-from marketplaces.ozon.tests.fake import API_KEY, CLIENT_ID, FakePosting
+from marketplaces.ozon.tests.fake import FakePosting
 from tests.factories import ScannerDeviceFactory
 
 CUP, MUG = ean13(501), ean13(502)
 
 
 @pytest.fixture
-def store(fake_ozon, settings, db):
-    settings.OZON = {
-        **settings.OZON,
-        "CLIENT_ID": CLIENT_ID,
-        "API_KEY": API_KEY,
-        "API_URL": fake_ozon.url,
-    }
+def store(ozon_env, fake_ozon, db):
     fake_ozon.add_warehouse(1001, "Kazan FBS")
     fake_ozon.add_product(501, "CUP-1", sku=9501, barcodes=[CUP])
     fake_ozon.add_product(502, "MUG-2", sku=9502, barcodes=[MUG])

@@ -12,19 +12,13 @@ from django.core.management import CommandError, call_command
 from fulfilment.models import CancelledBy, CancelReason, Order, OrderStatus
 from inventory.models import MovementKind, Sku, StockLevel, StockMovement, Warehouse
 from marketplaces.ozon.models import Posting, SyncConflict, SyncRun
-from marketplaces.ozon.tests.fake import API_KEY, CLIENT_ID, FakePosting
+from marketplaces.ozon.tests.fake import FakePosting
 
 DEADLINE = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
-def store(fake_ozon, settings, db):
-    settings.OZON = {
-        **settings.OZON,
-        "CLIENT_ID": CLIENT_ID,
-        "API_KEY": API_KEY,
-        "API_URL": fake_ozon.url,
-    }
+def store(ozon_env, fake_ozon, db):
     fake_ozon.add_warehouse(1001, "Kazan FBS")
     fake_ozon.add_warehouse(1002, "Ekb FBS", address_info={"utc": "UTC+05:00"})
     fake_ozon.add_product(501, "CUP-1", sku=9501)
