@@ -263,6 +263,8 @@ def plan_catalogue(
         s.fbo,
         params.tariffs,
         current_scheme=s.current_scheme,
+        sale_price=s.sale_price,
+        cancel_penalty=s.cancel_penalty,
     )
     return CataloguePlan(
         demand_class=cls,
