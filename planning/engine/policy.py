@@ -36,8 +36,10 @@ from .schema import DIST_EMPIRICAL, DIST_NORMAL, INTERMITTENT, LUMPY, PlanParams
 from .stats import (
     choose_distribution,
     discrete_inverse_loss,
+    discrete_loss,
     discrete_ppf,
     inverse_normal_loss,
+    normal_loss,
 )
 
 
@@ -119,6 +121,87 @@ def round_order(qty: np.ndarray, moq: np.ndarray, pack_size: np.ndarray) -> np.n
     return np.where(qty > 1e-9, packs * pack, 0.0)
 
 
+def _fill_rate_rop(
+    beta: np.ndarray,
+    d: np.ndarray,
+    sd_daily: np.ndarray,
+    lead_time_mean: np.ndarray,
+    lead_time_sd: np.ndarray,
+    review_days: np.ndarray,
+    lot: np.ndarray,
+    mu: np.ndarray,
+    sigma: np.ndarray,
+    discrete: np.ndarray,
+    total: TotalDistribution | None,
+    iterations: int = 40,
+) -> np.ndarray:
+    """Reorder point s whose fill rate is β in a lost-sales (R, s, S) review.
+
+    A review leaves the position x about half a lot above s on average; the units short that
+    belong to the period are those over L + R less those over L alone (the earlier order's),
+    E[(X_P − x)⁺] − E[(X_L − x)⁺], and lost sales fill Q/(Q + short) rather than 1 − short/Q,
+    so short = (1 − β)/β·R·d.  x is bisected between 0 and L_P⁻¹(short); X_L has the model's demand moments over L (no lead-time
+    spread, so more of it never lowers s), or the total's shape scaled to L (mean × L/P,
+    spread × √(L/P)).  s = x − lot/2, at least 0.
+    """
+    short = (1 - beta) / beta * np.maximum(review_days, 1) * d
+    lt = np.maximum(_f64(lead_time_mean), 0) * np.ones_like(d)
+    frac = np.where(lt + review_days > 0, lt / np.maximum(lt + review_days, 1e-9), 0.0)
+    if total is not None:
+        g = total.grid()
+        m = np.where(total.mean > 1e-9, total.mean, 0.0)
+        g_l = np.maximum(m[:, None] * frac[:, None] + (g - m[:, None]) * np.sqrt(frac)[:, None], 0)
+
+        def inv_p(t):
+            return total.inverse_loss(t)
+
+        def loss_p(x):
+            return total.loss(x)
+
+        def loss_l(x):
+            return np.maximum(g_l - x[:, None], 0).mean(axis=1)
+    else:
+        # without the lead-time spread: a late arrival's shortfall stays this period's risk
+        mu_l, sig_l = lead_time_demand(d, sd_daily, lt, 0.0, 0.0)
+        dist, r, p = choose_distribution(mu, sigma * sigma)
+        dist_l, r_l, p_l = choose_distribution(mu_l, sig_l * sig_l)
+        i = np.flatnonzero(discrete)
+        safe = np.where(sigma > 0, sigma, 1.0)
+        safe_l = np.where(sig_l > 0, sig_l, 1.0)
+
+        def inv_p(t):
+            x = mu + inverse_normal_loss(np.where(sigma > 0, t / safe, np.inf)) * sigma
+            if i.size:
+                q = discrete_inverse_loss(t[i], dist[i], mu[i], r[i], p[i])
+                x[i] = np.where(np.isfinite(q), q, x[i])
+            return x
+
+        def loss_p(x):
+            out = np.where(sigma > 0, sigma * normal_loss((x - mu) / safe), 0)
+            out = np.maximum(out, np.maximum(mu - x, 0))
+            if i.size:
+                q = discrete_loss(np.floor(x[i]), dist[i], mu[i], r[i], p[i])
+                out[i] = np.where(np.isfinite(q), q, out[i])
+            return out
+
+        def loss_l(x):
+            out = np.where(sig_l > 0, sig_l * normal_loss((x - mu_l) / safe_l), 0)
+            out = np.maximum(out, np.maximum(mu_l - x, 0))
+            if i.size:
+                q = discrete_loss(np.floor(x[i]), dist_l[i], mu_l[i], r_l[i], p_l[i])
+                out[i] = np.where(np.isfinite(q), q, out[i])
+            return out
+
+    # L_P − L_L falls in x (its slope is P(X_L > x) − P(X_P > x) ≤ 0): bisect between 0
+    # and the plain root (L_L ≥ 0, so it is an upper bound)
+    lo, hi = np.zeros_like(d), np.maximum(inv_p(short), 0)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        over = loss_p(mid) - loss_l(mid) > short
+        lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
+    return np.maximum(hi - 0.5 * lot, 0.0)
+
+
 @dataclass(frozen=True)
 class PolicyResult:
     """Inventory policy per SKU (float64 (n,) in units unless stated)."""
@@ -181,27 +264,27 @@ def compute_policy(
 
     fill = params.service_target == "fill_rate"
     if fill:
-        k = fill_rate_safety_factor(sl, cycle_q, sigma)
+        rop = _fill_rate_rop(
+            sl, d, sd_daily, lead_time_mean, lead_time_sd, rv, cycle_q, mu, sigma, discrete, total
+        )
+        if total is not None:
+            mu = np.where(total.mean > 1e-9, total.mean, 0.0)
+            sigma = total.sd()
+            dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
     else:
-        k = special.ndtri(sl)
-    rop = mu + k * sigma
-    if discrete.any():
-        i = np.flatnonzero(discrete)
-        if fill:
-            q = discrete_inverse_loss((1 - sl[i]) * cycle_q[i], dist[i], mu[i], r[i], p[i])
-        else:
+        rop = mu + special.ndtri(sl) * sigma
+        if discrete.any():
+            i = np.flatnonzero(discrete)
             q = discrete_ppf(sl[i], dist[i], mu[i], r[i], p[i])
-        rop[i] = np.where(np.isfinite(q), q, rop[i])  # degenerate NB: keep the normal value
-    if total is not None:
-        mu = np.where(total.mean > 1e-9, total.mean, 0.0)
-        sigma = total.sd()
-        dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
-        if fill:
-            rop = total.inverse_loss((1 - sl) * cycle_q)
-        else:
+            rop[i] = np.where(np.isfinite(q), q, rop[i])  # degenerate NB: keep the normal value
+        if total is not None:
+            mu = np.where(total.mean > 1e-9, total.mean, 0.0)
+            sigma = total.sd()
+            dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
             rop = total.quantile(sl)
     ss = rop - mu
-    if not params.allow_negative_safety_stock:
+    # a fill-rate reorder point may sit below the mean: one lot alone can fill beyond the target
+    if not params.allow_negative_safety_stock and not fill:
         ss = np.maximum(ss, 0)
         rop = mu + ss
     rop = np.where(mu > 0, rop, 0.0)
