@@ -577,7 +577,9 @@ class TransferLine(models.Model):
     quantity_dispatched = models.PositiveIntegerField(default=0)
     quantity_received = models.PositiveIntegerField(default=0)
     quantity_reserved = models.PositiveIntegerField(
-        default=0, help_text="Units held at the source for this line until it is dispatched."
+        default=0,
+        db_default=0,  # bulk loaders (the demo seed) insert lines without naming it
+        help_text="Units held at the source for this line until it is dispatched.",
     )
 
     class Meta:

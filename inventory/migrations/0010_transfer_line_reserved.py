@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='transferline',
             name='quantity_reserved',
-            field=models.PositiveIntegerField(default=0, help_text='Units held at the source for this line until it is dispatched.'),
+            field=models.PositiveIntegerField(default=0, db_default=0, help_text='Units held at the source for this line until it is dispatched.'),
         ),
         migrations.AddConstraint(
             model_name='transferline',
