@@ -183,7 +183,7 @@ def main() -> None:
                     cov = (a[:, None] <= q + 1e-9).mean(axis=0)
                     bias = plan.promise_mean[sel].sum() / max(a.sum(), 1e-9) - 1
                     # the shop's own swing taken out: actuals scaled to the stated total
-                    common = (a[:, None] / (1 + bias) <= q + 1e-9).mean(axis=0)
+                    common = (a[:, None] * (1 + bias) <= q + 1e-9).mean(axis=0)
                     per_abc = {}
                     for k, lab in enumerate(plan.abc_names):
                         m = plan.abc_class[sel] == k
