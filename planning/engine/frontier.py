@@ -73,7 +73,7 @@ def _interp(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
 
 def at_equal_stock(
     points: Sequence[FrontierPoint], policy: str = "zapas"
-) -> list[dict[str, float]]:
+) -> list[dict[str, float | str]]:
     """Per min/max point: Zapas's (``policy``) fill rate and cancellations at its inventory
     value, and Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not
     reach)."""
@@ -85,6 +85,7 @@ def at_equal_stock(
     for m in (p for p in points if p.policy == "naive_min_max"):
         rows.append(
             {
+                "policy": policy,
                 "multiplier": m.setting,
                 "min_max_value": m.avg_inventory_value,
                 "min_max_fill_rate": m.fill_rate,
@@ -198,6 +199,7 @@ def frontier_chart(points: Sequence[FrontierPoint], path: str, title: str = "") 
     for policy, label, marker in (
         ("zapas", "Zapas (service target)", "o"),
         ("zapas_value", "Zapas (target spread by value)", "^"),
+        ("zapas_cancellations", "Zapas (stock spread for the fewest cancellations)", "D"),
         ("naive_min_max", "min/max (multiplier)", "s"),
     ):
         pts = sorted((p for p in points if p.policy == policy), key=lambda p: p.avg_inventory_value)
