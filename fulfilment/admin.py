@@ -476,6 +476,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "compensation_value",
         "attempts",
         "last_error",
+        "fallback_reason",
         "edited",
         "approved_by",
         "approved_at",
@@ -491,6 +492,7 @@ class NoticeAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("channel", "recipient", "language"),
+                    "fallback_reason",
                     ("estimated_date", "compensation_kind", "compensation_value"),
                 ]
             },

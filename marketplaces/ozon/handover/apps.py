@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OzonHandoverConfig(AppConfig):
+    name = "marketplaces.ozon.handover"
+    label = "ozon_handover"
+    verbose_name = _("Ozon labels and hand-over")
+    default_auto_field = "django.db.models.BigAutoField"
