@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "marketplaces.ozon",
     "marketplaces.ozon.push",
     "marketplaces.ozon.rating",
+    "marketplaces.ozon.fbo",
     "marketplaces.ozon.chat",
     "marketplaces.ozon.handover",
     "demo",

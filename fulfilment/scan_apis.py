@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from core import sql
 from core.api import datetime_text, error_responses
+from core.api_lists import StrictFilterSet
 from core.auth import check_warehouse, request_device
 from core.errors import InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -211,7 +212,7 @@ _CHANNEL = OpenApiParameter(
 # --- order list and detail --------------------------------------------------------------------
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(StrictFilterSet):
     warehouse = django_filters.CharFilter(field_name="warehouse__code")
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     channel = django_filters.CharFilter()

@@ -239,9 +239,11 @@ class WarehouseAdmin(admin.ModelAdmin):
         "cutoff_time",
         "working_days",
         "transit_days",
+        "cluster",
         "is_active",
     ]
-    list_filter = ["kind", "is_active"]
+    list_select_related = ["cluster"]
+    list_filter = ["kind", "is_active", "cluster"]
     search_fields = ["code", "name"]
     inlines = [WarehouseHolidayInline]
 
@@ -749,3 +751,6 @@ class TransferAdmin(admin.ModelAdmin):
             lambda t: services.transfer_cancel(transfer=t),
             done="Transfers cancelled",
         )
+
+
+from inventory import admin_fbo  # noqa: E402, F401  (FBO clusters and their stock)

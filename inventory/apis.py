@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, pagination
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
+from core.api_lists import StrictFilterSet, StrictPagination
 from core.auth import check_warehouse, check_warehouse_code, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
@@ -99,10 +100,7 @@ def sku_for_scan(code: str) -> Sku:
     return services.sku_by_barcode(code)
 
 
-class Pagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
+Pagination = StrictPagination
 
 
 # --- who am I ---------------------------------------------------------------------------------
@@ -345,7 +343,7 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _UtcIsoDateTimeField
 
 
-class StockLevelFilter(django_filters.FilterSet):
+class StockLevelFilter(StrictFilterSet):
     warehouse = django_filters.CharFilter(field_name="warehouse__code", help_text="Warehouse code.")
     sku = django_filters.CharFilter(field_name="sku__code", help_text="Offer id.")
     sku_contains = django_filters.CharFilter(field_name="sku__code", lookup_expr="icontains")
@@ -381,7 +379,7 @@ class StockLevelListApi(WarehouseScoped, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class MovementFilter(django_filters.FilterSet):
+class MovementFilter(StrictFilterSet):
     warehouse = django_filters.CharFilter(field_name="warehouse__code")
     sku = django_filters.CharFilter(field_name="sku__code", help_text="Offer id.")
     kind = django_filters.ChoiceFilter(choices=MovementKind.choices)

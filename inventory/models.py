@@ -225,6 +225,26 @@ class SupplierItem(models.Model):
         return self.supplier.lead_time_sd_days
 
 
+class FboCluster(models.Model):
+    """A marketplace's cluster: the region a group of its FBO warehouses serves.
+
+    An order shipped from a warehouse outside the buyer's cluster costs the seller a surcharge,
+    so FBO stock is planned per cluster. ``code`` is the marketplace's identifier
+    (``ozon-<macrolocal_cluster_id>``); the marketplace app keeps the list current.
+    """
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "code"]
+        verbose_name = "FBO cluster"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Warehouse(models.Model):
     class Kind(models.TextChoices):
         OWN = "own", "Own warehouse (FBS)"
@@ -250,6 +270,14 @@ class Warehouse(models.Model):
         default=3, help_text="FBO warehouses: days for a transfer from our own warehouse to arrive."
     )
     is_active = models.BooleanField(default=True)
+    cluster = models.ForeignKey(
+        FboCluster,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="warehouses",
+        help_text="FBO warehouses: the marketplace cluster it belongs to.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -322,6 +350,41 @@ class StockLevel(models.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+class FboStockReport(models.Model):
+    """What the marketplace reports about a SKU at one of its FBO warehouses (units).
+
+    Not a ledger: the marketplace counts this stock, Zapas only reads it. For a warehouse with
+    a report the planner takes these figures instead of the warehouse's ``StockLevel``. Written
+    only by ``inventory.services.fbo_stock_report_replace``.
+    """
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="fbo_reports")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="fbo_reports")
+    available = models.PositiveIntegerField(default=0, help_text="Available for sale.")
+    in_transit = models.PositiveIntegerField(default=0, help_text="In supplies on their way.")
+    requested = models.PositiveIntegerField(default=0, help_text="In supply requests.")
+    daily_sales = models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        default=ZERO,
+        help_text="Average units sold a day over the last 28 days in the cluster.",
+    )
+    days_of_cover = models.DecimalField(
+        max_digits=10, decimal_places=1, null=True, blank=True, help_text="Days the stock lasts."
+    )
+    reported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["warehouse", "sku"]
+        verbose_name = "FBO stock report"
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="fbo_report_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} @ {self.warehouse_id}: {self.available}"
 
 
 class MovementKind(models.TextChoices):

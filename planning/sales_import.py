@@ -463,6 +463,8 @@ def _report(
         skipped_by_code=dict(parsed.skipped_by_code),
         bad_row_count=parsed.bad_row_count,
         bad_rows=tuple(parsed.bad_rows),
+        duplicate_rows=parsed.duplicate_rows,
+        duplicate_lines=tuple(parsed.duplicate_lines),
         unknown_sku_count=len(unknown),
         unknown_sku_rows=unknown_rows,
         unknown_skus=tuple(unknown[:MAX_LISTED]),

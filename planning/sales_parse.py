@@ -6,6 +6,7 @@ Nothing here writes to the database: ``planning.sales_import`` hashes the file, 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import fnmatch
@@ -15,7 +16,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
@@ -45,6 +46,7 @@ DEFAULT_EXCLUDE_CODES: tuple[str, ...] = (
 
 _ISO_FORMATS = frozenset({"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"})
 MAX_LISTED = 50  # bad rows and unknown codes listed in a report (all are counted)
+EARLIEST_SALE = date(2000, 1, 1)
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
@@ -190,6 +192,8 @@ class ImportReport:
     skipped_by_code: dict[str, int] = field(default_factory=dict)
     bad_row_count: int = 0
     bad_rows: tuple[BadRow, ...] = ()
+    duplicate_rows: int = 0
+    duplicate_lines: tuple[int, ...] = ()
     unknown_sku_count: int = 0
     unknown_sku_rows: int = 0
     unknown_skus: tuple[str, ...] = ()
@@ -233,6 +237,7 @@ class ImportReport:
         values["bad_rows"] = tuple(BadRow(**row) for row in values.get("bad_rows", ()))
         values["unknown_skus"] = tuple(values.get("unknown_skus", ()))
         values["warnings"] = tuple(values.get("warnings", ()))
+        values["duplicate_lines"] = tuple(values.get("duplicate_lines", ()))
         values["revenue"] = Decimal(values.get("revenue") or 0)
         for key in ("first_date", "last_date"):
             if values.get(key):
@@ -286,6 +291,14 @@ class ImportReport:
                 + (f" … and {more} more" if more > 0 else "")
                 + " (--create-skus creates them, --skip-unknown-skus leaves their rows out)"
             )
+        if self.duplicate_rows:
+            listed = ", ".join(str(line) for line in self.duplicate_lines)
+            more = self.duplicate_rows - len(self.duplicate_lines)
+            out.append(
+                f"exact duplicate rows {self.duplicate_rows:,} (counted as sales, like every "
+                f"line; check the export): lines {listed}"
+                + (f" … and {more:,} more" if more > 0 else "")
+            )
         out.extend(f"warning: {text}" for text in self.warnings)
         for bad in self.bad_rows:
             out.append(f"line {bad.line}: {bad.reason}")
@@ -318,6 +331,8 @@ class ParsedSales:
     skipped_by_code: Counter = field(default_factory=Counter)
     bad_row_count: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
+    duplicate_rows: int = 0
+    duplicate_lines: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
@@ -421,6 +436,10 @@ def parse_sales(
     bad_rows = result.bad_rows
     blank = demand = cancelled = returned = adjusted = adjusted_units = bad_count = 0
     rows_read = 0
+    latest_sale = date.today() + timedelta(days=1)  # a day of slack for time zones
+    seen_rows: set[int] = set()  # hashes of the rows read, to count exact duplicates
+    duplicates = 0
+    duplicate_lines = result.duplicate_lines
 
     def bad(reason: str) -> None:
         nonlocal bad_count
@@ -437,9 +456,20 @@ def parse_sales(
                 continue
             bad(f"{len(row)} columns, expected at least {width}")
             continue
+        row_hash = hash(tuple(row))
+        if row_hash in seen_rows:
+            # Summed like any other line (two equal lines of one invoice are real), but said.
+            duplicates += 1
+            if len(duplicate_lines) < MAX_LISTED:
+                duplicate_lines.append(line_number())
+        else:
+            seen_rows.add(row_hash)
         raw_code = row[sku_i]
         code = code_cache.get(raw_code)
         if code is None:
+            if "\x00" in (raw_code or ""):
+                bad("the SKU code contains a NUL byte")
+                continue
             code = (raw_code or "").strip()
             if options.upper_codes:
                 code = code.upper()
@@ -478,6 +508,10 @@ def parse_sales(
             except (TypeError, ValueError, AttributeError):
                 bad(f"date {stamp!r} does not match {date_format!r}")
                 continue
+            if not EARLIEST_SALE <= day <= latest_sale:
+                # A sale cannot lie ahead; 2099 or 9999-12-31 is a typo or a placeholder.
+                bad(f"date {stamp!r} is outside {EARLIEST_SALE} … {latest_sale}")
+                continue
             day_cells = stamp_cache[stamp] = by_day.setdefault(day, {})
         if has_price:
             price_text = row[price_i]
@@ -514,7 +548,7 @@ def parse_sales(
             if cell is None:
                 cell = day_cells[code] = [0, 0, 0, 0, 0, 0, 0]
             if create and code not in sku_info and desc_i is not None:
-                name = (row[desc_i] or "").strip()
+                name = (row[desc_i] or "").strip().replace("\x00", "")
                 if name:
                     sku_info[code] = (name, Decimal(price).scaleb(-4))
             if cell[UNITS] + qty > INT32_MAX or cell[REVENUE] + price * qty > MAX_REVENUE_UNITS:
@@ -548,6 +582,7 @@ def parse_sales(
     result.adjustment_rows = adjusted
     result.adjusted_units = adjusted_units
     result.bad_row_count = bad_count
+    result.duplicate_rows = duplicates
     # Codes were counted under their raw spelling; report them normalised, most frequent first.
     normalised: Counter = Counter()
     for raw, count in skipped.items():
@@ -761,10 +796,37 @@ def sales_file_parse(
         parsed.encoding = options.encoding
         parsed.delimiter = options.delimiter
         return parsed
-    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error, OSError) as exc:
+    except UnicodeDecodeError as exc:
+        line = decode_error_line(raw, options.encoding or "utf-8-sig")
+        raise InvalidInput(
+            f"Line {line} is not valid {options.encoding or 'utf-8'}: {exc.reason} "
+            f"(byte {exc.object[exc.start : exc.start + 1]!r}). Choose the file's encoding, "
+            "or leave it empty to have it detected.",
+            code="sales_import_unreadable",
+        ) from exc
+    except (gzip.BadGzipFile, EOFError, csv.Error, OSError) as exc:
         raise InvalidInput(
             f"The file cannot be read near line {line_number() + 1}: {exc}",
             code="sales_import_unreadable",
         ) from exc
     finally:
         close()
+
+
+def decode_error_line(file: BinaryIO, encoding: str) -> int:
+    """The 1-based line of the first byte ``encoding`` cannot decode (plain or gzip file).
+
+    The text reader decodes ahead in 8 KB blocks, so where it fails says nothing about the
+    line; this re-reads the bytes a line at a time and counts the newlines decoded before it."""
+    file.seek(0)
+    stream: Any = gzip.GzipFile(fileobj=file, mode="rb") if file.read(2) == b"\x1f\x8b" else file
+    file.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    newlines = 0
+    try:
+        for piece in stream:
+            newlines += decoder.decode(piece).count("\n")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return newlines + 1
+    return newlines + 1  # not reproduced: the end of the file

@@ -7,6 +7,7 @@ package (``from inventory.services import stock_receive``); the split is an inte
 
 from inventory.selectors import sku_by_barcode
 from inventory.services.calendar import warehouse_calendar_seed
+from inventory.services.fbo_reports import FboStockRow, fbo_stock_report_replace
 from inventory.services.ledger import (
     SYSTEM,
     Actor,
@@ -42,9 +43,11 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "CountResult",
+    "FboStockRow",
     "_lock_levels",
     "document_number",
     "expected_arrival",
+    "fbo_stock_report_replace",
     "purchase_order_cancel",
     "purchase_order_create",
     "purchase_order_receive",

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from core.errors import InvalidInput
 from inventory.tests.factories import SkuFactory
 from planning.models import DemandHistory
 from planning.sales_import import sales_import
@@ -47,3 +48,62 @@ def test_the_largest_32_bit_quantity_is_accepted():
     report = _import("2,A1,Apple,2147483645,2024-03-02 09:00,0.0001")
     assert report.status == "done"
     assert DemandHistory.objects.get(date__day=2).units == 2147483645
+
+
+def _import_bytes(body: bytes, **options):
+    SkuFactory(code="A1", barcode=False)
+    return sales_import(
+        file=io.BytesIO(HEADER.encode() + body),
+        file_name="sales.csv",
+        options=ImportOptions(date_format="%Y-%m-%d %H:%M", **options),
+    )
+
+
+@pytest.mark.parametrize(
+    "row,reason",
+    [
+        ("2,A\x001,Apple,2,2024-03-01 09:00,1.0", "the SKU code contains a NUL byte"),
+        ("2,A1,Apple,2\x00,2024-03-01 09:00,1.0", "quantity '2\\x00' is not a whole number"),
+        ("2,A1,Apple,2,2099-03-01 09:00,1.0", "date '2099-03-01 09:00' is outside 2000-01-01"),
+        ("2,A1,Apple,2,9999-12-31 09:00,1.0", "date '9999-12-31 09:00' is outside 2000-01-01"),
+        ("2,A1,Apple,2,1999-12-31 09:00,1.0", "date '1999-12-31 09:00' is outside 2000-01-01"),
+    ],
+)
+def test_nul_bytes_and_dates_beyond_the_horizon_are_bad_rows(row, reason):
+    report = _import(row)
+    assert report.status == "failed"
+    assert len(report.bad_rows) == 1
+    assert report.bad_rows[0].line == 3
+    assert report.bad_rows[0].reason.startswith(reason)
+    assert not DemandHistory.objects.exists()
+
+
+@pytest.mark.parametrize("good_lines", [3, 3000])  # before and well past the 8 KB read-ahead
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_decode_error_names_its_exact_line(good_lines, gzipped):
+    body = GOOD.encode() * good_lines + b"2,A1,App\xffle,2,2024-03-01 09:00,1.0\n" + GOOD.encode()
+    data = HEADER.encode() + body
+    if gzipped:
+        import gzip
+
+        data = gzip.compress(data)
+    SkuFactory(code="A1", barcode=False)
+    with pytest.raises(InvalidInput) as refused:
+        sales_import(
+            file=io.BytesIO(data),
+            file_name="sales.csv.gz" if gzipped else "sales.csv",
+            options=ImportOptions(date_format="%Y-%m-%d %H:%M", encoding="utf-8"),
+        )
+    assert refused.value.code == "sales_import_unreadable"
+    assert str(refused.value.message).startswith(f"Line {good_lines + 2} is not valid utf-8")
+    assert not DemandHistory.objects.exists()
+
+
+def test_exact_duplicate_rows_are_counted_and_named_by_line():
+    other = "2,A1,Apple,1,2024-03-01 10:00,1.0\n"
+    report = _import_bytes((GOOD + other + GOOD + GOOD + other).encode())
+    assert report.status == "done"
+    assert (report.duplicate_rows, report.duplicate_lines) == (3, (4, 5, 6))
+    assert any(line.startswith("exact duplicate rows 3 ") for line in report.lines())
+    # Still counted as sales: two equal lines of one invoice are real.
+    assert DemandHistory.objects.get().units == 2 + 1 + 2 + 2 + 1

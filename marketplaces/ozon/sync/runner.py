@@ -86,17 +86,22 @@ def sync_run(
     steps: list[str] | None = None,
     client: OzonClient | None = None,
     progress: Callable[[StepSummary], None] | None = None,
+    registry: dict[str, Step] | None = None,
 ) -> tuple[SyncRun, list[StepSummary]]:
-    """Run ``steps`` (default: all, in order) for ``account``; record a ``SyncRun``."""
+    """Run ``steps`` (default: all, in order) for ``account``; record a ``SyncRun``.
+
+    ``registry`` replaces ``STEPS`` for a sub-app's own cycle (e.g. the daily FBO import).
+    """
+    registry = registry or STEPS
     run = SyncRun.objects.create(account=account)
     own_client = client is None
     client = client or OzonClient.for_account(account)
     summaries: list[StepSummary] = []
     try:
-        for name in steps or list(STEPS):
+        for name in steps or list(registry):
             started = time.perf_counter()
             try:
-                result = STEPS[name](account, client, since)
+                result = registry[name](account, client, since)
                 summary = StepSummary(
                     name,
                     True,
