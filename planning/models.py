@@ -529,6 +529,7 @@ class SkuServiceLevel(Sku):
 
 # What the seller's own operations teach (suppliers, prep time, packing capacity), and the
 # promises each run states with their audits: modules of their own.
+from planning.fbo_models import ClusterDemand, CostObservation  # noqa: E402,F401
 from planning.models_operations import (  # noqa: E402, F401
     CapacityForecast,
     CycleCountTask,

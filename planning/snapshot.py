@@ -18,7 +18,11 @@ How the figures map (units unless stated):
   the inventory position, but the receipts schedule (own shelves) holds purchase orders only.
   Units already at FBO warehouses (``fbo.stock``) are sellable: the engine adds them to the
   position and to the stock its risk figures draw on. ``fbo.enabled`` marks the SKUs sold
-  through FBO (scheme FBO or both): only they get FBO shipment suggestions.
+  through FBO (scheme FBO or both): only they get FBO shipment suggestions. The FBO columns
+  are marketplace clusters where the warehouses have one, with the marketplace's own stock
+  report, each cluster's share of the demand and the non-local share (``fbo_snapshot``).
+- ``cancel_penalty``: what the marketplace charged per seller cancellation, per SKU or for the
+  catalogue (``CostObservation``), else the flat tariff.
 - Lead time: the primary supplier item's override, else its supplier's figure (a SKU without
   a primary item uses its first supplier item; one without any uses ``PLAN_DEFAULT_LEAD_TIME``),
   replaced by what the receipts taught (``SupplierPerformance``, see ``supplier_learning``)
@@ -60,6 +64,9 @@ from inventory.models import (
 from planning.demand_history import demand_matrix_read
 from planning.engine.calendar import ShopCalendar, shop_calendar
 from planning.engine.schema import FBO, FBS, CatalogueSnapshot, FboSnapshot
+from planning.fbo_inputs import cost_observation_read
+from planning.fbo_models import CostKind
+from planning.fbo_snapshot import fbo_columns_read, fbo_demand_read, fbo_reported_read
 from planning.models import DemandHistory, ServiceLevelTarget
 from planning.slices import rows_of, sku_filter
 from planning.supplier_learning import learned_lead_times
@@ -370,15 +377,12 @@ def plan_input_build(
             lead_mean[i] = np.where(np.isnan(learned_mean), lead_mean[i], learned_mean)
             lead_sd[i] = np.where(np.isnan(learned_sd), lead_sd[i], learned_sd)
 
-    # warehouses
-    fbo_warehouses = list(
-        Warehouse.objects.filter(kind=Warehouse.Kind.FBO, is_active=True)
-        .order_by("pk")
-        .values_list("pk", "transit_days")
-    )
-    fbo_ids = np.array([w[0] for w in fbo_warehouses], dtype=np.int64)
-    fbo_col = {wid: j for j, wid in enumerate(fbo_ids.tolist())}
-    n_fbo = fbo_ids.size
+    # warehouses: FBO columns per marketplace cluster (``planning.fbo_snapshot``)
+    columns = fbo_columns_read()
+    fbo_ids = columns.destination_ids
+    fbo_col = columns.column_of
+    n_fbo = columns.size
+    reported_stock, reported_pipeline, reported = fbo_reported_read(sku_ids, columns)
     default_destination = (
         Warehouse.objects.filter(kind=Warehouse.Kind.OWN, is_active=True)
         .order_by("code")
@@ -407,10 +411,13 @@ def plan_input_build(
         head = np.ones(r_sorted.size, dtype=bool)
         head[1:] = r_sorted[1:] != r_sorted[:-1]
         best_own[r_sorted[head]] = arr[m, 1][order][head]
-        m = ok & ~own & np.isin(arr[:, 1], fbo_ids)
+        # FBO warehouses the marketplace reports take its figures instead (below)
+        counted = [w in fbo_col and w not in reported for w in arr[:, 1].tolist()]
+        m = ok & ~own & np.array(counted, dtype=bool)
         if m.any():
-            cols = np.searchsorted(fbo_ids, arr[m, 1])
+            cols = np.array([fbo_col[w] for w in arr[m, 1].tolist()], dtype=np.int64)
             np.add.at(fbo_stock, (rows[m], cols), arr[m, 2] - arr[m, 3])
+    fbo_stock += reported_stock
     destination_id = np.where(best_own > 0, best_own, default_destination).astype(np.int64)
     available -= _open_order_backlog(sku_ids)
 
@@ -507,11 +514,14 @@ def plan_input_build(
 
     fbo = None
     if n_fbo:
+        share, nonlocal_share = fbo_demand_read(sku_ids, columns, plan_date)
         fbo = FboSnapshot(
-            demand_share=np.zeros((n, n_fbo), dtype=np.float64),
+            demand_share=share,
             stock=fbo_stock,
-            transit_days=np.array([float(w[1]) for w in fbo_warehouses]),
-            in_transit=fbo_in_transit,
+            transit_days=columns.transit_days,
+            # the marketplace's pipeline and Zapas's transfers are the same goods
+            in_transit=np.maximum(fbo_in_transit, reported_pipeline),
+            nonlocal_share=nonlocal_share,
             # FBO shipments only for SKUs sold through FBO (an approved scheme decision has
             # already switched Sku.scheme)
             enabled=np.array(
@@ -544,6 +554,7 @@ def plan_input_build(
         receipts_in_days=receipts_in_days,
         fbo=fbo,
         calendar=calendar or shop_calendar_read(start=start, plan_date=plan_date),
+        cancel_penalty=cost_observation_read(kind=CostKind.CANCEL_CHARGE, sku_ids=sku_ids),
     )
     return PlanInput(
         plan_date=plan_date,

@@ -25,12 +25,17 @@ FBO (the marketplace stores, picks and ships):
               (stock that will not sell in time is taken back: removal fee, once a cycle)
   capital   = (I + P − SS) · c · capital rate/12, the stock FBO ties up *beyond* the FBS
               safety stock SS (split safety stock, FBO cycle stock and the road).
+  non-local = U · p · n · surcharge, p the sale price and n the share of FBO orders shipped
+              from outside the buyer's cluster (``fbo.nonlocal_share``; Ozon charges up to 8 %
+              of the price on those, ``Tariffs.fbo_nonlocal_surcharge``).
 FBS (the seller stores, picks and packs; the marketplace collects and delivers):
   delivery  = O · (logistics per order + per litre · v + FBS processing per order)
   handling  = O · own handling per order (pick, pack, label, packaging)
   storage   = (d·R/2 + SS) · v · own storage per litre-day · 30
   cancellations = E[units short per cycle] · (30/R) / u · cancel penalty: the shortage of
-              the order-up-to level S against demand over L + R + prep (normal loss).
+              the order-up-to level S against demand over L + R + prep (normal loss); the
+              penalty is what the marketplace really charged per cancellation where known
+              (``cancel_penalty``), else the flat ``Tariffs.fbs_cancel_penalty``.
 
 So per order FBS costs the processing fee and the own handling more (tens of percent); FBO
 pays per unit and per supply line to get stock there and for the stock it keeps.  Fast,
@@ -88,6 +93,7 @@ class FulfilmentResult:
     recommended_scheme: np.ndarray  # int8 SCHEME_NAMES
     scheme_reasons: np.ndarray  # int32 bitmask REASON_NAMES
     fbo_shipment: np.ndarray  # (n, W)
+    fbo_nonlocal: np.ndarray | None = None  # surcharges on orders from another cluster
 
 
 def _share(fbo: FboSnapshot | None, n: int) -> np.ndarray | None:
@@ -180,6 +186,8 @@ def choose_fulfilment(
     tariffs: Tariffs,
     default_transit_days: float = 3.0,
     current_scheme: np.ndarray | None = None,
+    sale_price: np.ndarray | None = None,
+    cancel_penalty: np.ndarray | None = None,
 ) -> FulfilmentResult:
     """Costs of both schemes, the recommendation and its reasons (module docstring).
 
@@ -225,7 +233,12 @@ def choose_fulfilment(
     stranded_units = np.maximum(fbo_stock - d * t.fbo_stranded_after_days, 0)
     stranded = stranded_units * t.fbo_removal_per_unit * MONTH / t.fbo_stranded_after_days
     capital = np.maximum(fbo_stock + pipeline - ss, 0) * cost * t.capital_rate_year / 12
-    fbo_cost = delivery + inbound + storage + stranded + capital
+    nonlocal_cost = np.zeros(n)
+    if fbo is not None and fbo.nonlocal_share is not None and sale_price is not None:
+        away = np.clip(np.nan_to_num(np.asarray(fbo.nonlocal_share, f64)), 0, 1)
+        price = np.maximum(np.asarray(sale_price, f64), 0)
+        nonlocal_cost = units * price * away * max(t.fbo_nonlocal_surcharge, 0.0)
+    fbo_cost = delivery + inbound + storage + stranded + capital + nonlocal_cost
 
     # --- FBS ---
     fbs_delivery = orders * (
@@ -242,7 +255,11 @@ def choose_fulfilment(
     short_cycle = np.where(sig > 0, sig * normal_loss(k), np.maximum(mu - s_level, 0))
     p_cycle = np.where(sig > 0, special.ndtr(-k), (mu > s_level).astype(f64))
     cancels = short_cycle * (MONTH / rv) / upo
-    cancel_cost = cancels * t.fbs_cancel_penalty
+    penalty = np.full(n, float(t.fbs_cancel_penalty))
+    if cancel_penalty is not None:
+        known = np.asarray(cancel_penalty, f64)
+        penalty = np.where(np.isfinite(known) & (known >= 0), known, penalty)
+    cancel_cost = cancels * penalty
     fbs_cost = hd + own_storage + cancel_cost
 
     # --- recommendation with hysteresis ---
@@ -289,4 +306,5 @@ def choose_fulfilment(
         recommended_scheme=scheme,
         scheme_reasons=reasons,
         fbo_shipment=ship,
+        fbo_nonlocal=nonlocal_cost,
     )

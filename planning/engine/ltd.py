@@ -6,7 +6,10 @@ distribution of the total is read off what happened after past forecasts:
 
 1. **Pairs.** At weekly origins o before the end of the history (``selection``), the SKU's
    chosen method forecast a P-day total F_o; the actual total over the P usable days from o is
-   A_o (windows with a censored day are left out).
+   A_o (windows with a censored day are left out).  The forecasts see a history with spikes
+   clipped (a spike is no new level); A_o is the demand that came, spikes included, because
+   the promise is about that demand and large orders recur (``_grid_of`` caps the few largest
+   ratios of a pool, so one huge order does not lift the whole pool).
 2. **Pools.**  A pair belongs to a pool: SKU kind (its demand class; or "launch" / "young" when
    the first sale was under 14 / 56 days before o) × velocity bucket of F_o (factors of 2) ×
    recent-demand bucket (the mean daily demand of the 28 days before o, times P, against F_o:
@@ -54,6 +57,9 @@ N_RECENT = len(RECENT_EDGES) + 2
 POOL_PRIOR = 200.0
 CLIP_LEVEL = 0.995
 CLIP_MEAN = 4.0
+#: Ratios of a pool whose excess over the next one is left out of its mean.
+TOP_CAPPED = 5
+TOP_CAP_FACTOR = 4.0
 
 
 def velocity_bucket(total: np.ndarray) -> np.ndarray:
@@ -83,8 +89,14 @@ def _reference(total: np.ndarray) -> np.ndarray:
 
 
 def _grid_of(r: np.ndarray) -> np.ndarray:
-    """Grid quantiles of a sample whose mean is the sample mean: the top cell (levels above
-    1 − 1/GRID_SIZE) carries the far tail, so a few huge totals are not lost from the mean."""
+    """Grid quantiles of a sample whose mean is the sample mean, after the k = min(
+    ``TOP_CAPPED``, n // 2) largest ratios are capped at ``TOP_CAP_FACTOR`` × the next one.
+    The top cell (levels above 1 − 1/GRID_SIZE) carries the far tail, so the large orders that
+    recur stay in the mean; one huge order (it sits in up to P/7 overlapping windows) is
+    capped, so it does not lift the mean of every SKU in its pool."""
+    k = min(TOP_CAPPED, r.size // 2)
+    if k:
+        r = np.minimum(r, TOP_CAP_FACTOR * np.partition(r, r.size - k - 1)[r.size - k - 1])
     g = np.quantile(r, GRID)
     g[-1] = max(g[-1], GRID_SIZE * float(r.mean()) - float(g[:-1].sum()))
     return g

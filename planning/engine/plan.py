@@ -52,7 +52,11 @@ def _forecast_block(
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
     td = None if total_days is None else total_days[sl]
-    fs = fit_select(yc, valid, cls, params, snapshot.history_end_weekday, td, calendar=calendar)
+    # the pairs are scored against the demand that came, spikes included: the promise is about
+    # that demand, and large orders recur (the pool's mean is robust to a single huge one)
+    fs = fit_select(
+        yc, valid, cls, params, snapshot.history_end_weekday, td, actual=y, calendar=calendar
+    )
     pos = (y > 0) & valid
     n_days = y.shape[1]
     hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)
@@ -263,6 +267,8 @@ def plan_catalogue(
         s.fbo,
         params.tariffs,
         current_scheme=s.current_scheme,
+        sale_price=s.sale_price,
+        cancel_penalty=s.cancel_penalty,
     )
     return CataloguePlan(
         demand_class=cls,

@@ -102,6 +102,12 @@ class FboSnapshot:
     in_transit: (n, W) units already shipped to each FBO warehouse, not yet accepted (optional).
     enabled: (n,) bool, SKUs that sell through FBO (scheme FBO or both) and so get FBO
         shipments (optional; default ``current_scheme == FBO``).
+    nonlocal_share: (n,) share 0…1 of the SKU's FBO orders shipped from outside the buyer's
+        cluster; each pays ``Tariffs.fbo_nonlocal_surcharge`` of its price (optional; NaN or
+        None = 0).
+
+    A column is a marketplace *cluster* where the warehouses have one (its stock and transit
+    summed over the cluster's warehouses, its share the cluster's demand), else one warehouse.
 
     FBO stock is sellable stock of the SKU: it counts in the inventory position and in the
     stock the risk figures draw on, next to ``available`` at the seller's warehouses.
@@ -112,6 +118,7 @@ class FboSnapshot:
     transit_days: np.ndarray
     in_transit: np.ndarray | None = None
     enabled: np.ndarray | None = None
+    nonlocal_share: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,9 @@ class CatalogueSnapshot:
 
     fbo: the FBO warehouses (optional; without it no FBO shipments are planned).
 
+    cancel_penalty: (n,) money the marketplace charges per order the seller cancels, where
+    its charges are known (optional; NaN or None = ``Tariffs.fbs_cancel_penalty``).
+
     calendar: the shop calendar (``planning.engine.calendar``) over the T history days and
     after (optional; without it ``PlanParams.detect_closed_days`` detects one from
     ``demand``, which is right when the snapshot holds the whole catalogue).
@@ -177,6 +187,7 @@ class CatalogueSnapshot:
     receipts_in_days: np.ndarray | None = None
     fbo: FboSnapshot | None = None
     calendar: ShopCalendar | None = None
+    cancel_penalty: np.ndarray | None = None
 
     @property
     def n_skus(self) -> int:
@@ -260,7 +271,8 @@ class Tariffs:
     # FBS only, per order
     fbs_processing_per_order: float = 15.0  # marketplace processing of a seller's parcel
     fbs_handling_per_order: float = 12.0  # own picking, packing, label and packaging
-    fbs_cancel_penalty: float = 150.0  # fine (and rating) per order the seller cancels
+    fbs_cancel_penalty: float = 150.0  # fine (and rating) per order the seller cancels, where
+    # the marketplace's own charges are not known (``CatalogueSnapshot.cancel_penalty``)
     own_storage_per_litre_day: float = 0.02  # the seller's own warehouse
     # FBO only: getting stock there and keeping it there
     fbo_supply_days: float = 14.0  # days between two supplies to one FBO warehouse
@@ -271,6 +283,9 @@ class Tariffs:
     fbo_storage_per_litre_day: float = 0.3  # storage per litre and day after the free period
     fbo_stranded_after_days: float = 120.0  # stock beyond this much cover gets taken back
     fbo_removal_per_unit: float = 30.0  # removal (return to the seller) per stranded unit
+    # an FBO order shipped from another cluster than the buyer's pays this share of its price
+    # (Ozon: up to 8 % since April 2026; ``FboSnapshot.nonlocal_share`` says how many do)
+    fbo_nonlocal_surcharge: float = 0.08
     capital_rate_year: float = 0.25  # cost of capital tied in stock, × unit cost per year
     # recommendation: switch scheme only for a material saving (hysteresis)
     decision_margin: float = 0.15  # the other scheme must be ≥ 15 % cheaper a month …

@@ -15,6 +15,7 @@ from django.db import transaction
 from inventory.models import FboCluster, Warehouse
 from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.contract import ContractError
+from marketplaces.ozon.fbo.demand import cluster_demand_rebuild
 from marketplaces.ozon.fbo.models import ClusterLink, FboWarehouseLink
 from marketplaces.ozon.models import OzonAccount
 from marketplaces.ozon.sync.catalogue import StepResult
@@ -129,4 +130,6 @@ def clusters_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
         FboCluster.objects.filter(pk__in=gone.values("cluster_id")).update(is_active=False)
         if gone.exists():
             result.notes.append(f"{gone.count()} clusters no longer listed by Ozon")
+        if result.created:  # postings that named a cluster unknown until now count from now
+            cluster_demand_rebuild(account=account)
     return result

@@ -1,4 +1,5 @@
-"""FBO postings (``/v3/posting/fbo/list``) become demand history, so the forecast sees FBO sales.
+"""FBO postings (``/v3/posting/fbo/list``) become demand history, so the forecast sees FBO sales,
+and demand per buyer's cluster (``marketplaces.ozon.fbo.demand``), so FBO supplies follow it.
 
 Ozon ships FBO postings from its own warehouses: Zapas reserves nothing for them. Each posting
 is kept (``Posting``, scheme FBO, with its Ozon warehouse) and the demand cells of the SKUs and
@@ -17,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplaces.ozon.client import OzonClient
+from marketplaces.ozon.fbo.demand import cluster_demand_recompute, posting_routes_record
 from marketplaces.ozon.models import OzonAccount, Posting, PostingScheme, ProductLink
 from marketplaces.ozon.sync.catalogue import StepResult
 from marketplaces.ozon.sync.postings import _price, _time
@@ -43,7 +45,12 @@ def fbo_postings_sync(
         .first()
     )
     start = since or ((last - OVERLAP) if last else now - FIRST_WINDOW)
-    body = {"filter": {"since": _iso(start), "to": _iso(now)}, "limit": 100}
+    body = {
+        "filter": {"since": _iso(start), "to": _iso(now)},
+        "limit": 100,
+        # the warehouse and the route (buyer's cluster) feed the demand per cluster
+        "with": {"analytics_data": True, "financial_data": True},
+    }
     postings: list[dict[str, Any]] = []
     for page in client.pages("/v3/posting/fbo/list", body, items="postings"):
         postings += page
@@ -87,6 +94,11 @@ def fbo_postings_sync(
             update_fields=["status", "substatus", "products", "ozon_warehouse_id"],
         )
         _demand_recompute(account, rows)
+        posting_routes_record(account=account, postings=postings)
+        cluster_demand_recompute(
+            account=account,
+            days={timezone.localdate(p.in_process_at) for p in rows if p.in_process_at},
+        )
     return result
 
 

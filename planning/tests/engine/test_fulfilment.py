@@ -74,6 +74,8 @@ def _choose(d, sd=None, vol=1.0, fbo=None, tariffs=None, current=None, **kw):
         fbo=fbo if fbo is not None else _one_warehouse(n=n),
         tariffs=tariffs or Tariffs(),
         current_scheme=None if current is None else np.asarray(current, np.int8) * np.ones(n, int),
+        sale_price=kw.get("sale_price", 0.0) * one,
+        cancel_penalty=kw.get("cancel_penalty"),
     )
 
 

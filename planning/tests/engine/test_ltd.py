@@ -47,12 +47,27 @@ def test_one_full_pool_is_its_empirical_distribution():
     assert abs(pools.ratio[3, 11, -1].mean() - ratio.mean()) < 1e-6
 
 
-def test_the_top_cell_carries_a_spike_into_the_mean():
-    a = np.r_[np.ones(999), 10_000.0]  # one 10,000-unit order among 999 single units
+def test_the_top_cell_carries_the_large_orders_into_the_mean():
+    # 990 single units and 10 orders of 100 (ratios 1 and 100): the top 5 are capped at
+    # 4 × the 6th largest = 400, so nothing is cut and the mean is (990 + 1000) / 1000 = 1.99
+    a = np.r_[np.ones(990), np.full(10, 100.0)]
     pools = fit_pools(np.ones(1000), a, np.zeros(1000, int))
     row = pools.ratio[0, 8, -1]
-    assert abs(row.mean() - a.mean()) < 1e-5  # 10.999, not ~1
-    assert row[-2] == 1.0  # the body of the distribution is untouched
+    assert abs(row.mean() - 1.99) < 1e-5
+    assert row[-2] == 100.0 and row[-3] == 1.0  # levels 0.9925 and 0.9875: the body
+
+
+def test_one_huge_order_is_capped_in_the_pool():
+    # one 10,000-unit order among 999 single units: capped at 4 × the 6th largest ratio (1),
+    # so the pool's mean is (999 + 4) / 1000 = 1.003, not 10.999
+    a = np.r_[np.ones(999), 10_000.0]
+    pools = fit_pools(np.ones(1000), a, np.zeros(1000, int))
+    row = pools.ratio[0, 8, -1]
+    assert abs(row.mean() - 1.003) < 1e-5
+    assert row[-2] == 1.0
+    # in a pool of 4 pairs the top 2 are capped at 4 × the 3rd largest (1): ratios 1, 1, 1, 4
+    small = fit_pools(np.ones(4), np.array([1.0, 1.0, 1.0, 10_000.0]), np.zeros(4, int))
+    assert abs(small.ratio[0, 8, -1].mean() - 1.75) < 1e-5
 
 
 def test_own_level_correction_by_hand():

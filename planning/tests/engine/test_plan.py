@@ -115,6 +115,22 @@ def test_stock_at_fbo_counts_in_the_position_and_fbo_sends_follow_the_scheme():
     assert np.all(b.fbo_shipment == 0)
 
 
+def test_recurring_large_orders_stay_in_the_promised_mean():
+    # 1 unit a day and an order of 100 every 20th day (phases spread over the SKUs): the
+    # forecasts see the 100s clipped to 30 × the median day (30), but the promise is about
+    # the demand that comes, (19 · 1 + 100) / 20 = 5.95 a day, not (19 + 30) / 20 = 2.45
+    n, t = 200, 300
+    y = np.ones((n, t), np.float32)
+    for i in range(n):
+        y[i, (i % 20) :: 20] = 100
+    snap = dataclasses.replace(snapshot(n=n, n_days=t, fbo=False), demand=y)
+    plan = plan_catalogue(snap)
+    assert np.all(plan.protection_days == 17)
+    ratio = plan.promise_mean.sum() / (5.95 * 17 * n)
+    assert 0.95 < ratio < 1.05
+    assert np.all(plan.forecast_mean < 2.0 * 5.95)
+
+
 def test_a_spike_is_a_spike_not_a_new_level():
     # one 100,000-unit day 30 days back on a 1-a-day item (the case)
     rng = np.random.default_rng(0)

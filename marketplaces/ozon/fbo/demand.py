@@ -1,0 +1,110 @@
+"""FBO demand per buyer's cluster from FBO postings (``financial_data.cluster_to``).
+
+The hourly FBO postings step keeps each posting's route (``PostingRoute``) and recomputes the
+``planning.ClusterDemand`` of the days it touched from every FBO posting kept for them, so a
+re-read changes nothing. Ozon names clusters by a string: matched to the account's clusters
+by identifier or by name (case-insensitive); a posting whose cluster is unknown is left out
+until the clusters are imported (which recomputes the last weeks). A posting shipped from
+another cluster than the buyer's counts as non-local (Ozon's surcharge applies to it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from marketplaces.ozon.fbo.models import ClusterLink, PostingRoute
+from marketplaces.ozon.models import OzonAccount, Posting, PostingScheme, ProductLink
+from planning.fbo_inputs import cluster_demand_replace
+
+REBUILD_DAYS = 56
+
+
+def posting_routes_record(*, account: OzonAccount, postings: list[dict[str, Any]]) -> None:
+    """Upsert the route of every posting that has ``financial_data``."""
+    routes = []
+    for data in postings:
+        money = data.get("financial_data") or {}
+        number = data.get("posting_number")
+        if not number or not isinstance(money, dict):
+            continue
+        routes.append(
+            PostingRoute(
+                account=account,
+                posting_number=number,
+                cluster_from=str(money.get("cluster_from") or "")[:200],
+                cluster_to=str(money.get("cluster_to") or "")[:200],
+            )
+        )
+    PostingRoute.objects.bulk_create(
+        routes,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["account", "posting_number"],
+        update_fields=["cluster_from", "cluster_to"],
+    )
+
+
+def _cluster_lookup(account: OzonAccount) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for link in ClusterLink.objects.filter(account=account):
+        found[str(link.ozon_cluster_id)] = link.cluster_id
+        found[link.name.strip().lower()] = link.cluster_id
+    return found
+
+
+def cluster_demand_recompute(*, account: OzonAccount, days: set[date]) -> int:
+    """Recompute the account's cluster demand of ``days`` (local dates); rows written."""
+    if not days:
+        return 0
+    tz = timezone.get_current_timezone()
+    lo = datetime.combine(min(days), datetime.min.time(), tzinfo=tz)
+    hi = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    skus = dict(ProductLink.objects.filter(account=account).values_list("offer_id", "sku_id"))
+    clusters = _cluster_lookup(account)
+    postings = list(
+        Posting.objects.filter(
+            account=account, scheme=PostingScheme.FBO, in_process_at__gte=lo, in_process_at__lt=hi
+        ).exclude(status="cancelled")
+    )
+    routes = {
+        r.posting_number: r
+        for r in PostingRoute.objects.filter(
+            account=account, posting_number__in=[p.posting_number for p in postings]
+        )
+    }
+    cells: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for posting in postings:
+        day = timezone.localtime(posting.in_process_at, tz).date()
+        route = routes.get(posting.posting_number)
+        if day not in days or route is None:
+            continue
+        to = clusters.get(route.cluster_to.strip().lower())
+        if to is None:
+            continue
+        origin = route.cluster_from.strip().lower()
+        away = bool(origin) and clusters.get(origin, origin) != to
+        for _sku, offer, quantity, *_price in posting.products:
+            sku_id = skus.get(offer)
+            if sku_id is None or not isinstance(quantity, int) or quantity <= 0:
+                continue
+            cell = cells[(sku_id, to, day)]
+            cell[0] += quantity
+            cell[1] += 1
+            cell[2] += quantity if away else 0
+    return cluster_demand_replace(
+        source=f"ozon:{account.pk}",
+        days=days,
+        cells={key: tuple(value) for key, value in cells.items()},
+    )
+
+
+def cluster_demand_rebuild(*, account: OzonAccount, days: int = REBUILD_DAYS) -> int:
+    """Recompute the last ``days`` days (after the clusters changed)."""
+    today = timezone.localdate()
+    return cluster_demand_recompute(
+        account=account, days={today - timedelta(days=k) for k in range(days + 1)}
+    )
