@@ -7,3 +7,10 @@ class OzonHandoverConfig(AppConfig):
     label = "ozon_handover"
     verbose_name = _("Ozon labels and hand-over")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from fulfilment import hooks
+        from marketplaces.ozon.handover import documents
+
+        hooks.on_order_documents(documents.order_documents)
+        hooks.on_warehouse_documents(documents.warehouse_documents)
