@@ -89,8 +89,11 @@ class CarriageActApi(APIView):
         responses={(200, "application/pdf"): _PDF, **error_responses(403, 404, 409, 503)},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
+        # A number past 64 bits is no row (and would overflow the database's integer).
         carriage = (
             Carriage.objects.select_related("account", "warehouse_link").filter(pk=pk).first()
+            if pk < 2**63
+            else None
         )
         if carriage is None:
             raise NotFound(f"No carriage {pk}.", code="unknown_carriage")
