@@ -21,12 +21,20 @@ PRODUCT_CODE = re.compile(r"^\d{5}[A-Z]*$")
 def load_retail_panel(
     n_products: int = 2000, path: Path = RETAIL_CSV
 ) -> tuple[np.ndarray, list[str], dt.date, np.ndarray]:
+    """``load_retail_lines`` without the units per line."""
+    return load_retail_lines(n_products, path)[:4]
+
+
+def load_retail_lines(
+    n_products: int = 2000, path: Path = RETAIL_CSV
+) -> tuple[np.ndarray, list[str], dt.date, np.ndarray, np.ndarray]:
     """Daily demand (n_products, n_calendar_days) of the busiest products, oldest day first.
 
     Sales lines only: cancellation invoices (``C…``), adjustments (``A…``), non-positive
     quantities or prices and non-product codes are dropped; codes are upper-cased.  The
     busiest products are those with the most sales lines; days without sales are 0 (the shop
-    never trades on Saturdays).  Returns (demand float64, codes, first day, mean unit price).
+    never trades on Saturdays).  Returns (demand float64, codes, first day, mean unit price,
+    mean units per sales line: what one customer order of the product holds).
     """
     rows: list[tuple[str, dt.date, float, float]] = []
     with gzip.open(path, "rt", newline="") as fh:
@@ -58,7 +66,8 @@ def load_retail_panel(
             revenue[i] += q * p
     units = demand.sum(axis=1)
     price = np.where(units > 0, revenue / np.maximum(units, 1), 0.0)
-    return demand, top, start, price
+    per_line = units / np.array([lines[c] for c in top], np.float64)
+    return demand, top, start, price, per_line
 
 
 def synthetic_panel(n: int, n_days: int, seed: int = 0) -> np.ndarray:

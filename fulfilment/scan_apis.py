@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from core import sql
 from core.api import datetime_text, error_responses
-from core.api_lists import StrictFilterSet
+from core.api_strict import StrictFilterSet
 from core.auth import check_warehouse, request_device
 from core.errors import InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent

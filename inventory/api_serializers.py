@@ -5,11 +5,19 @@ Input serializers only validate shapes; the services decide everything else.
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from core.api_strict import ClosedSerializer
 from inventory.models import StockLevel, StockMovement, Transfer, TransferLine
 
 CODE_MAX = 64
+
+
+#: No white space, control or invisible format characters; Cyrillic offer ids are fine. The
+#: schema states the same pattern (lone surrogates never get this far: core.parsers).
+CODE_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+$"
+CODE_MESSAGE = "Printable characters without spaces only."
 
 
 class CodeField(serializers.CharField):
@@ -19,12 +27,7 @@ class CodeField(serializers.CharField):
         kwargs.setdefault("max_length", CODE_MAX)
         kwargs.setdefault("min_length", 1)
         super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not value.isprintable() or any(ch.isspace() for ch in value):
-            raise serializers.ValidationError("Printable characters without spaces only.")
-        return value
+        self.validators.append(RegexValidator(CODE_PATTERN, message=CODE_MESSAGE))
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -168,17 +171,11 @@ class TransferReceiveLineSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
-class TransferReceiveInputSerializer(serializers.Serializer):
+class TransferReceiveInputSerializer(ClosedSerializer):
+    # Closed: "no lines" means everything in transit, so a misspelt key must not read as none.
     lines = TransferReceiveLineSerializer(
         many=True,
         required=False,
         help_text="What arrived (at least one line); omit the field to receive everything "
         "still in transit.",
     )
-
-    def validate(self, attrs):
-        # "No lines" means everything in transit, so a misspelt key must not read as no lines.
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs

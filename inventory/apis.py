@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
-from core.api_lists import StrictFilterSet, StrictPagination
+from core.api_strict import StrictFilterSet, StrictPagination
 from core.auth import check_warehouse, check_warehouse_code, request_device
 from core.errors import Conflict, InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent

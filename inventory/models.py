@@ -576,6 +576,11 @@ class TransferLine(models.Model):
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     quantity_dispatched = models.PositiveIntegerField(default=0)
     quantity_received = models.PositiveIntegerField(default=0)
+    quantity_reserved = models.PositiveIntegerField(
+        default=0,
+        db_default=0,  # bulk loaders (the demo seed) insert lines without naming it
+        help_text="Units held at the source for this line until it is dispatched.",
+    )
 
     class Meta:
         ordering = ["transfer", "id"]
@@ -589,6 +594,10 @@ class TransferLine(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity_received__lte=F("quantity_dispatched")),
                 name="transfer_line_received_within_dispatched",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_reserved__lte=F("quantity")),
+                name="transfer_line_reserved_within_quantity",
             ),
         ]
 

@@ -246,6 +246,7 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         opts = self.model._meta
         live_run = PlanRun.objects.current()
         chart = f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_chart"
+        frontier = FrontierResult.objects.first()
         context = {
             **self.admin_site.each_context(request),
             "opts": opts,
@@ -266,7 +267,8 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 .order_by("-plan_date", "-id")
                 .values_list("pk", "plan_date")[:10]
             ),
-            "frontier": FrontierResult.objects.first(),
+            "frontier": frontier,
+            "frontier_rows": frontier_rows(frontier),
             "frontier_url": reverse(
                 f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_frontier", args=["svg"]
             ),
@@ -274,6 +276,24 @@ class PromiseAuditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/planning/promiseaudit/audit_page.html", context)
+
+
+def frontier_rows(frontier: FrontierResult | None) -> list[dict]:
+    """The stored at-equal-stock readings with the Zapas policy named and Zapas's share of
+    min/max's cancellations (rows stored before the allocation existed are "zapas")."""
+    if frontier is None:
+        return []
+    labels = {
+        "zapas": _("every SKU at its target"),
+        "zapas_cancellations": _("stock spread for the fewest cancellations"),
+    }
+    rows = []
+    for row in frontier.at_equal_stock:
+        policy = row.get("policy", "zapas")
+        ours, theirs = row.get("zapas_cancelled"), row.get("min_max_cancelled")
+        share = ours / theirs if ours is not None and theirs else None
+        rows.append({**row, "policy_label": labels.get(policy, policy), "share": share})
+    return rows
 
 
 @admin.register(Promise)

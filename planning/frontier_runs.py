@@ -1,7 +1,8 @@
 """The efficient frontier of the live catalogue, computed on demand and stored for the admin.
 
-``frontier_compute`` replays the last ``days`` days for Zapas at several service targets and
-for the naive min/max at several multipliers (``planning.engine.frontier.sweep_policies``) and
+``frontier_compute`` replays the last ``days`` days for Zapas at several service targets (each
+SKU at the target, and the same stock spread over the SKUs for the fewest expected cancellations)
+and for the naive min/max at several multipliers (``planning.engine.frontier.sweep_policies``) and
 stores the points as a ``FrontierResult``; the planners' audit page draws the latest one.
 ``manage.py plan_frontier`` runs it, and so does the nightly task ``planning.frontier_nightly``
 (04:00, after the plan, seeded by migration ``planning.0016``; ``frontier_prune`` then keeps the
@@ -27,7 +28,11 @@ from planning.params import plan_params
 from planning.promise_models import FrontierResult
 from planning.snapshot import catalogue_sku_ids, history_start, plan_input_build
 
-__all__ = ["frontier_compute", "frontier_prune"]
+__all__ = ["ZAPAS_POLICIES", "frontier_compute", "frontier_prune"]
+
+# every SKU at its own target, and the same stock spread for the fewest cancellations
+# (PlanParams(allocation="cancellations"))
+ZAPAS_POLICIES = ("zapas", "zapas_cancellations")
 
 
 def _clean(value: float) -> float | None:
@@ -64,7 +69,15 @@ def frontier_compute(
     # stock is valued at cost, or at the sale price where no cost is recorded (imports)
     value = np.where(snapshot.unit_cost > 0, snapshot.unit_cost, snapshot.sale_price)
     snapshot = dataclasses.replace(snapshot, unit_cost=value)
-    points = sweep_policies(snapshot, days, plan_params(), seed=seed, replan_days=replan_days)
+    points = sweep_policies(
+        snapshot,
+        days,
+        plan_params(),
+        seed=seed,
+        replan_days=replan_days,
+        allocations=("target", "cancellations"),
+    )
+    readings = [row for policy in ZAPAS_POLICIES for row in at_equal_stock(points, policy)]
     return FrontierResult.objects.create(
         plan_date=plan_date,
         days=days,
@@ -76,7 +89,10 @@ def frontier_compute(
             }
             for p in points
         ],
-        at_equal_stock=[{k: _clean(v) for k, v in row.items()} for row in at_equal_stock(points)],
+        at_equal_stock=[
+            {k: (_clean(v) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in readings
+        ],
     )
 
 

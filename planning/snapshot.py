@@ -13,8 +13,10 @@ How the figures map (units unless stated):
   unreserved units of open orders from own warehouses (short orders already promised).
 - ``on_order`` = Σ (ordered − received) over lines of open purchase orders
   (draft, sent, partially received); they arrive on the PO's expected date.
-- ``in_transit`` = Σ (dispatched − received) over open transfers to FBO warehouses; they also
-  appear per FBO warehouse in ``fbo.in_transit`` (draft transfers there only). They count in
+- ``in_transit`` = Σ (dispatched − received) over open transfers to FBO warehouses, plus the
+  units a draft transfer holds reserved at its source (a supply ready to ship: no longer in
+  ``available``); they also appear per FBO warehouse in ``fbo.in_transit`` (draft transfers
+  there whole). They count in
   the inventory position, but the receipts schedule (own shelves) holds purchase orders only.
   Units already at FBO warehouses (``fbo.stock``) are sellable: the engine adds them to the
   position and to the stock its risk figures draw on. ``fbo.enabled`` marks the SKUs sold
@@ -457,17 +459,20 @@ def plan_input_build(
             "quantity",
             "quantity_dispatched",
             "quantity_received",
+            "quantity_reserved",
         )
     )
     if transfer_lines:
         rows, ok = rows_of(sku_ids, np.array([r[0] for r in transfer_lines], dtype=np.int64))
         for i, ok_i, line in zip(rows, ok, transfer_lines, strict=True):
-            _, dest, status, quantity, dispatched, received = line
+            _, dest, status, quantity, dispatched, received, held = line
             if not ok_i:
                 continue
             j = fbo_col.get(dest)
             if status == Transfer.Status.DRAFT:
-                # still on our shelves (counted in available) but already promised to FBO
+                # still on our shelves (counted in available, less what the supply holds
+                # reserved, which counts here instead) but already promised to FBO
+                in_transit[i] += held
                 if j is not None:
                     fbo_in_transit[i, j] += quantity
                 continue

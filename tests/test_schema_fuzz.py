@@ -1,5 +1,12 @@
-"""Schemathesis against the live schema, in-process (WSGI): no input gives a 500, and every
-response matches what the schema documents. Bounded so it stays well under a minute."""
+"""Schemathesis against the live schema, in-process (WSGI), bounded so each stays well under a
+minute (issue 14, standing tests; .ci/run runs them on SQLite and on PostgreSQL):
+
+- positive data: no input gives a 500, every response matches what the schema documents;
+- negative data (values the schema forbids): each is refused with a 4xx, never accepted;
+- stateful: chains of calls following the links schemathesis infers from the schema (a
+  transfer dispatched, then received), with every default check, schema-valid requests
+  included (the server accepts what its schema admits).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +20,10 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
+from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import negative_data_rejection, response_schema_conformance
 
 from inventory import services
 from inventory.tests.factories import (
@@ -36,6 +44,14 @@ _raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=T
 _config = SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
 schema = schemathesis.openapi.from_dict(_raw, config=_config)
 schema.app = get_wsgi_application()
+_negative_config = SchemathesisConfig.from_dict(
+    {"phases": {"coverage": {"enabled": False}}, "generation": {"mode": "negative"}}
+)
+negative_schema = schemathesis.openapi.from_dict(_raw, config=_negative_config)
+negative_schema.app = schema.app
+BOUNDED = settings(
+    max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 
 
 @pytest.fixture
@@ -62,14 +78,42 @@ def token(db, _keep_test_connection) -> str:
 
 @pytest.mark.filterwarnings("ignore")
 @schema.parametrize()
-@settings(
-    max_examples=10,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+@BOUNDED
 def test_api_never_errors_and_matches_its_schema(case, token):
     case.call_and_validate(
         headers={"Authorization": f"Token {token}"},
         checks=[not_a_server_error, response_schema_conformance],
+    )
+
+
+@pytest.mark.filterwarnings("ignore")
+@negative_schema.parametrize()
+@BOUNDED
+def test_api_refuses_what_its_schema_forbids(case, token):
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token}"},
+        checks=[not_a_server_error, negative_data_rejection],
+    )
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_api_call_chains_along_the_schema_links(token):
+    machine = schema.as_state_machine()
+    assert any("dispatch" in name and "receive" in name for name in vars(machine)), (
+        "no link inferred: the stateful run would test single calls only"
+    )
+
+    class Workflow(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Token {token}"}}
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
     )

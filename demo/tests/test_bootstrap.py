@@ -151,5 +151,5 @@ def test_a_fresh_demo_has_audited_past_promises_and_a_frontier():
     assert audit.promises_scored > 0 and audit.score
     # and the efficient frontier is stored for the audit page
     frontier = FrontierResult.objects.get()
-    assert frontier.plan_date == today and len(frontier.points) == 14
+    assert frontier.plan_date == today and len(frontier.points) == 21
     assert "replaying" in out and "Frontier of the 91 days" in out

@@ -37,6 +37,7 @@ from inventory.services.transfers import (
     transfer_create,
     transfer_dispatch,
     transfer_receive,
+    transfer_reserve,
 )
 
 __all__ = [
@@ -65,5 +66,6 @@ __all__ = [
     "transfer_create",
     "transfer_dispatch",
     "transfer_receive",
+    "transfer_reserve",
     "warehouse_calendar_seed",
 ]

@@ -19,6 +19,7 @@ from inventory.services.ledger import (
     _write_movement,
     document_number,
 )
+from inventory.services.stock import stock_release, stock_reserve
 
 
 @transaction.atomic
@@ -64,11 +65,46 @@ def transfer_create(
 
 
 @transaction.atomic
+def transfer_reserve(*, transfer: Transfer) -> Transfer:
+    """Hold the draft's units at the source (a supply ready to ship): what is available now
+    is reserved for each line, up to its quantity; calling again tops up. Locks the transfer,
+    its lines, then the source stock rows in pk order. ``invalid_transition`` unless draft.
+    """
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != Transfer.Status.DRAFT:
+        raise InvalidTransition(f"{transfer.number} has left; nothing to hold back.")
+    lines = [
+        line
+        for line in transfer.lines.select_for_update().order_by("pk")
+        if line.quantity_reserved < line.quantity
+    ]
+    if lines:
+        granted = stock_reserve(
+            warehouse_id=transfer.source_id,
+            lines=[(line.sku_id, line.quantity - line.quantity_reserved) for line in lines],
+        )
+        for line, more in zip(lines, granted, strict=True):
+            if more:
+                line.quantity_reserved += more
+                line.save(update_fields=["quantity_reserved"])
+    return transfer
+
+
+def _unreserve(transfer: Transfer) -> None:
+    lines = [line for line in transfer.lines.select_for_update().order_by("pk")]
+    held = [(line.sku_id, line.quantity_reserved) for line in lines if line.quantity_reserved]
+    if held:
+        stock_release(warehouse_id=transfer.source_id, lines=held)
+        transfer.lines.filter(quantity_reserved__gt=0).update(quantity_reserved=0)
+
+
+@transaction.atomic
 def transfer_dispatch(*, transfer: Transfer, actor: Actor = SYSTEM) -> Transfer:
     """Ship every line out of the source warehouse; the goods are then in transit.
 
-    Locks the transfer, its lines, then the source stock rows in pk order. Only unreserved
-    units leave (``InsufficientStock`` otherwise, and nothing is dispatched).
+    Locks the transfer, its lines, then the source stock rows in pk order. The units the
+    transfer holds (``transfer_reserve``) leave with their reservation; the rest only from
+    unreserved stock (``InsufficientStock`` otherwise, and nothing is dispatched).
     """
     transfer = (
         Transfer.objects.select_for_update(of=("self",))
@@ -90,9 +126,11 @@ def transfer_dispatch(*, transfer: Transfer, actor: Actor = SYSTEM) -> Transfer:
             reason=f"To {transfer.destination.code}",
             document_type="transfer",
             document_ref=transfer.number,
+            reserved_delta=-line.quantity_reserved,
         )
         line.quantity_dispatched = line.quantity
-        line.save(update_fields=["quantity_dispatched"])
+        line.quantity_reserved = 0
+        line.save(update_fields=["quantity_dispatched", "quantity_reserved"])
     now = timezone.now()
     transfer.status = Transfer.Status.IN_TRANSIT
     transfer.dispatched_at = now
@@ -168,10 +206,12 @@ def transfer_receive(
 
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer) -> Transfer:
-    """Draft → cancelled. Locks the transfer; a dispatched transfer cannot be cancelled."""
+    """Draft → cancelled, giving back what it held. Locks the transfer, its lines, then the
+    source stock rows; a dispatched transfer cannot be cancelled."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != Transfer.Status.DRAFT:
         raise InvalidTransition(f"{transfer.number} is already on its way; it cannot be cancelled.")
+    _unreserve(transfer)
     transfer.status = Transfer.Status.CANCELLED
     transfer.save(update_fields=["status"])
     return transfer

@@ -47,7 +47,10 @@ Building blocks (each vectorised over SKUs)
   service_level)`` = (L+R)·d + z·√((L+R)·σd² + d²·σL²); ``safety_stock``,
   ``lead_time_demand``, ``fill_rate_safety_factor`` (G(k) = (1 − β)·Q/σ), ``eoq``,
   ``round_order``, ``compute_policy`` (normal or Poisson / negative binomial; an (R, s, S)
-  review: S = s + R·d or s + EOQ, an order S − IP only when IP ≤ s).
+  review: S = s + R·d or s + EOQ, an order S − IP only when IP ≤ s), ``allocate_levels``
+  (per-SKU levels with the fewest expected cancellations for a stock value: P(X > s) ∝
+  cost × units per order × cycle, ``PlanParams(allocation="cancellations")``),
+  ``replenishment_levels`` (the policy at several targets, forecasting once).
 * Distributions: ``normal_loss``, ``inverse_normal_loss``, ``choose_distribution``,
   ``discrete_loss``, ``discrete_ppf``, ``discrete_inverse_loss``.
 * Risk: ``stockout_risk``, ``days_of_cover``, ``stockout_day``.
@@ -79,9 +82,10 @@ from .forecast import (
     weekly_profile,
 )
 from .fulfilment_choice import FulfilmentResult, choose_fulfilment, fbo_shipments
-from .plan import forecast_catalogue, lead_time_pairs, plan_catalogue
+from .plan import forecast_catalogue, lead_time_pairs, plan_catalogue, replenishment_levels
 from .policy import (
     PolicyResult,
+    allocate_levels,
     compute_policy,
     eoq,
     fill_rate_safety_factor,
@@ -138,6 +142,7 @@ __all__ = [
     "RiskResult",
     "Tariffs",
     "abc_classes",
+    "allocate_levels",
     "apply_calibration",
     "calibration_group",
     "calibration_groups",
@@ -168,6 +173,7 @@ __all__ = [
     "naive_min_max",
     "normal_loss",
     "plan_catalogue",
+    "replenishment_levels",
     "reorder_point",
     "round_order",
     "safety_stock",

@@ -11,7 +11,7 @@ N(L, σL) rounded to whole days (at least 1).  Figures per SKU:
 * fill rate = served units ÷ demanded units (1 when nothing was demanded);
 * cycle service level = share of review cycles without lost demand;
 * stock-out days = days with lost demand; lost units;
-* average inventory value = mean end-of-day stock × unit cost.
+* average inventory value = mean end-of-day stock × unit cost; orders placed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class BacktestResult:
     lost_units: np.ndarray
     avg_inventory_value: np.ndarray
     demand_units: np.ndarray
+    orders: np.ndarray  # replenishment orders placed
 
     def summary(self) -> dict[str, float]:
         """Catalogue totals: unit-weighted fill rate, mean CSL, totals of the rest."""
@@ -94,6 +95,7 @@ def simulate_policy(
     cycles = np.zeros(n)
     good_cycles = np.zeros(n)
     cycle_bad = np.zeros(n, bool)
+    n_orders = np.zeros(n)
     rows = np.arange(n)
     for t in range(n_days):
         if s_lo_all.shape[1] > 1:
@@ -129,6 +131,7 @@ def simulate_policy(
                 lead = np.clip(draw, 1, max_lt).astype(np.int64)
                 pipe[rows, (t + lead) % (max_lt + 1)] += q
                 on_order += q
+                n_orders += q > 0
     cycles += 1  # the last, unfinished cycle
     good_cycles += ~cycle_bad
     dem_tot = y.sum(axis=1)
@@ -141,6 +144,7 @@ def simulate_policy(
         lost_units=lost,
         avg_inventory_value=inv_sum / n_days * cost,
         demand_units=dem_tot,
+        orders=n_orders,
     )
 
 

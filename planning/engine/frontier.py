@@ -8,7 +8,11 @@ and once per min/max multiplier m (min = m × average × (L + R), max = 2 × min
 same demand and lead-time draws.  With ``allocations`` including "value" Zapas is replayed a
 second time (policy "zapas_value") with each target spread over the SKUs by their unit cost and
 order size (``policy.value_weighted_levels``: cheap items get more service, dear ones less, at
-the same demand-weighted stock-out risk), what a planner gets by setting per-SKU targets so.
+the same demand-weighted stock-out risk), what a planner gets by setting per-SKU targets so;
+with "cancellations" (policy "zapas_cancellations") each target's stock value is spent with the
+fewest expected cancelled orders (``PlanParams(allocation="cancellations")``, what the nightly
+plan does with that setting).  The plan is forecast once per replan day for every setting
+(``plan.replenishment_levels``).
 ``efficient_frontier`` keeps the points no other point of the
 same policy beats on both value and fill rate, and ``at_equal_stock`` reads Zapas's curve at
 min/max's inventory value and fill rate (linear interpolation between sweep points).
@@ -26,6 +30,7 @@ from .backtest import naive_min_max, simulate_policy
 from .policy import value_weighted_levels
 from .schema import CatalogueSnapshot, PlanParams
 
+ALLOCATIONS: tuple[str, ...] = ("target", "value", "cancellations")
 ZAPAS_TARGETS: tuple[float, ...] = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995)
 MIN_MAX_MULTIPLIERS: tuple[float, ...] = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 
@@ -42,6 +47,7 @@ class FrontierPoint:
     lost_units: float
     cancelled_orders: float
     stockout_days: float
+    orders: float = 0.0
 
 
 def efficient_frontier(points: Sequence[FrontierPoint], policy: str) -> list[FrontierPoint]:
@@ -67,7 +73,7 @@ def _interp(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
 
 def at_equal_stock(
     points: Sequence[FrontierPoint], policy: str = "zapas"
-) -> list[dict[str, float]]:
+) -> list[dict[str, float | str]]:
     """Per min/max point: Zapas's (``policy``) fill rate and cancellations at its inventory
     value, and Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not
     reach)."""
@@ -79,6 +85,7 @@ def at_equal_stock(
     for m in (p for p in points if p.policy == "naive_min_max"):
         rows.append(
             {
+                "policy": policy,
                 "multiplier": m.setting,
                 "min_max_value": m.avg_inventory_value,
                 "min_max_fill_rate": m.fill_rate,
@@ -104,14 +111,14 @@ def sweep_policies(
     """Replay the last ``test_days`` of the history for every target and multiplier (and
     allocation: "target" = every SKU at the target, policy "zapas"; "value" = the target
     spread by value, policy "zapas_value")."""
-    from .plan import plan_catalogue
+    from .plan import replenishment_levels
 
     params = params or PlanParams()
     y = snapshot.demand
     n, n_days = y.shape
     first = n_days - test_days
     step = replan_days if replan_days > 0 else test_days
-    unknown = set(allocations) - {"target", "value"}
+    unknown = set(allocations) - set(ALLOCATIONS)
     if unknown:
         raise ValueError(f"unknown allocation(s): {sorted(unknown)}")
     runs = [(a, t) for a in allocations for t in targets]
@@ -120,6 +127,8 @@ def sweep_policies(
     upo = np.maximum(np.asarray(snapshot.mean_units_per_order, np.float64), 1.0)
     n_lo = np.empty((n, test_days))
     n_hi = np.empty((n, test_days))
+    by_target = dataclasses.replace(params, allocation="target")
+    by_cancels = dataclasses.replace(params, allocation="cancellations")
     for k in range(0, test_days, step):
         end = first + k
         sl = slice(k, min(test_days, k + step))
@@ -134,13 +143,15 @@ def sweep_policies(
             calendar=None if snapshot.calendar is None else snapshot.calendar.head(end),
         )
         recent = np.asarray(y[:, max(0, end - 91) : end], np.float64).mean(axis=1)
-        for j, (allocation, target) in enumerate(runs):
+        settings = []
+        for allocation, target in runs:
             level = np.full(n, target)
             if allocation == "value":
                 level = value_weighted_levels(level, snapshot.unit_cost, recent, upo)
-            plan = plan_catalogue(dataclasses.replace(train, service_level=level), params)
-            z_lo[j, :, sl] = plan.reorder_point[:, None]
-            z_hi[j, :, sl] = plan.order_up_to[:, None]
+            settings.append((level, by_cancels if allocation == "cancellations" else by_target))
+        for j, pol in enumerate(replenishment_levels(train, settings, params)):
+            z_lo[j, :, sl] = pol.reorder_point[:, None]
+            z_hi[j, :, sl] = pol.order_up_to[:, None]
         lo, hi = naive_min_max(y[:, :end], snapshot.lead_time_mean_days, snapshot.review_days)
         n_lo[:, sl] = lo[:, None]
         n_hi[:, sl] = hi[:, None]
@@ -166,6 +177,7 @@ def sweep_policies(
             lost_units=s["lost_units"],
             cancelled_orders=float((res.lost_units / upo).sum()),
             stockout_days=s["stockout_days"],
+            orders=float(res.orders.sum()),
         )
 
     for j, (allocation, target) in enumerate(runs):
@@ -187,6 +199,7 @@ def frontier_chart(points: Sequence[FrontierPoint], path: str, title: str = "") 
     for policy, label, marker in (
         ("zapas", "Zapas (service target)", "o"),
         ("zapas_value", "Zapas (target spread by value)", "^"),
+        ("zapas_cancellations", "Zapas (stock spread for the fewest cancellations)", "D"),
         ("naive_min_max", "min/max (multiplier)", "s"),
     ):
         pts = sorted((p for p in points if p.policy == policy), key=lambda p: p.avg_inventory_value)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from .calendar import ShopCalendar, calendar_of
 from .calibration import QuantileCalibration, apply_calibration, calibration_groups
 from .censor import clean_demand, clip_spikes
 from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
-from .policy import compute_policy, use_discrete
+from .ltd import TotalDistribution
+from .policy import (
+    PolicyResult,
+    allocate_levels,
+    compute_policy,
+    cycle_days,
+    grid_quantile,
+    lead_time_demand,
+    use_discrete,
+)
 from .promise import PROMISE_LEVELS, make_promise, promise_from_total
 from .risk import receipts_schedule, stockout_risk
 from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
@@ -149,24 +161,27 @@ def lead_time_pairs(snapshot: CatalogueSnapshot, params: PlanParams | None = Non
     return block_pairs(fc["totals"], fc["demand_class"], days)
 
 
-def plan_catalogue(
-    snapshot: CatalogueSnapshot,
-    params: PlanParams | None = None,
-    calibration: QuantileCalibration | None = None,
-    pools: LeadTimePools | None = None,
-) -> CataloguePlan:
-    """Plan a whole catalogue: classes, forecasts, policy, risk, promise and the FBO/FBS choice.
+@dataclass(frozen=True)
+class _Demand:
+    """What the policy stage reads: forecasts, classes, the distributions over P and over the
+    risk horizon (None unless empirical), the daily rate, positions and calibration groups."""
 
-    Pure function of its inputs (no I/O, no Django); vectorised over SKUs, looping over days.
-    ``calibration`` (from the nightly audit) moves the level each SKU's reorder point is read
-    at, per calibration group (``planning.engine.calibration``); None = no adjustment.
-    ``pools`` (``totals.fit_lead_time_pools``) are the catalogue-wide pools of rolling-origin
-    totals; None fits them on this snapshot (a run in chunks passes the same pools to each).
-    See ``planning.engine`` for the meaning of every input and output field.
-    """
-    params = params or PlanParams()
-    s = snapshot
-    s.validate()
+    fc: dict
+    d: np.ndarray
+    sd: np.ndarray
+    cls: np.ndarray
+    abc: np.ndarray
+    revenue: np.ndarray
+    p_days: np.ndarray
+    over_p: TotalDistribution | None
+    over_h: TotalDistribution | None
+    available: np.ndarray
+    sellable: np.ndarray
+    ip: np.ndarray
+    groups: np.ndarray
+
+
+def _demand_stage(s: CatalogueSnapshot, params: PlanParams, pools: LeadTimePools | None) -> _Demand:
     f64 = np.float64
     days = total_days(s)
     p_days = days[:, PROTECTION]
@@ -193,27 +208,105 @@ def plan_catalogue(
     sellable = available + np.maximum(at_fbo, 0)
     ip = sellable + np.asarray(s.on_order, f64) + np.asarray(s.in_transit, f64)
     groups = calibration_groups(abc, d, fc["history_days"])
-    target = np.asarray(s.service_level, f64)
-    level = (
-        target
-        if params.service_target == "fill_rate"
-        else (apply_calibration(target, groups, calibration))
+    return _Demand(
+        fc, d, sd, cls, abc, revenue, p_days, over_p, over_h, available, sellable, ip, groups
     )
+
+
+def _policy_stage(
+    s: CatalogueSnapshot,
+    dem: _Demand,
+    target: np.ndarray,
+    params: PlanParams,
+    calibration: QuantileCalibration | None,
+) -> tuple[np.ndarray, PolicyResult]:
+    """The level each reorder point is read at (calibrated, then allocated) and the policy."""
+    target = np.asarray(target, np.float64)
+    if params.service_target == "fill_rate":
+        level = target
+    else:
+        level = apply_calibration(target, dem.groups, calibration)
+        if params.allocation == "cancellations":
+            level = allocate_levels(
+                level,
+                _quantile_of(dem, s, params),
+                s.unit_cost,
+                s.mean_units_per_order,
+                cycle_days(dem.d, s.review_days, s.unit_cost, params),
+                floor=params.allocation_floor,
+                cap=params.allocation_cap,
+            )
     pol = compute_policy(
-        d,
-        sd,
+        dem.d,
+        dem.sd,
         s.lead_time_mean_days,
         s.lead_time_sd_days,
         s.review_days,
         level,
-        cls,
+        dem.cls,
         s.unit_cost,
         s.moq,
         s.pack_size,
-        ip,
+        dem.ip,
         params,
-        over_p,
+        dem.over_p,
     )
+    return level, pol
+
+
+def _quantile_of(dem: _Demand, s: CatalogueSnapshot, params: PlanParams):
+    """Per-SKU quantile function of demand over P that the allocation prices stock with."""
+    if dem.over_p is not None:
+        total = dem.over_p
+        return lambda lv: grid_quantile(total, lv)
+    mu, sigma = lead_time_demand(
+        dem.d, dem.sd, s.lead_time_mean_days, s.lead_time_sd_days, s.review_days
+    )
+    return lambda lv: mu + special.ndtri(lv) * sigma
+
+
+def replenishment_levels(
+    snapshot: CatalogueSnapshot,
+    settings: Sequence[tuple[np.ndarray, PlanParams]],
+    params: PlanParams | None = None,
+    pools: LeadTimePools | None = None,
+) -> list[PolicyResult]:
+    """The policy of ``snapshot`` for each (per-SKU targets, policy parameters), forecasting
+    once with ``params``.
+
+    Each result equals ``plan_catalogue`` on the snapshot with that ``service_level`` and
+    those parameters (no calibration) when they forecast as ``params`` do: what a replay at
+    several targets and allocations needs without re-forecasting for each.
+    """
+    params = params or PlanParams()
+    snapshot.validate()
+    dem = _demand_stage(snapshot, params, pools)
+    return [_policy_stage(snapshot, dem, t, p, None)[1] for t, p in settings]
+
+
+def plan_catalogue(
+    snapshot: CatalogueSnapshot,
+    params: PlanParams | None = None,
+    calibration: QuantileCalibration | None = None,
+    pools: LeadTimePools | None = None,
+) -> CataloguePlan:
+    """Plan a whole catalogue: classes, forecasts, policy, risk, promise and the FBO/FBS choice.
+
+    Pure function of its inputs (no I/O, no Django); vectorised over SKUs, looping over days.
+    ``calibration`` (from the nightly audit) moves the level each SKU's reorder point is read
+    at, per calibration group (``planning.engine.calibration``); None = no adjustment.
+    ``pools`` (``totals.fit_lead_time_pools``) are the catalogue-wide pools of rolling-origin
+    totals; None fits them on this snapshot (a run in chunks passes the same pools to each).
+    See ``planning.engine`` for the meaning of every input and output field.
+    """
+    params = params or PlanParams()
+    s = snapshot
+    s.validate()
+    dem = _demand_stage(s, params, pools)
+    fc, d, sd, cls, abc, revenue = dem.fc, dem.d, dem.sd, dem.cls, dem.abc, dem.revenue
+    p_days, over_p, over_h = dem.p_days, dem.over_p, dem.over_h
+    available, sellable, groups = dem.available, dem.sellable, dem.groups
+    level, pol = _policy_stage(s, dem, s.service_level, params, calibration)
     if over_p is not None:
         promise = promise_from_total(p_days, over_p, pol.reorder_point, groups, calibration)
     else:

@@ -323,6 +323,11 @@ class PlanParams:
     (Poisson/negative binomial) for intermittent/lumpy SKUs and whenever the lead-time demand
     mean is below ``discrete_mean_below`` [20 units]; ``use_eoq`` [False] with
     ``holding_rate_year`` [0.25 × unit_cost] and ``order_cost`` [per order].
+    ``allocation`` ["target"]: every SKU's reorder point at its own (calibrated) cycle-service
+    target; "cancellations" spends the same stock value (Σ cost × reorder point of the plan, or
+    of the chunk) with the fewest expected cancelled orders (``policy.allocate_levels``: each
+    SKU's stock-out risk proportional to unit cost × units per order × order cycle), levels
+    kept in [``allocation_floor`` 0.5, ``allocation_cap`` 0.999]; cycle targets only.
     Lead-time demand: ``lead_time_demand`` ["empirical"] estimates the distribution of the
     total over P from rolling-origin totals pooled over similar SKUs (``ltd``); "model" uses
     the normal / Poisson / negative-binomial model of the daily error scaled by √P.
@@ -358,6 +363,9 @@ class PlanParams:
     service_target: str = "cycle"
     discrete_mean_below: float = 20.0
     allow_negative_safety_stock: bool = False
+    allocation: str = "target"
+    allocation_floor: float = 0.5
+    allocation_cap: float = 0.999
     use_eoq: bool = False
     holding_rate_year: float = 0.25
     order_cost: float = 0.0
@@ -375,6 +383,10 @@ class PlanParams:
             raise ValueError("lead_time_demand must be 'empirical' or 'model'")
         if self.service_target not in ("cycle", "fill_rate"):
             raise ValueError("service_target must be 'cycle' or 'fill_rate'")
+        if self.allocation not in ("target", "cancellations"):
+            raise ValueError("allocation must be 'target' or 'cancellations'")
+        if not (0 < self.allocation_floor <= self.allocation_cap < 1):
+            raise ValueError("allocation levels must satisfy 0 < floor <= cap < 1")
         if np.shape(self.allowed) != (len(DEMAND_CLASS_NAMES), len(METHOD_NAMES)):
             raise ValueError("allowed must be (5 demand classes) × (len(METHOD_NAMES))")
         if not (0 < self.abc_cutoffs[0] <= self.abc_cutoffs[1] <= 1):

@@ -41,11 +41,45 @@ def test_the_frontier_holds_both_policies_at_every_setting(shop):
     assert (result.days, result.skus, result.plan_date) == (28, 2, END)
     policies = [p["policy"] for p in result.points]
     assert policies.count("zapas") == 7 and policies.count("naive_min_max") == 7
+    assert policies.count("zapas_cancellations") == 7
     assert all(0 <= p["fill_rate"] <= 1 for p in result.points)
     zapas = sorted((p for p in result.points if p["policy"] == "zapas"), key=lambda p: p["setting"])
     # more service means more stock held
     assert zapas[-1]["avg_inventory_value"] > zapas[0]["avg_inventory_value"]
-    assert len(result.at_equal_stock) == 7
+    # min/max read against both Zapas curves
+    readings = [(r["policy"], r["multiplier"]) for r in result.at_equal_stock]
+    assert len(readings) == 14 and len(set(readings)) == 14
+    assert {p for p, _ in readings} == {"zapas", "zapas_cancellations"}
+    # the spread keeps each target's stock value (the plan's reorder points, priced alike)
+    spread = sorted(
+        (p for p in result.points if p["policy"] == "zapas_cancellations"),
+        key=lambda p: p["setting"],
+    )
+    assert [p["setting"] for p in spread] == [p["setting"] for p in zapas]
+
+
+def test_the_audit_page_reads_both_zapas_curves_at_min_max_stock():
+    from planning.admin_audit import frontier_rows
+
+    stored = FrontierResult(
+        plan_date=END,
+        days=91,
+        skus=2,
+        at_equal_stock=[
+            {"multiplier": 2.0, "zapas_cancelled": 30.0, "min_max_cancelled": 120.0},
+            {"policy": "zapas_cancellations", "multiplier": 2.0, "zapas_cancelled": 18.0,
+             "min_max_cancelled": 120.0},
+            {"policy": "zapas", "multiplier": 4.0, "zapas_cancelled": None,
+             "min_max_cancelled": 50.0},
+        ],
+    )  # fmt: skip
+
+    rows = frontier_rows(stored)
+
+    assert [r["share"] for r in rows] == [0.25, 0.15, None]
+    assert rows[0]["policy_label"] == "every SKU at its target"  # stored before the spread
+    assert rows[1]["policy_label"] == "stock spread for the fewest cancellations"
+    assert frontier_rows(None) == []
 
 
 def test_too_short_a_history_is_refused_and_nothing_is_stored(shop):
@@ -69,6 +103,8 @@ def test_the_command_stores_it_and_the_audit_page_draws_it(shop, client):
     assert 'id="chart-frontier"' in page.content.decode()
     assert page.context["frontier"] == FrontierResult.objects.get()
     assert chart.status_code == 200 and chart.content.startswith(b"<?xml")
+    assert b"fewest cancellations" in chart.content  # the spread's curve is drawn
+    assert "stock spread for the fewest cancellations" in page.content.decode()
 
 
 def test_the_nightly_task_is_scheduled_at_four_after_the_plan():
@@ -99,7 +135,7 @@ def test_the_nightly_task_stores_a_frontier_and_keeps_the_newest(shop, settings)
     assert kept == [pk, old[1].pk]  # the newest first; the oldest went
     stored = FrontierResult.objects.get(pk=pk)
     assert (stored.plan_date, stored.days, stored.skus) == (END, 91, 2)
-    assert len(stored.points) == 14
+    assert len(stored.points) == 21
 
 
 def test_the_nightly_task_skips_a_short_history_without_failing(shop):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from marketplaces.ozon.fbo.models import ClusterLink, FboWarehouseLink
+from marketplaces.ozon.fbo.models import ClusterLink, FboWarehouseLink, SupplyLink
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -25,3 +25,11 @@ class FboWarehouseLinkAdmin(ReadOnly):
     list_filter = ("account", "cluster_link")
     list_select_related = ("account", "warehouse", "cluster_link")
     search_fields = ("name", "warehouse__code")
+
+
+@admin.register(SupplyLink)
+class SupplyLinkAdmin(ReadOnly):
+    list_display = ("order_number", "supply_id", "state", "transfer", "note", "account")
+    list_filter = ("state", "account")
+    list_select_related = ("account", "transfer")
+    search_fields = ("order_number", "supply_id", "transfer__number")

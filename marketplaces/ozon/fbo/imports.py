@@ -2,7 +2,7 @@
 
 Steps in order, each with its own summary in a ``SyncRun`` like the main cycle: clusters
 (their warehouses first, so the stock rows find them), FBO stock, and Ozon's real charges
-for the cost model (after the rating import of the morning).
+for the cost model (after the rating import of the morning), and supply orders as transfers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from marketplaces.ozon.fbo.charges import charges_refresh
 from marketplaces.ozon.fbo.clusters import clusters_sync
 from marketplaces.ozon.fbo.stocks import fbo_stocks_sync
+from marketplaces.ozon.fbo.supplies import supply_orders_sync
 from marketplaces.ozon.models import OzonAccount, SyncRun
 from marketplaces.ozon.sync.runner import Step, StepSummary, sync_run
 
@@ -17,6 +18,7 @@ FBO_STEPS: dict[str, Step] = {
     "FBO clusters": lambda a, c, s: clusters_sync(account=a, client=c),
     "FBO stock": lambda a, c, s: fbo_stocks_sync(account=a, client=c),
     "Ozon charges": lambda a, c, s: charges_refresh(account=a, client=c),
+    "supply orders": lambda a, c, s: supply_orders_sync(account=a, client=c),
 }
 
 

@@ -75,3 +75,29 @@ class PostingRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.posting_number}: {self.cluster_from} → {self.cluster_to}"
+
+
+class SupplyLink(models.Model):
+    """An Ozon FBO supply (one per storage warehouse of a supply order) and its Zapas transfer."""
+
+    account = models.ForeignKey("ozon.OzonAccount", on_delete=models.CASCADE, related_name="+")
+    supply_id = models.BigIntegerField()
+    order_id = models.BigIntegerField()
+    order_number = models.CharField(_("supply order"), max_length=64, blank=True)
+    bundle_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(_("Ozon state"), max_length=40)
+    transfer = models.ForeignKey(
+        "inventory.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-order_id", "supply_id"]
+        verbose_name = _("Ozon supply")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "supply_id"], name="ozon_supply_link_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_number or self.order_id}/{self.supply_id}"

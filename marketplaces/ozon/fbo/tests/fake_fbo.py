@@ -11,13 +11,16 @@ from marketplaces.ozon.rating.tests.fake_rating import RatingFakeOzon
 
 
 class FboFakeOzon(RatingFakeOzon):
-    """Holds clusters with their warehouses, FBO stock rows and each FBO posting's route."""
+    """Holds clusters with their warehouses, FBO stock rows, each FBO posting's route and
+    supply orders with their contents."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.clusters: dict[int, dict[str, Any]] = {}
         self.fbo_stock: list[dict[str, Any]] = []
         self.routes: dict[str, tuple[str, str]] = {}  # posting → (cluster_from, cluster_to)
+        self.supply_orders: dict[int, dict[str, Any]] = {}
+        self.bundles: dict[str, list[dict[str, Any]]] = {}
 
     def add_cluster(self, cluster_id: int, name: str, warehouses: dict[int, str]) -> None:
         self.clusters[cluster_id] = {"name": name, "warehouses": dict(warehouses)}
@@ -94,3 +97,74 @@ class FboFakeOzon(RatingFakeOzon):
                 if route:
                     posting["financial_data"] = {"cluster_from": route[0], "cluster_to": route[1]}
         return answer
+
+    def add_supply_order(
+        self, order_id: int, state: str, supplies: dict[int, tuple[int, dict[int, int]]]
+    ) -> None:
+        """``supplies``: supply id → (storage warehouse id, {ozon sku: quantity})."""
+        rows = []
+        for supply_id, (warehouse_id, items) in supplies.items():
+            bundle = f"b-{supply_id}"
+            self.bundles[bundle] = [
+                {"sku": sku, "quantity": quantity, "offer_id": f"offer-{sku}", "name": ""}
+                for sku, quantity in items.items()
+            ]
+            rows.append({"supply_id": supply_id, "warehouse_id": warehouse_id, "bundle": bundle})
+        self.supply_orders[order_id] = {"state": state, "supplies": rows}
+
+    def do_v3_supply_order_list(self, body):
+        states = set(body["filter"]["states"])
+        ids = sorted(i for i, o in self.supply_orders.items() if o["state"] in states)
+        start = int(body.get("last_id") or 0)
+        page = ids[start : start + body["limit"]]
+        more = start + len(page) < len(ids)
+        return {
+            "order_ids": [str(i) for i in page],
+            "last_id": str(start + len(page)) if more else "",
+        }
+
+    def do_v3_supply_order_get(self, body):
+        orders = []
+        for order_id in (int(i) for i in body["order_ids"]):
+            order = self.supply_orders.get(order_id)
+            if order is None:
+                continue
+            supplies = []
+            for row in order["supplies"]:
+                cluster_id = self.cluster_of(row["warehouse_id"])
+                supplies.append(
+                    {
+                        "supply_id": row["supply_id"],
+                        "bundle_id": row["bundle"],
+                        "state": order["state"],
+                        "macrolocal_cluster_id": cluster_id,
+                        "storage_warehouse": {
+                            "warehouse_id": row["warehouse_id"],
+                            "name": self.clusters[cluster_id]["warehouses"][row["warehouse_id"]],
+                            "address": "",
+                        },
+                    }
+                )
+            orders.append(
+                {
+                    "order_id": order_id,
+                    "order_number": f"SO-{order_id}",
+                    "state": order["state"],
+                    "created_date": "2026-12-01T09:00:00Z",
+                    "state_updated_date": "2026-12-02T09:00:00Z",
+                    "supplies": supplies,
+                }
+            )
+        return {"orders": orders}
+
+    def do_v1_supply_order_bundle(self, body):
+        items = self.bundles.get(body["bundle_ids"][0], [])
+        start = int(body.get("last_id") or 0)
+        page = items[start : start + body["limit"]]
+        more = start + len(page) < len(items)
+        return {
+            "items": page,
+            "total_count": len(items),
+            "has_next": more,
+            "last_id": str(start + len(page)) if more else "",
+        }
