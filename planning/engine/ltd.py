@@ -19,7 +19,9 @@ distribution of the total is read off what happened after past forecasts:
    ``ZERO_F`` units is read as "no forecast" and A itself is pooled).  The recent bucket is a
    learned level correction: how far totals ran above or below forecasts that lagged recent
    sales.  Thin pools are shrunk towards the neighbouring velocity buckets of their kind, and
-   those towards the same buckets over all kinds (quantile averaging, weights n : ``POOL_PRIOR``).
+   those towards the same buckets over all kinds (quantile averaging, weights n : ``POOL_PRIOR``);
+   for launches the all-kind pools are first scaled by the launches' own level
+   (``kind_levels``), because their forecasts run low as a kind.
 3. **Own level (optional, off by default).**  With ``own_prior`` κ a SKU's own pairs correct
    its level: own = (ΣA + κ·ē) / (ΣE + κ·ē), E the pool mean of each pair and ē their mean, A
    clipped at the pool's 99.5 % ratio or 4 × its mean (a spike is a spike, not a new level).
@@ -51,6 +53,9 @@ _B0 = 8
 N_KINDS = 7
 KIND_LAUNCH, KIND_YOUNG = 5, 6
 LAUNCH_DAYS, YOUNG_DAYS = 14, 56
+#: Kinds whose pools shrink towards the all-kind pools at the kind's own level (``kind_levels``;
+#: every kind was measured and left out: no better where it was chosen, worse held out).
+LEVEL_KINDS: tuple[int, ...] = (KIND_LAUNCH,)
 #: Recent demand ÷ forecast: bucket edges (then one bucket for "no recent usable day").
 RECENT_EDGES: tuple[float, ...] = (0.35, 0.7, 1 / 0.7, 1 / 0.35)
 N_RECENT = len(RECENT_EDGES) + 2
@@ -88,15 +93,22 @@ def _reference(total: np.ndarray) -> np.ndarray:
     return np.where(f < ZERO_F, 1.0, f)
 
 
+def _capped(r: np.ndarray) -> np.ndarray:
+    """``r`` with its k = min(``TOP_CAPPED``, n // 2) largest values capped at
+    ``TOP_CAP_FACTOR`` × the next one."""
+    k = min(TOP_CAPPED, r.size // 2)
+    if not k:
+        return r
+    return np.minimum(r, TOP_CAP_FACTOR * np.partition(r, r.size - k - 1)[r.size - k - 1])
+
+
 def _grid_of(r: np.ndarray) -> np.ndarray:
     """Grid quantiles of a sample whose mean is the sample mean, after the k = min(
     ``TOP_CAPPED``, n // 2) largest ratios are capped at ``TOP_CAP_FACTOR`` × the next one.
     The top cell (levels above 1 − 1/GRID_SIZE) carries the far tail, so the large orders that
     recur stay in the mean; one huge order (it sits in up to P/7 overlapping windows) is
     capped, so it does not lift the mean of every SKU in its pool."""
-    k = min(TOP_CAPPED, r.size // 2)
-    if k:
-        r = np.minimum(r, TOP_CAP_FACTOR * np.partition(r, r.size - k - 1)[r.size - k - 1])
+    r = _capped(r)
     g = np.quantile(r, GRID)
     g[-1] = max(g[-1], GRID_SIZE * float(r.mean()) - float(g[:-1].sum()))
     return g
@@ -172,19 +184,44 @@ def fit_pools(
         bb, r0 = divmod(code, R)
         n_g[bb, r0] = rows.size
         glob[bb, r0] = _blend(_grid_of(r[rows]), np.asarray(float(rows.size)), by_v[bb])
-    # a kind over neighbouring velocity buckets, shrunk to all kinds
+    # a kind over neighbouring velocity buckets, shrunk to all kinds at the kind's own level
     out = np.empty_like(fine)
+    level = kind_levels(r, k, b, glob.mean(axis=-1)[b, rb])
     for kk in range(N_KINDS):
+        prior = glob.copy()
+        prior[1:] *= level[kk]
         for bb in range(V):
             nb = slice(max(bb - 1, 0 if bb == 0 else 1), bb + 2 if bb else 1)
             n2 = count[kk, nb].sum(axis=0)  # (R,)
             with np.errstate(invalid="ignore", divide="ignore"):
                 q2 = (fine[kk, nb] * count[kk, nb, :, None]).sum(axis=0) / n2[:, None]
-            q2 = np.where(n2[:, None] > 0, q2, glob[bb])
-            q2 = _blend(q2, n2, glob[bb])
+            q2 = np.where(n2[:, None] > 0, q2, prior[bb])
+            q2 = _blend(q2, n2, prior[bb])
             out[kk, bb] = _blend(fine[kk, bb], count[kk, bb], q2)
     # float32 precision is plenty, and it keeps the tables small to carry between processes
     return PoolTable(ratio=out.astype(np.float32).astype(np.float64), count=count)
+
+
+def kind_levels(
+    ratio: np.ndarray, kind: np.ndarray, bucket: np.ndarray, expected: np.ndarray
+) -> np.ndarray:
+    """Level λ of each of ``LEVEL_KINDS`` (1 for the others): how far its totals ran above or
+    below the all-kind pools of their velocity and recent bucket, λ = Σ capped ratio ÷ Σ
+    expected ratio over the kind's pairs with a forecast, shrunk to 1 by n / (n +
+    ``POOL_PRIOR``).  A launch's forecast counts the kept days before its first sale, so
+    launches run low as a kind (Σ A ÷ Σ F 2.5–2.7 on Online Retail), and a thin launch pool
+    shrunk to the all-kind pools would lose that; the prior of its pools is the all-kind
+    pools × λ."""
+    out = np.ones(N_KINDS)
+    for kk, rows in _groups(np.where((bucket > 0) & np.isin(kind, LEVEL_KINDS), kind, -1)):
+        if kk < 0:
+            continue
+        e = float(expected[rows].sum())
+        if e > 0:
+            lam = float(_capped(ratio[rows]).sum()) / e
+            w = rows.size / (rows.size + POOL_PRIOR)
+            out[kk] = w * lam + (1 - w)
+    return out
 
 
 def _groups(code: np.ndarray):

@@ -14,6 +14,8 @@ from planning.engine import (
 from planning.engine.ltd import (
     GRID,
     GRID_SIZE,
+    KIND_LAUNCH,
+    KIND_YOUNG,
     N_BUCKETS,
     N_RECENT,
     fit_pools,
@@ -68,6 +70,24 @@ def test_one_huge_order_is_capped_in_the_pool():
     # in a pool of 4 pairs the top 2 are capped at 4 × the 3rd largest (1): ratios 1, 1, 1, 4
     small = fit_pools(np.ones(4), np.array([1.0, 1.0, 1.0, 10_000.0]), np.zeros(4, int))
     assert abs(small.ratio[0, 8, -1].mean() - 1.75) < 1e-5
+
+
+def test_launch_pools_shrink_to_the_launches_own_level():
+    # 1,000 pairs of kind 3 with ratio 1 and 20 launch pairs (kind 5) with ratio 3, all at
+    # F = 10 (bucket 11).  The all-kind grid: 196 cells of 1 and 4 of 3 (levels above
+    # 0.98), mean 1.04.  Launch level λ = 60 / (20 × 1.04) = 2.884615, shrunk by 20 / 220:
+    # 1.171329.  The launch pool (n = 20; its neighbourhood is the same 20) blends 3 with
+    # the prior 1.04 × 1.171329 = 1.218182 twice: (60 + 200 × 1.218182) / 220 = 1.380165,
+    # then (60 + 200 × 1.380165) / 220 = 1.527423 (without the launch level: 1.380165)
+    f = np.full(1020, 10.0)
+    a = np.r_[np.full(1000, 10.0), np.full(20, 30.0)]
+    kind = np.r_[np.full(1000, 3), np.full(20, KIND_LAUNCH)]
+    pools = fit_pools(f, a, kind)
+    assert abs(pools.mean[KIND_LAUNCH, 11, -1] - 1.527423) < 1e-4
+    assert abs(pools.mean[3, 11, -1] - 1.0) < 0.01  # kind 3 itself barely moves
+    # young products (kind 6) keep the all-kind level: only launches are levelled
+    young = fit_pools(f, a, np.r_[np.full(1000, 3), np.full(20, KIND_YOUNG)])
+    assert abs(young.mean[KIND_YOUNG, 11, -1] - 1.380165) < 1e-4
 
 
 def test_own_level_correction_by_hand():
