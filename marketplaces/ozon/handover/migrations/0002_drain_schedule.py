@@ -4,7 +4,7 @@ import json
 
 from django.db import migrations
 
-NAME = "Ozon carriages"
+NAME = "Carriages to Ozon"
 
 
 def seed(apps, schema_editor):
