@@ -584,15 +584,16 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
 
     list_display = (
         "sku_code",
+        "cluster",
         "warehouse",
         "quantity",
         "status",
         "transfer_link",
         "plan_date",
     )
-    list_filter = (OpenStatusFilter, "warehouse", "plan_date")
+    list_filter = (OpenStatusFilter, "warehouse__cluster", "warehouse", "plan_date")
     search_fields = ("sku__code", "sku__name")
-    list_select_related = ("sku", "warehouse", "transfer")
+    list_select_related = ("sku", "warehouse__cluster", "transfer")
     actions = ("to_transfers", "dismiss_selected")
     readonly_fields = [f.name for f in FboShipmentSuggestion._meta.fields]
 
@@ -603,6 +604,11 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("SKU"), ordering="sku__code")
     def sku_code(self, obj):
         return _sku_cell(obj.sku)
+
+    @admin.display(description=_("cluster"), ordering="warehouse__cluster__name")
+    def cluster(self, obj):
+        # a suggestion per cluster goes to the cluster's nearest warehouse
+        return obj.warehouse.cluster or "—"
 
     @admin.display(description=_("transfer"))
     def transfer_link(self, obj):
