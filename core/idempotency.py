@@ -22,6 +22,10 @@ own (a *pending* record), the handler runs outside it, and the response is store
 A second request with that key while the first is still running gets 409
 ``idempotency_key_in_progress`` (with ``Retry-After``); a pending record older than
 ``PENDING_LEASE`` (its process died) is taken over by the next retry.
+
+A write without the header runs in one transaction with its response too (and is rolled back on
+the same statuses): a committed write is never answered with an error because what the view
+read back afterwards failed.
 """
 
 from __future__ import annotations
@@ -215,6 +219,19 @@ def _separate_call(self, handler, request, key, principal, request_hash, args, k
     return response
 
 
+def _unkeyed_call(self, handler, request, atomic, args, kwargs) -> Response:
+    if not atomic:
+        return handler(self, request, *args, **kwargs)
+    # One transaction with the answer, as with a key: what the handler reads back after its
+    # writes (the line received, the order's state) fails with them, so a write that committed
+    # is never answered with an error (a database restarting between the two, say).
+    with transaction.atomic():
+        response = _run(self, handler, request, *args, **kwargs)
+        if not _stores(response):
+            transaction.set_rollback(True)
+        return response
+
+
 def idempotent(
     handler: Callable[..., Response] | None = None, *, atomic: bool = True
 ) -> Callable[..., Response]:
@@ -231,7 +248,7 @@ def idempotent(
     def wrapper(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER)
         if key is None:
-            return handler(self, request, *args, **kwargs)
+            return _unkeyed_call(self, handler, request, atomic, args, kwargs)
         if not _KEY_RE.match(key):
             return _invalid_key()
         request_hash = _request_hash(request)  # parses the body: a bad body is a 400 here

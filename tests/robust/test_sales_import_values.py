@@ -5,6 +5,8 @@ items 2 and 10): a quantity beyond 32 bits (PostgreSQL would wrap or refuse it) 
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.errors import InvalidInput
 from inventory.tests.factories import SkuFactory
@@ -107,3 +109,46 @@ def test_exact_duplicate_rows_are_counted_and_named_by_line():
     assert any(line.startswith("exact duplicate rows 3 ") for line in report.lines())
     # Still counted as sales: two equal lines of one invoice are real.
     assert DemandHistory.objects.get().units == 2 + 1 + 2 + 2 + 1
+
+
+_BAD_SALES = {
+    "quantity": "2,{code},Apple,abc,2024-03-01 09:00,1.0",
+    "huge quantity": "2,{code},Apple,3000000000,2024-03-01 09:00,1.0",
+    "date": "2,{code},Apple,1,2024-02-30 09:00,1.0",
+    "future": "2,{code},Apple,1,2099-03-01 09:00,1.0",
+    "nul code": "2,{code}\x00,Apple,1,2024-03-01 09:00,1.0",
+    "price": "2,{code},Apple,1,2024-03-01 09:00,NaN",
+    "columns": "2,{code},Apple",
+}
+_sales_example = iter(range(10**9))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    layout=st.lists(st.sampled_from(["good", "good", *_BAD_SALES]), min_size=1, max_size=8),
+    skip=st.booleans(),
+)
+def test_random_bad_sales_rows_never_leave_a_file_half_imported(layout, skip):
+    # given a SKU of its own per example (examples share the test's transaction)
+    code = f"PROP{next(_sales_example)}"
+    SkuFactory(code=code, barcode=False)
+    lines = [
+        f"1,{code},Apple,{n + 1},2024-03-0{1 + n % 5} 09:00,1.0"
+        if kind == "good"
+        else _BAD_SALES[kind].format(code=code)
+        for n, kind in enumerate(layout)
+    ]
+    report = sales_import(
+        file=io.BytesIO((HEADER + "\n".join(lines) + "\n").encode()),
+        file_name=f"{code}.csv",
+        options=ImportOptions(date_format="%Y-%m-%d %H:%M", skip_bad_rows=skip),
+    )
+    stored = sum(DemandHistory.objects.filter(sku__code=code).values_list("units", flat=True))
+    good_units = sum(n + 1 for n, kind in enumerate(layout) if kind == "good")
+    bad = [n + 2 for n, kind in enumerate(layout) if kind != "good"]
+    # then every bad row is reported by its line, and the file is all or nothing
+    assert [row.line for row in report.bad_rows] == bad
+    if bad and not skip:
+        assert report.status == "failed" and stored == 0
+    else:
+        assert stored == good_units
