@@ -1,22 +1,29 @@
 """Backtests at equal stock: the efficient frontier of Zapas and of the naive min/max (not a test).
 
-    .venv/bin/python bench/frontier.py [--days 91] [--write]
+    .venv/bin/python bench/frontier.py [--days 91] [--windows 2] [--write]
+    .venv/bin/python bench/frontier.py --fill-rate [--windows 2] [--write]
 
-Per data set the last ``--days`` days are replayed (lost sales; lead time 7 ± 2 days, weekly
-review, plan re-made weekly on the days before) once per Zapas cycle-service target and once
-per min/max multiplier, with the same demand and lead-time draws
-(``planning.engine.frontier.sweep_policies``); Zapas twice: every product at the target
-("zapas") and the target spread by unit cost ("zapas_value", ``policy.value_weighted_levels``).  Data sets: UCI Online Retail, the 2,000 busiest
-products and the slow tail (the next 2,000), and a synthetic panel (``bench/_data``).
-Charts: bench/results/frontier_<set>.png.
+Per data set and window (the last ``--days`` days, and each ``--days`` before it) the test days
+are replayed (lost sales; lead time 7 ± 2 days, weekly review, plan re-made weekly on the days
+before) once per Zapas cycle-service target and once per min/max multiplier, with the same
+demand and lead-time draws (``planning.engine.frontier.sweep_policies``).  Zapas three ways:
+every product at the target ("zapas"), the target spread by unit cost ("zapas_value",
+``policy.value_weighted_levels``) and each target's stock value spread for the fewest expected
+cancellations ("zapas_cancellations", ``PlanParams(allocation="cancellations")``).  A cancelled
+order is one customer order line: lost units ÷ the product's mean units per sales line in the
+file (the same rule for every policy; the synthetic panel has no lines, so one unit).  Data sets:
+UCI Online Retail, the 2,000 busiest products and the slow tail (the rest), and a synthetic
+panel (``bench/_data``).  Charts (the last window): bench/results/frontier_<set>.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import os
+import resource
 import sys
-import time
 from math import nan
 from pathlib import Path
 
@@ -25,60 +32,80 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from bench._data import load_retail_panel, synthetic_panel, write_section  # noqa: E402
+from bench._data import load_retail_lines, synthetic_panel, write_section  # noqa: E402
 from bench.engine_accuracy import snapshot_for  # noqa: E402
 from planning.engine import PlanParams  # noqa: E402
 from planning.engine.frontier import at_equal_stock, frontier_chart, sweep_policies  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 FILL_TARGETS = (0.8, 0.9, 0.95, 0.98)
+ZAPAS = ("zapas", "zapas_value", "zapas_cancellations")
 
 
-def report(name: str, snap, days: int) -> list[str]:
-    t = time.perf_counter()
-    points = sweep_policies(snap, days, allocations=("target", "value"))
-    took = time.perf_counter() - t
-    frontier_chart(points, str(RESULTS / f"frontier_{name}.png"), f"{name}: last {days} days")
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def report(name: str, snap, days: int, chart: bool) -> tuple[list[str], list[str]]:
+    """The sweep's table and one summary line per Zapas policy (share of min/max's
+    cancellations at its value, ×1 … ×4)."""
+    t = _cpu()
+    points = sweep_policies(snap, days, allocations=("target", "value", "cancellations"))
+    took = _cpu() - t
+    if chart:
+        frontier_chart(points, str(RESULTS / f"frontier_{name}.png"), f"{name}: last {days} days")
     lines = [
-        f"**{name}** ({snap.n_skus} products, {took:.0f} s)",
+        f"**{name}** ({snap.n_skus} products, {took:.0f} s CPU)",
         "",
-        "| policy | setting | fill rate | avg inventory value | lost units | stock-out days |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| policy | setting | fill rate | avg inventory value | cancellations | lost units | "
+        "orders placed |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for p in points:
         lines.append(
             f"| {p.policy} | {p.setting:g} | {p.fill_rate:.1%} | {p.avg_inventory_value:,.0f} | "
-            f"{p.lost_units:,.0f} | {p.stockout_days:,.0f} |"
+            f"{p.cancelled_orders:,.0f} | {p.lost_units:,.0f} | {p.orders:,.0f} |"
         )
-    for policy in ("zapas", "zapas_value"):
-        lines += [
-            "",
-            f"{policy} against min/max at equal stock:",
-            "",
-            "| min/max × | its value | its fill | its cancels | Zapas fill at that value | "
-            "Zapas cancels there | ÷ min/max's | Zapas value at its fill |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
+    summary = []
+    lines += [
+        "",
+        "At min/max's inventory value (— where Zapas's sweep does not reach it):",
+        "",
+        "| Zapas | min/max × | its value | its fill | its cancels | Zapas fill there | "
+        "Zapas cancels there | ÷ min/max's | Zapas value at its fill |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for policy in ZAPAS:
+        shares = []
         for r in at_equal_stock(points, policy):
-            share = r["zapas_cancelled"] / r["min_max_cancelled"] if r["min_max_cancelled"] else nan
+            if r["multiplier"] < 1:
+                continue
+            mm = r["min_max_cancelled"]
+            share = r["zapas_cancelled"] / mm if mm else nan
+            shares.append(share)
             lines.append(
-                f"| {r['multiplier']:g} | {r['min_max_value']:,.0f} | "
-                f"{r['min_max_fill_rate']:.1%} | {r['min_max_cancelled']:,.0f} | "
-                f"{r['zapas_fill_rate']:.1%} | {r['zapas_cancelled']:,.0f} | {share:.0%} | "
-                f"{r['zapas_value']:,.0f} |"
+                f"| {policy} | {r['multiplier']:g} | {r['min_max_value']:,.0f} | "
+                f"{r['min_max_fill_rate']:.1%} | {mm:,.0f} | {r['zapas_fill_rate']:.1%} | "
+                f"{r['zapas_cancelled']:,.0f} | {share:.0%} | {r['zapas_value']:,.0f} |"
             )
-    return lines + [""]
+        summary.append(f"| {name} | {policy} | " + " | ".join(_pct(s) for s in shares) + " |")
+    return lines + [""], summary
+
+
+def _pct(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{x:.0%}"
 
 
 def fill_rate_targets(name: str, snap, days: int) -> list[str]:
     """Zapas under the fill-rate target (``PlanParams(service_target="fill_rate")``): the fill
     rate each target achieved in the replay, and how far from the target."""
-    t = time.perf_counter()
+    t = _cpu()
     points = sweep_policies(
         snap, days, PlanParams(service_target="fill_rate"), targets=FILL_TARGETS, multipliers=()
     )
     lines = [
-        f"**{name}, fill-rate target** ({snap.n_skus} products, {time.perf_counter() - t:.0f} s)",
+        f"**{name}, fill-rate target** ({snap.n_skus} products, {_cpu() - t:.0f} s CPU)",
         "",
         "| fill-rate target | achieved | points off | avg inventory value | cancellations |",
         "|---:|---:|---:|---:|---:|",
@@ -91,33 +118,61 @@ def fill_rate_targets(name: str, snap, days: int) -> list[str]:
     return lines + [""]
 
 
+def datasets(windows: int, days: int):
+    """(name, snapshot, is the last window) per data set and window."""
+    demand, _codes, start, price, per_line = load_retail_lines(4000)
+    syn = synthetic_panel(2000, 730, seed=1).astype(np.float64)
+    for w in range(windows):
+        cut = w * days
+        tag = "" if w == 0 else f"_minus{cut}"
+        end = demand.shape[1] - cut
+        end_wd = (start + dt.timedelta(days=end - 1)).weekday()
+        for name, sl in (("retail_busy", slice(0, 2000)), ("retail_slow", slice(2000, 4000))):
+            snap = snapshot_for(demand[sl, :end], end_wd, price[sl])
+            upo = np.maximum(per_line[sl], 1.0)
+            yield name + tag, dataclasses.replace(snap, mean_units_per_order=upo), w == 0
+        syn_snap = snapshot_for(syn[:, : syn.shape[1] - cut], (6 - cut) % 7, np.full(2000, 100.0))
+        yield "synthetic" + tag, syn_snap, w == 0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=91)
+    ap.add_argument("--windows", type=int, default=2, help="test windows, newest first")
     ap.add_argument("--write", action="store_true")
     ap.add_argument(
         "--fill-rate",
         action="store_true",
-        help="only the fill-rate targets on the busiest products (their own section)",
+        help="only the fill-rate targets (their own section)",
     )
     args = ap.parse_args()
-    demand, _codes, start, price = load_retail_panel(4000)
-    end_wd = (start + dt.timedelta(days=demand.shape[1] - 1)).weekday()
+    header = f"(load average {os.getloadavg()[0]:.1f} at the start)"
     if args.fill_rate:
-        snap = snapshot_for(demand[:2000], end_wd, price[:2000])
-        table = "\n".join(fill_rate_targets("retail_busy", snap, args.days))
+        lines = [header, ""]
+        for name, snap, _last in datasets(args.windows, args.days):
+            lines += fill_rate_targets(name, snap, args.days)
+        table = "\n".join(lines)
         print(table)
         if args.write:
             write_section(
                 RESULTS / "backtest.md", "Fill-rate targets (bench/frontier.py --fill-rate)", table
             )
         return
-    lines = []
-    for name, sl in (("retail_busy", slice(0, 2000)), ("retail_slow", slice(2000, 4000))):
-        lines += report(name, snapshot_for(demand[sl], end_wd, price[sl]), args.days)
-    syn = synthetic_panel(2000, 730, seed=1).astype(np.float64)
-    lines += report("synthetic", snapshot_for(syn, 6, np.full(2000, 100.0)), args.days)
-    table = "\n".join(lines)
+    lines, summary = [header, ""], []
+    for name, snap, last in datasets(args.windows, args.days):
+        body, rows = report(name, snap, args.days, chart=last and args.write)
+        lines += body
+        summary += rows
+    head = [
+        "Zapas's cancellations as a share of min/max's at min/max's inventory value "
+        "(× 1, 1.5, 2, 3, 4; — where Zapas's sweep does not reach):",
+        "",
+        "| data, window | Zapas | ×1 | ×1.5 | ×2 | ×3 | ×4 |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        *summary,
+        "",
+    ]
+    table = "\n".join(head + lines)
     print(table)
     if args.write:
         write_section(RESULTS / "backtest.md", "Efficient frontier (bench/frontier.py)", table)

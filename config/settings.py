@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "marketplaces.ozon.push",
     "marketplaces.ozon.rating",
     "marketplaces.ozon.fbo",
+    "marketplaces.ozon.chat",
+    "marketplaces.ozon.handover",
     "demo",
 ]
 
@@ -340,6 +342,11 @@ BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 ZAPAS_FULFILMENT = {
     "NOTICE_REQUIRE_APPROVAL": env.bool("ZAPAS_NOTICE_REQUIRE_APPROVAL", default=False),
     "DUE_SOON_WORKING_HOURS": env.float("ZAPAS_DUE_SOON_WORKING_HOURS", default=4),
+    # The buyer chat of the Ozon connector (README "Buyer chat, labels and the hand-over").
+    "NOTICE_CHANNELS": {
+        "email": "fulfilment.notices.channels.EmailChannel",
+        "buyer_chat": "marketplaces.ozon.chat.channel.OzonBuyerChatChannel",
+    },
 }
 
 LOGGING = {
@@ -384,6 +391,14 @@ OZON_PUSH = {
         default=["195.34.21.0/24", "185.73.192.0/22", "91.223.93.0/24"],
     ),
     "SENDER_HEADER": env.str("OZON_PUSH_SENDER_HEADER", default=""),
+}
+
+# Ozon's buyer chat for delay notices: a text longer than one message (1,000 characters) goes
+# as at most MAX_MESSAGES numbered parts; where the subscription forbids the chat, the notice
+# goes to FALLBACK_EMAIL (the seller's address, to pass it on) with Ozon's answer as the reason.
+OZON_CHAT = {
+    "MAX_MESSAGES": env.int("OZON_CHAT_MAX_MESSAGES", default=3),
+    "FALLBACK_EMAIL": env.str("OZON_CHAT_FALLBACK_EMAIL", default=""),
 }
 
 # Ozon's FBS error index as Zapas computes and foresees it (README "Ozon's error index").

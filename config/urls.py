@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("fulfilment.scan_urls")),
     path("api/v1/", include("fulfilment.urls")),
     path("api/v1/", include("planning.urls")),
+    path("api/v1/ozon/", include("marketplaces.ozon.handover.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("scan/", core_views.scan_station, name="scan-station"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
+from fulfilment import hooks
 from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import (
     CancelledBy,
@@ -298,6 +299,8 @@ class OrderAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": "FBS orders due today, by warehouse",
             "groups": groups,
+            # What higher apps offer to print per warehouse (labels, the hand-over act).
+            "sections": [(group, hooks.warehouse_documents(group.warehouse)) for group in groups],
             "now": timezone.now(),
             "total": sum(len(group.orders) for group in groups),
         }
@@ -472,6 +475,7 @@ class NoticeAdmin(admin.ModelAdmin):
         "compensation_value",
         "attempts",
         "last_error",
+        "fallback_reason",
         "edited",
         "approved_by",
         "approved_at",
@@ -487,6 +491,7 @@ class NoticeAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("channel", "recipient", "language"),
+                    "fallback_reason",
                     ("estimated_date", "compensation_kind", "compensation_value"),
                 ]
             },

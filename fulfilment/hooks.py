@@ -9,11 +9,13 @@ is the one sanctioned exception to "no signals" (see STYLE.md): explicit, typed,
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fulfilment.models import Order
+    from inventory.models import Warehouse
 
 # handler(order, at, sku_ids): ``at`` is the moment of the event, ``sku_ids`` the order's SKUs.
 OrderHandler = Callable[["Order", datetime, frozenset[int]], None]
@@ -74,3 +76,46 @@ def order_shipped(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
 def order_cancelled(order: Order, at: datetime, sku_ids: frozenset[int]) -> None:
     for handler in _cancelled:
         handler(order, at, sku_ids)
+
+
+# --- documents to print -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    """A document a higher app offers to print (a PDF download), e.g. a marketplace label."""
+
+    kind: str
+    title: str
+    url: str
+
+
+OrderDocuments = Callable[["Order"], list[OrderDocument]]
+WarehouseDocuments = Callable[["Warehouse"], list[OrderDocument]]
+
+_order_documents: list[OrderDocuments] = []
+_warehouse_documents: list[WarehouseDocuments] = []
+
+
+def on_order_documents(provider: OrderDocuments) -> OrderDocuments:
+    """Register ``provider(order) -> [OrderDocument]``: what the scan station offers to print
+    for an order (read-only; no transaction is open, nothing may be changed)."""
+    if provider not in _order_documents:
+        _order_documents.append(provider)
+    return provider
+
+
+def on_warehouse_documents(provider: WarehouseDocuments) -> WarehouseDocuments:
+    """Register ``provider(warehouse) -> [OrderDocument]``: what the Due today page offers to
+    print for a warehouse (all its labels, the hand-over act). Read-only."""
+    if provider not in _warehouse_documents:
+        _warehouse_documents.append(provider)
+    return provider
+
+
+def order_documents(order: Order) -> list[OrderDocument]:
+    return [document for provider in _order_documents for document in provider(order)]
+
+
+def warehouse_documents(warehouse: Warehouse) -> list[OrderDocument]:
+    return [document for provider in _warehouse_documents for document in provider(warehouse)]

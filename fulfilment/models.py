@@ -262,6 +262,9 @@ class Notice(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    fallback_reason = models.TextField(
+        blank=True, help_text="Why the notice went by another channel than the planned one."
+    )
     edited = models.BooleanField(default=False, help_text="Text changed by staff.")
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -22,7 +22,7 @@ from core.api_strict import StrictFilterSet
 from core.auth import check_warehouse, request_device
 from core.errors import InvalidInput, NotFound
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from fulfilment import selectors
+from fulfilment import hooks, selectors
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Order, OrderLine, OrderStatus
 from inventory.api_serializers import CodeField
@@ -110,6 +110,16 @@ class ShipBatchResultSerializer(serializers.Serializer):
     shipped = serializers.IntegerField()
     failed = serializers.IntegerField()
     results = ShipOutcomeSerializer(many=True)
+
+
+class OrderDocumentSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="e.g. label.")
+    title = serializers.CharField(help_text="What to show on the button, in the user's language.")
+    url = serializers.CharField(help_text="Where to download it (a PDF), with the same sign-in.")
+
+
+class OrderDocumentsSerializer(serializers.Serializer):
+    documents = OrderDocumentSerializer(many=True)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -373,3 +383,18 @@ class ShipBatchApi(APIView):
         shipped = sum(1 for outcome in outcomes if outcome.ok)
         body = {"shipped": shipped, "failed": len(outcomes) - shipped, "results": results}
         return Response(ShipBatchResultSerializer(body).data)
+
+
+class OrderDocumentsApi(APIView):
+    @extend_schema(
+        operation_id="order_documents",
+        summary="What can be printed for an order (e.g. the marketplace's package label)",
+        parameters=[_ORDER_NUMBER],
+        responses={200: OrderDocumentsSerializer, **error_responses(404)},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        order = order_by_number(request, number)
+        documents = hooks.order_documents(order)
+        return Response(
+            {"documents": [{"kind": d.kind, "title": d.title, "url": d.url} for d in documents]}
+        )

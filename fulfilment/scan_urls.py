@@ -17,5 +17,10 @@ urlpatterns = [
         name="api-order-pack-scan",
     ),
     path("orders/<str:number>/ship/", scan_apis.ShipApi.as_view(), name="api-order-ship"),
+    path(
+        "orders/<str:number>/documents/",
+        scan_apis.OrderDocumentsApi.as_view(),
+        name="api-order-documents",
+    ),
     path("shipments/", scan_apis.ShipBatchApi.as_view(), name="api-ship-batch"),
 ]

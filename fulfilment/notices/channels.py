@@ -1,5 +1,6 @@
 """Delivery channels for notices. Add one by subclassing ``Channel`` and naming it in
-``ZAPAS_FULFILMENT["NOTICE_CHANNELS"]`` (the marketplace buyer chat arrives with its connector).
+``ZAPAS_FULFILMENT["NOTICE_CHANNELS"]``. The marketplace connector replaces the ``buyer_chat``
+placeholder with its own channel (Ozon: ``marketplaces.ozon.chat``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ class ChannelError(Exception):
 
 class PermanentChannelError(ChannelError):
     """Sending can never succeed as is (no such channel, no recipient): do not retry."""
+
+
+class ChannelFallback(PermanentChannelError):
+    """This channel cannot carry the notice, but ``channel`` can, to ``recipient``.
+
+    ``notice_send`` records ``reason`` on the notice (the admin shows it) and sends it there.
+    """
+
+    def __init__(self, reason: str, *, channel: str, recipient: str) -> None:
+        super().__init__(reason)
+        self.reason, self.channel, self.recipient = reason, channel, recipient
 
 
 class Channel:

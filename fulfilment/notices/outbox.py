@@ -26,7 +26,12 @@ from core.transactions import after_commit
 from fulfilment.calendar import WarehouseCalendar
 from fulfilment.conf import setting
 from fulfilment.models import Notice, NoticeKind, NoticeStatus, Order
-from fulfilment.notices.channels import ChannelError, PermanentChannelError, get_channel
+from fulfilment.notices.channels import (
+    ChannelError,
+    ChannelFallback,
+    PermanentChannelError,
+    get_channel,
+)
 from fulfilment.notices.compensation import Compensation, compensation_for
 from fulfilment.substitutes import SubstituteOffer, substitute_offers
 
@@ -226,6 +231,8 @@ def notice_send(*, notice_id: int) -> Notice:
     not pending (sent, sending elsewhere, awaiting approval, failed) is returned untouched. A
     temporary failure puts it back to pending and raises ``NoticeRetry`` until
     ``NOTICE_MAX_ATTEMPTS`` attempts, then marks it failed; a permanent one fails it at once.
+    A channel that cannot carry it but names another (``ChannelFallback``: the buyer chat when
+    the marketplace account may not use it) switches the notice there, with the reason kept.
     """
     claimed = Notice.objects.filter(pk=notice_id, status=NoticeStatus.PENDING).update(
         status=NoticeStatus.SENDING, attempts=F("attempts") + 1, sending_started_at=timezone.now()
@@ -242,7 +249,14 @@ def notice_send(*, notice_id: int) -> Notice:
         return notice
     retry = False
     try:
-        get_channel(notice.channel).send(notice)
+        try:
+            get_channel(notice.channel).send(notice)
+        except ChannelFallback as fallback:
+            # Recorded first, so a retry after a temporary failure goes straight to the fallback.
+            notice.fallback_reason = fallback.reason[:2000]
+            notice.channel, notice.recipient = fallback.channel, fallback.recipient[:200]
+            notice.save(update_fields=["fallback_reason", "channel", "recipient"])
+            get_channel(notice.channel).send(notice)
     except PermanentChannelError as exc:
         notice.status, notice.last_error = NoticeStatus.FAILED, str(exc)
     except Exception as exc:  # noqa: BLE001 - any channel failure is recorded, never lost

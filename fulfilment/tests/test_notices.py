@@ -9,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from core.errors import InvalidInput, InvalidTransition
+from fulfilment import conf
 from fulfilment.models import CompensationKind, Notice, NoticeKind, NoticeStatus
 from fulfilment.notices import channels
 from fulfilment.notices.compensation import Compensation, compensation_for
@@ -228,8 +229,40 @@ def test_gives_up_after_max_attempts_and_can_be_resent(flaky, django_capture_on_
     assert (notice.status, notice.attempts) == (NoticeStatus.SENT, 1)
 
 
-def test_permanent_failure_is_not_retried():
-    order = short_order(contact="+7 900 000-00-00")  # not an e-mail: the buyer chat, not there yet
+class NoChatChannel(channels.Channel):
+    """A buyer chat that the account may not use: the notice goes to the seller's address."""
+
+    def send(self, notice):
+        raise channels.ChannelFallback(
+            "No chat on this plan.", channel="email", recipient="orders@seller.example"
+        )
+
+
+def test_a_channel_fallback_sends_by_the_other_channel_and_keeps_the_reason(settings, mailoutbox):
+    settings.ZAPAS_FULFILMENT = {
+        "NOTICE_CHANNELS": {
+            "email": "fulfilment.notices.channels.EmailChannel",
+            "buyer_chat": f"{__name__}.NoChatChannel",
+        }
+    }
+    notice = Notice.objects.get(order=short_order(contact=""))
+    assert notice.channel == "buyer_chat"
+
+    sent = notice_send(notice_id=notice.pk)
+
+    assert (sent.status, sent.channel, sent.recipient, sent.fallback_reason) == (
+        NoticeStatus.SENT,
+        "email",
+        "orders@seller.example",
+        "No chat on this plan.",
+    )
+    assert [m.to for m in mailoutbox] == [["orders@seller.example"]]
+
+
+def test_permanent_failure_is_not_retried(settings):
+    # Fulfilment's own placeholder, as without a marketplace connector.
+    settings.ZAPAS_FULFILMENT = {"NOTICE_CHANNELS": conf.DEFAULTS["NOTICE_CHANNELS"]}
+    order = short_order(contact="+7 900 000-00-00")  # not an e-mail: the buyer chat
     notice = Notice.objects.get(order=order)
     assert notice.channel == "buyer_chat"
     notice = notice_send(notice_id=notice.pk)

@@ -18,6 +18,8 @@ The API key is never logged and never part of an exception message.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import threading
 import time
@@ -147,7 +149,26 @@ class OzonClient:
                 return self._once(path, body)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def call_file(self, path: str, body: dict[str, Any]) -> bytes:
+        """POST like ``call`` to a method that answers a PDF: its bytes.
+
+        Ozon sends the file itself (``application/pdf``); the description shows it as an object
+        with ``file_content`` (base64), which is read too. Anything else is an ``OzonError``.
+        """
+        contract.validate_request(path, body)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=_wait,
+            retry=retry_if_exception(_worth_retrying),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return _file_content(path, self._once(path, body, decode=False))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, path: str, body: dict[str, Any], *, decode: bool = True) -> Any:
         until = self._circle_until.get(path, 0.0)
         if until > time.monotonic():
             raise OzonCircleOpen(path, until - time.monotonic())
@@ -161,7 +182,7 @@ class OzonClient:
         except httpx.TransportError as exc:
             raise OzonRetryable(path, 0, f"connection failed ({type(exc).__name__})") from exc
         if response.status_code == 200:
-            return response.json()
+            return response.json() if decode else response
         return self._raise(path, response)
 
     def _raise(self, path: str, response: httpx.Response):
@@ -198,6 +219,18 @@ class OzonClient:
             if not answer.get("has_next") or not next_cursor:
                 return
             body[cursor] = next_cursor
+
+
+def _file_content(path: str, response: httpx.Response) -> bytes:
+    content = response.content
+    if not content.startswith(b"%PDF"):
+        try:
+            content = base64.b64decode(response.json().get("file_content") or "", validate=True)
+        except (ValueError, AttributeError, binascii.Error):
+            content = b""
+    if not content.startswith(b"%PDF"):
+        raise OzonRetryable(path, 200, "the answer is not a PDF file")
+    return content
 
 
 def _retry_after(response: httpx.Response) -> float:

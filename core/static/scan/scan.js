@@ -147,7 +147,47 @@
     receive: function () { return t("Receive mode"); }, pack: function () { return t("Pack mode"); },
     ship: function () { return t("Ship mode"); }, count: function () { return t("Count mode"); }
   };
-  function resetMode() { state.po = null; state.order = null; state.countSku = null; setContext(); }
+  function resetMode() { state.po = null; state.order = null; state.countSku = null; hideDocuments(); setContext(); }
+
+  /* What can be printed for an order (e.g. the marketplace's package label once it is packed):
+   * one button per document. The PDF is fetched with the station's own sign-in (a device token
+   * travels in a header, which a plain link would not send) and saved as a download. */
+  function hideDocuments() { $("documents").hidden = true; $("documents").textContent = ""; }
+  function showDocuments(number) {
+    return call("GET", "orders/" + encodeURIComponent(number) + "/documents/").then(function (res) {
+      hideDocuments();
+      if (!res.ok || !res.data.documents || !res.data.documents.length) { return; }
+      res.data.documents.forEach(function (doc) {
+        var button = document.createElement("button");
+        button.type = "button"; button.className = "document"; button.dataset.kind = doc.kind;
+        button.textContent = doc.title;
+        button.addEventListener("click", function () { download(doc, button); });
+        $("documents").appendChild(button);
+      });
+      $("documents").hidden = false;
+    });
+  }
+  function download(doc, button) {
+    button.disabled = true;
+    fetch(doc.url, { headers: headers(), credentials: "same-origin" }).then(function (resp) {
+      if (!resp.ok) {
+        return resp.json().catch(function () { return {}; }).then(function (data) {
+          feedback("error", errorText({ status: resp.status, data: data }));
+        });
+      }
+      var name = /filename="([^"]+)"/.exec(resp.headers.get("Content-Disposition") || "");
+      return resp.blob().then(function (blob) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = name ? name[1] : "document.pdf";
+        document.body.appendChild(link); link.click(); link.remove();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+        feedback("ok", fmt(t("Downloaded %(name)s"), { name: link.download }));
+      });
+    }).catch(function (err) {
+      feedback("error", fmt(t("No connection: %(error)s"), { error: err.message }));
+    }).then(function () { button.disabled = false; focusScan(); });
+  }
   function setMode(mode) {
     state.mode = mode; localStorage.setItem(MODE_KEY, mode); resetMode();
     feedback("idle", MODE_NAMES[mode]()); focusScan();
@@ -201,12 +241,16 @@
     }
     if (state.mode === "pack") {
       if (!state.order) {
+        hideDocuments();
         return call("GET", "orders/" + enc(code) + "/").then(function (res) {
-          if (res.ok && res.data.status !== "awaiting_packaging") {
+          var packed = res.ok && res.data.status !== "awaiting_packaging";
+          if (packed) {
             res = { ok: false, status: 409, data: { message: fmt(t("%(order)s is not awaiting packaging (%(status)s)."), { order: code, status: res.data.status }) } };
           }
           if (res.ok) { state.order = res.data; }
-          return finish(res, res.ok ? fmt(t("Order %(order)s"), { order: code }) : "");
+          finish(res, res.ok ? fmt(t("Order %(order)s"), { order: code }) : "");
+          // A packed order scanned again: offer its label.
+          return packed ? showDocuments(code).then(function () { return res; }) : res;
         });
       }
       return call("POST", "orders/" + enc(state.order.external_number) + "/pack-scans/", { barcode: code, quantity: 1 }, retrying)
@@ -218,7 +262,10 @@
               skuName(state.order, res.data.sku) + " " + res.data.line_packed + "/" + res.data.line_quantity;
           }
           finish(res, text);
-          if (res.ok && res.data.order_complete) { state.order = null; setContext(); }
+          if (res.ok && res.data.order_complete) {
+            state.order = null; setContext();
+            return showDocuments(res.data.order.external_number).then(function () { return res; });
+          }
           return res;
         });
     }

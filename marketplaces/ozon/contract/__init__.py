@@ -54,10 +54,11 @@ class ContractError(ValueError):
 
 def _drop_hint_patterns(node: Any) -> Any:
     # The description's few ``pattern`` values are hints for people (" YYYY-MM-DDThh:mm:ssZ",
-    # "+7(XXX)XXX-XX-XX"), not regular expressions; Ozon itself accepts RFC 3339 times.
+    # "+7(XXX)XXX-XX-XX"), not regular expressions; Ozon itself accepts RFC 3339 times. A few
+    # types are misspelt ``"int"`` (``/v2/posting/fbs/act/get-postings``): they mean integer.
     if isinstance(node, dict):
         return {
-            k: _drop_hint_patterns(v)
+            k: "integer" if k == "type" and v == "int" else _drop_hint_patterns(v)
             for k, v in node.items()
             if not (k == "pattern" and isinstance(v, str) and ("YYYY" in v or "X" in v))
         }
@@ -96,13 +97,15 @@ def _pointer(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def _validator(path: str, part: str, status: str = "200") -> Draft7Validator:
+def _validator(
+    path: str, part: str, status: str = "200", media_type: str = "application/json"
+) -> Draft7Validator:
     op = _operation(path)
     if part == "request":
         content = op.get("requestBody", {}).get("content", {})
     else:
         content = op["responses"].get(status, op["responses"].get("default", {})).get("content", {})
-    schema = content.get("application/json", {}).get("schema", {"type": "object"})
+    schema = content.get(media_type, {}).get("schema", {"type": "object"})
     return Draft7Validator(_pointer(schema), registry=_registry())
 
 
@@ -167,6 +170,15 @@ def validate_request(path: str, body: Any, *, strict: bool = True) -> None:
     _check(path, _validator(path, "request"), body, strict)
 
 
-def validate_response(path: str, body: Any, *, status: int = 200, strict: bool = True) -> None:
-    """Raise ``ContractError`` unless ``body`` is a valid ``status`` answer of ``path``."""
-    _check(path, _validator(path, "response", str(status)), body, strict)
+def validate_response(
+    path: str,
+    body: Any,
+    *,
+    status: int = 200,
+    strict: bool = True,
+    media_type: str = "application/json",
+) -> None:
+    """Raise ``ContractError`` unless ``body`` is a valid ``status`` answer of ``path``.
+
+    ``media_type``: the answer's documented type (files are ``application/pdf`` objects)."""
+    _check(path, _validator(path, "response", str(status), media_type), body, strict)

@@ -23,8 +23,9 @@ from planning.fbo_inputs import cluster_demand_replace
 REBUILD_DAYS = 56
 
 
-def posting_routes_record(*, account: OzonAccount, postings: list[dict[str, Any]]) -> None:
-    """Upsert the route of every posting that has ``financial_data``."""
+def posting_routes_record(*, account: OzonAccount, postings: list[dict[str, Any]]) -> set[str]:
+    """Upsert the route of every posting that has ``financial_data``; the numbers of the
+    postings whose route is new or changed (their days need recounting)."""
     routes = []
     for data in postings:
         money = data.get("financial_data") or {}
@@ -39,6 +40,17 @@ def posting_routes_record(*, account: OzonAccount, postings: list[dict[str, Any]
                 cluster_to=str(money.get("cluster_to") or "")[:200],
             )
         )
+    known = {
+        number: (origin, to)
+        for number, origin, to in PostingRoute.objects.filter(
+            account=account, posting_number__in=[r.posting_number for r in routes]
+        ).values_list("posting_number", "cluster_from", "cluster_to")
+    }
+    changed = {
+        r.posting_number
+        for r in routes
+        if known.get(r.posting_number) != (r.cluster_from, r.cluster_to)
+    }
     PostingRoute.objects.bulk_create(
         routes,
         batch_size=500,
@@ -46,6 +58,7 @@ def posting_routes_record(*, account: OzonAccount, postings: list[dict[str, Any]
         unique_fields=["account", "posting_number"],
         update_fields=["cluster_from", "cluster_to"],
     )
+    return changed
 
 
 def _cluster_lookup(account: OzonAccount) -> dict[str, int]:

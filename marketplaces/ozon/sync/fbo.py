@@ -94,10 +94,16 @@ def fbo_postings_sync(
             update_fields=["status", "substatus", "products", "ozon_warehouse_id"],
         )
         _demand_recompute(account, rows)
-        posting_routes_record(account=account, postings=postings)
+        # a posting's day is recounted when its status or its route changed (the first read
+        # of routes for postings Zapas already held changes only the route)
+        routed = posting_routes_record(account=account, postings=postings)
+        moments = [p.in_process_at for p in rows] + [
+            _time(d.get("in_process_at")) or _time(d.get("created_at"))
+            for d in postings
+            if d.get("posting_number") in routed
+        ]
         cluster_demand_recompute(
-            account=account,
-            days={timezone.localdate(p.in_process_at) for p in rows if p.in_process_at},
+            account=account, days={timezone.localdate(m) for m in moments if m}
         )
     return result
 

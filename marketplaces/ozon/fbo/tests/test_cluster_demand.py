@@ -83,6 +83,20 @@ def test_postings_count_in_the_buyers_cluster_and_a_reread_changes_nothing(
     assert _demand() == [("CUP-1", "Kazan", 1, 1, 0), ("CUP-1", "Moscow", 5, 2, 2)]
 
 
+def test_routes_read_for_postings_already_held_are_counted(account, ozon, clusters, cup):
+    # given FBO postings taken in before routes were asked for (no financial_data)
+    _sold(clusters, "F-1", 21, 3, ("154", "154"))
+    routes, clusters.routes = clusters.routes, {}
+    fbo_postings_sync(account=account, client=ozon)
+    assert _demand() == []
+
+    # when the same postings, unchanged, come back with their routes
+    clusters.routes = routes
+    fbo_postings_sync(account=account, client=ozon)
+
+    assert _demand() == [("CUP-1", "Moscow", 3, 1, 0)]
+
+
 def test_a_cancelled_posting_leaves_the_cluster_demand(account, ozon, clusters, cup):
     _sold(clusters, "F-1", 21, 3, ("154", "154"))
     _sold(clusters, "F-2", 21, 4, ("154", "154"))
