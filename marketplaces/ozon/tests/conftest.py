@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from marketplaces.ozon import ratelimit
@@ -10,13 +13,30 @@ from marketplaces.ozon.models import OzonAccount
 from marketplaces.ozon.tests.fake import API_KEY, CLIENT_ID, FakeOzon
 
 
+@contextmanager
+def fake_ozon_running(fake_class: type[FakeOzon] = FakeOzon) -> Iterator[FakeOzon]:
+    """A started fake (rate limits reset); afterwards stopped, and no body broke the contract.
+    Each sub-app's ``fake_ozon`` fixture runs its own subclass through this."""
+    fake = fake_class().start()
+    ratelimit.reset()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    assert fake.contract_errors == [], "a body broke Ozon's description"
+
+
 @pytest.fixture
 def fake_ozon():
-    fake = FakeOzon().start()
-    ratelimit.reset()
-    yield fake
-    fake.stop()
-    assert fake.contract_errors == [], "a body broke Ozon's description"
+    with fake_ozon_running() as fake:
+        yield fake
+
+
+@pytest.fixture
+def ozon(account):
+    """A client of ``account`` that does not sleep between retries."""
+    with OzonClient.for_account(account, sleep=lambda seconds: None) as ozon_client:
+        yield ozon_client
 
 
 @pytest.fixture

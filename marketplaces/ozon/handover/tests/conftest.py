@@ -7,20 +7,16 @@ from django.utils import timezone
 from fulfilment.services import order_pack
 from fulfilment.tests.factories import order as make_order
 from inventory.tests.factories import SkuFactory, WarehouseFactory, ean13, stock_level
-from marketplaces.ozon import ratelimit
 from marketplaces.ozon.handover.tests.fake_handover import HandoverFakeOzon
 from marketplaces.ozon.models import Posting, PostingScheme
-from marketplaces.ozon.tests.conftest import account  # noqa: F401
+from marketplaces.ozon.tests.conftest import account, fake_ozon_running, ozon  # noqa: F401
 from marketplaces.ozon.tests.fake import FakePosting
 
 
 @pytest.fixture
 def fake_ozon():
-    fake = HandoverFakeOzon().start()
-    ratelimit.reset()
-    yield fake
-    fake.stop()
-    assert fake.contract_errors == [], "a body broke Ozon's description"
+    with fake_ozon_running(HandoverFakeOzon) as fake:
+        yield fake
 
 
 @pytest.fixture
