@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -22,7 +23,6 @@ from core.admin_actions import apply_each
 from core.errors import DomainError
 from fulfilment import hooks
 from fulfilment.deadline_watch import deadline_watch_run
-from fulfilment.imports import orders_import
 from fulfilment.models import (
     CancelledBy,
     CancelReason,
@@ -33,6 +33,7 @@ from fulfilment.models import (
     WatchState,
 )
 from fulfilment.notices.outbox import notice_approve, notice_edit, notice_resend
+from fulfilment.order_jobs import orders_import_start
 from fulfilment.selectors import due_today
 from fulfilment.services import (
     order_cancel,
@@ -306,44 +307,39 @@ class OrderAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/fulfilment/order/due_today.html", context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Store the upload and import it as a job: the run's page shows the result (a worker
+        does the work; with no broker, this process does, after the request)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        report = None
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
             try:
-                report = orders_import(
-                    content=upload.read(),
-                    fmt=upload.name.rsplit(".", 1)[-1],
+                run = orders_import_start(
+                    upload=form.cleaned_data["file"],
                     channel=form.cleaned_data["channel"] or "ozon",
-                    default_warehouse=form.cleaned_data["warehouse"],
-                    actor=actor_for(request),
+                    warehouse=form.cleaned_data["warehouse"],
                     skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+                    user=request.user,
                 )
             except DomainError as exc:
                 form.add_error("file", exc.message)
             else:
-                if report.status == "failed":
+                if not run.finished:
                     self.message_user(
-                        request,
-                        f"Nothing was imported: {report.failed} of {report.read} postings are "
-                        "not valid (listed below). Fix them, or tick “skip bad rows”.",
-                        messages.ERROR,
+                        request, _("The import has started; this page shows its result.")
                     )
-                level = messages.WARNING if report.errors else messages.SUCCESS
-                self.message_user(
-                    request,
-                    f"{report.read} postings: {report.created} created, {report.updated} updated, "
-                    f"{report.unchanged} unchanged, {report.failed} failed.",
-                    level,
-                )
+                elif run.status == run.Status.FAILED:
+                    self.message_user(request, run.error, messages.ERROR)
+                else:
+                    failed = run.result.get("status") == "failed" or run.result.get("failed")
+                    level = messages.ERROR if failed else messages.SUCCESS
+                    self.message_user(request, run.result["report"].splitlines()[0], level)
+                return redirect("admin:core_jobrun_change", run.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import marketplace orders",
             "form": form,
-            "report": report,
         }
         return TemplateResponse(request, "admin/fulfilment/order/import.html", context)
 

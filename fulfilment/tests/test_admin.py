@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import JobRun
 from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import Notice, NoticeStatus, Order, OrderStatus
 from fulfilment.services import order_pack
@@ -135,19 +136,35 @@ def test_cancel_action_asks_for_a_reason(client, staff, orders):
     )
 
 
-def test_import_view(client, staff, orders):
-    upload = SimpleUploadedFile(
-        "postings.csv",
-        b"posting_number,status,in_process_at,warehouse,offer_id,quantity\nX-1,awaiting_packaging,2026-03-02T10:00:00+03:00,MSK1,MUG,1\nX-2,awaiting_packaging,2026-03-02T10:00:00+03:00,MSK1,NOPE,1\n",
-    )
-    response = client.post(
-        reverse("admin:fulfilment_order_import"),
-        {"file": upload, "channel": "ozon", "skip_bad_rows": "on"},
-    )
-    assert response.status_code == 200
-    assert response.context["report"].created == 1
-    assert b"unknown_sku" in response.content
-    assert Order.objects.filter(external_number="X-1").exists()
+POSTINGS = (
+    b"posting_number,status,in_process_at,warehouse,offer_id,quantity\n"
+    b"X-1,awaiting_packaging,2026-03-02T10:00:00+03:00,MSK1,MUG,1\n"
+    b"X-2,awaiting_packaging,2026-03-02T10:00:00+03:00,MSK1,NOPE,1\n"
+)
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_the_import_runs_as_a_job_whose_page_shows_the_report(
+    client, staff, orders, skip, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            reverse("admin:fulfilment_order_import"),
+            {
+                "file": SimpleUploadedFile("postings.csv", POSTINGS),
+                "channel": "ozon",
+                **({"skip_bad_rows": "on"} if skip else {}),
+            },
+        )
+    run = JobRun.objects.get()
+    assert started.url == reverse("admin:core_jobrun_change", args=[run.pk])
+    assert (run.job, run.status, run.started_by) == ("orders_import", "done", staff)
+    assert run.result["created"] == (1 if skip else 0)
+    page = client.get(started.url).content.decode()
+    assert "row 3 X-2: unknown_sku" in page
+    assert Order.objects.filter(external_number="X-1").exists() is skip
+    assert not list(tmp_path.rglob("upload"))  # the stored upload is gone with the run
 
 
 def test_orders_cannot_be_added_or_deleted_in_the_admin(client, staff, orders):
