@@ -195,9 +195,13 @@ def _fill_rate_rop(
     # L_P − L_L falls in x (its slope is P(X_L > x) − P(X_P > x) ≤ 0): bisect between 0
     # and the plain root (L_L ≥ 0, so it is an upper bound)
     lo, hi = np.zeros_like(d), np.maximum(inv_p(short), 0)
+    # Far below both distributions L_P − L_L is flat at R·d, which β = ½ asks for exactly:
+    # there any x meets the target and rounding noise would pick one at random; the tolerance
+    # takes the smallest.
+    allowed = short * (1 + 1e-9) + 1e-12
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        over = loss_p(mid) - loss_l(mid) > short
+        over = loss_p(mid) - loss_l(mid) > allowed
         lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
     return np.maximum(hi - 0.5 * lot, 0.0)
 
