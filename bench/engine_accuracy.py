@@ -274,23 +274,13 @@ def weekly_run(demand, start, price, sets, args, rng) -> list[str]:
                     f, test, train
                 )
             for label, r in got.items():
-                if "pinball" not in r:
-                    tot = r["f_sum"][:, None] * np.ones(len(levels))
-                    r["pinball"] = pinball(tot, actual_total, levels) / (h * r["scale"])
-                acc = rows.setdefault((name, label), {})
-                for m, v in r.items():
-                    acc.setdefault(m, []).append(v)
+                _add_scores(rows, (name, label), r, actual_total, levels, h)
             ets_label = "statsforecast AutoETS"
             for label, r in (
                 (ZAPAS, {m: v[sample] for m, v in zs.items()}),
                 (ets_label, per_series(ets["AutoETS"], test[sample], train[sample])),
             ):
-                if "pinball" not in r:
-                    tot = r["f_sum"][:, None] * np.ones(len(levels))
-                    r["pinball"] = pinball(tot, actual_total[sample], levels) / (h * r["scale"])
-                acc = ets_rows.setdefault((name, label), {})
-                for m, v in r.items():
-                    acc.setdefault(m, []).append(v)
+                _add_scores(ets_rows, (name, label), r, actual_total[sample], levels, h)
             print(f"weekly origin {origin} {name}: {n} series", file=sys.stderr)
     table = {key: _summary(acc) for key, acc in rows.items()}
     ets_table = {key: _summary(acc) for key, acc in ets_rows.items()}
@@ -323,6 +313,17 @@ def weekly_run(demand, start, price, sets, args, rng) -> list[str]:
             verdict.append(f"{s} {m}: **{'yes' if ok else 'no'}**")
     lines += ["", "Weekly: Zapas below every single method: " + ", ".join(verdict) + "."]
     return lines
+
+
+def _add_scores(table: dict, key: tuple, r: dict, actual_total, levels, h: int) -> None:
+    """Append one method's per-series scores under ``key``; a point forecast without stated
+    quantiles is scored by pinball loss as its own total at every level."""
+    if "pinball" not in r:
+        tot = r["f_sum"][:, None] * np.ones(len(levels))
+        r["pinball"] = pinball(tot, actual_total, levels) / (h * r["scale"])
+    acc = table.setdefault(key, {})
+    for m, v in r.items():
+        acc.setdefault(m, []).append(v)
 
 
 def _summary(acc: dict) -> dict[str, float]:
@@ -421,22 +422,12 @@ def main() -> None:
             for col, f in sf.items():
                 forecasts[SF_NAMES[col]] = (per_series(f, test, train), None)
             for label, (r, _) in forecasts.items():
-                if "pinball" not in r:
-                    tot = r["f_sum"][:, None] * np.ones(len(levels))
-                    r["pinball"] = pinball(tot, actual_total, levels) / (h * r["scale"])
-                acc = rows.setdefault((name, label), {})
-                for m, v in r.items():
-                    acc.setdefault(m, []).append(v)
+                _add_scores(rows, (name, label), r, actual_total, levels, h)
             for label, r in (
                 (ZAPAS, {m: v[sample] for m, v in zs.items()}),
                 (SF_NAMES["AutoETS"], per_series(ets["AutoETS"], test[sample], train[sample])),
             ):
-                if "pinball" not in r:
-                    tot = r["f_sum"][:, None] * np.ones(len(levels))
-                    r["pinball"] = pinball(tot, actual_total[sample], levels) / (h * r["scale"])
-                acc = ets_rows.setdefault((name, label), {})
-                for m, v in r.items():
-                    acc.setdefault(m, []).append(v)
+                _add_scores(ets_rows, (name, label), r, actual_total[sample], levels, h)
             print(f"origin {origins[-1]} {name}: {n} series", file=sys.stderr)
 
     table = {key: _summary(acc) for key, acc in rows.items()}
