@@ -28,6 +28,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import DomainError
+from core.limits import INT32_MAX
 from inventory import services as inventory_services
 from inventory.models import Sku, Transfer, Warehouse
 from marketplaces.ozon.client import OzonClient
@@ -95,9 +96,13 @@ def _bundle(client: OzonClient, bundle_id: str) -> list[tuple[int, int]]:
         answer = client.call(BUNDLE, body)
         for n, item in enumerate(answer.get("items") or []):
             quantity = item.get("quantity")
-            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            if (
+                isinstance(quantity, bool)
+                or not isinstance(quantity, int)
+                or not 0 < quantity <= INT32_MAX
+            ):
                 raise ContractError(
-                    BUNDLE, f"quantity is not positive: {quantity!r}", f"/items/{n}"
+                    BUNDLE, f"quantity is not a positive count: {quantity!r}", f"/items/{n}"
                 )
             items.append((_id(item.get("sku"), BUNDLE, f"/items/{n}/sku"), quantity))
         if not answer.get("has_next") or not answer.get("last_id"):
