@@ -59,7 +59,7 @@ def test_every_integer_column_refuses_what_postgresql_cannot_store():
     # Model validation (admin forms, model serializers, spreadsheet imports) uses the column's
     # PostgreSQL range on either database, so the embedded SQLite refuses what production would.
     checked = 0
-    for model, field in _our_integer_columns():
+    for _model, field in _our_integer_columns():
         low, high = connection.ops.integer_field_range(field.get_internal_type())
         for outside in (high + 1, low - 1):
             with pytest.raises(ValidationError):
