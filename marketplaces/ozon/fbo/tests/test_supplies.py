@@ -147,6 +147,6 @@ def test_a_bad_bundle_is_a_clear_error(account, ozon, shop):
     shop.validate_responses = False
     shop.bundles["b-71"][0]["quantity"] = -1
 
-    with pytest.raises(ContractError, match="quantity is not positive: -1"):
+    with pytest.raises(ContractError, match="quantity is not a positive count: -1"):
         _sync(account, ozon)
     assert Transfer.objects.count() == 0
