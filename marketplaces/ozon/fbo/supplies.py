@@ -2,8 +2,9 @@
 ``/v1/supply-order/bundle``), daily and on demand, through the inventory services.
 
 Each supply of an order (one per storage warehouse) is one transfer from the account's own
-warehouse (the Zapas warehouse of its first linked FBS warehouse, else the first active own
-one) to the storage warehouse's Zapas FBO warehouse:
+warehouse (its "FBO supplies leave from" setting; when empty, the Zapas warehouse of its first
+linked FBS warehouse, else the first active own one) to the storage warehouse's Zapas FBO
+warehouse:
 
 - ``DATA_FILLING``: a draft with the bundle's contents (re-read while it is filled in; changed
   contents replace the draft);
@@ -54,6 +55,8 @@ OPEN = FILLING | READY | LEFT
 
 
 def _source(account: OzonAccount) -> Warehouse | None:
+    if account.fbo_source_warehouse_id is not None:
+        return account.fbo_source_warehouse
     link = (
         WarehouseLink.objects.filter(account=account, warehouse__kind=Warehouse.Kind.OWN)
         .select_related("warehouse")
