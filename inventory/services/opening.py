@@ -8,10 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import sql
-from core.errors import InvalidInput
 from inventory import hooks
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
-from inventory.services.ledger import SYSTEM, Actor
+from inventory.services.ledger import SYSTEM, Actor, _count_value
 
 _CHUNK = 1000
 
@@ -35,10 +34,9 @@ def stock_opening_balances(
     """
     wanted: dict[int, int] = {}
     for sku_id, quantity in lines:
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-            raise InvalidInput(f"An opening balance is a whole number ≥ 0, got {quantity!r}.")
+        _count_value(quantity, "An opening balance")
         if quantity:
-            wanted[sku_id] = wanted.get(sku_id, 0) + quantity
+            wanted[sku_id] = _count_value(wanted.get(sku_id, 0) + quantity, "An opening balance")
     sku_ids = sorted(wanted)
     written = 0
     now = timezone.now()
