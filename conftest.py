@@ -33,6 +33,19 @@ def _empty_device_cache():
     caches["throttle"].clear()  # and the API's request counts (core.throttles)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware activates a request's language for the thread and leaves it there: a
+    # test after a Russian page would read services' messages in Russian. Start each in the
+    # default language.
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 def _is_postgres() -> bool:
     from django.db import connection
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import CancelledBy, CancelReason, Order, OrderScheme
+from fulfilment.notices.outbox import notices_held_for_review
 from fulfilment.services import (
     CustomerInfo,
     OrderLineInput,
@@ -69,7 +70,19 @@ def seed_orders(
     *, rng: np.random.Generator, today: date, open_orders: int = 60, history_days: int = 30
 ) -> DemoOrders:
     """About ``open_orders`` open FBS orders across the own warehouses (some short, some near or
-    past their deadline) and a month of history; returns counts."""
+    past their deadline) and a month of history; returns counts.
+
+    The customer notices these orders raise wait for review (Notices, "Approve and send"):
+    demo data must never mail anyone on its own."""
+    with notices_held_for_review():
+        return _seed_orders(
+            rng=rng, today=today, open_orders=open_orders, history_days=history_days
+        )
+
+
+def _seed_orders(
+    *, rng: np.random.Generator, today: date, open_orders: int, history_days: int
+) -> DemoOrders:
     result = DemoOrders()
     now = timezone.now()
     if timezone.localdate(now) != today:

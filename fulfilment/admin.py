@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
-from fulfilment import hooks
+from fulfilment import conf, hooks
 from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import (
     CancelledBy,
@@ -462,6 +462,23 @@ class OrderAdmin(admin.ModelAdmin):
         )
 
 
+def _channel_choices() -> list[tuple[str, str]]:
+    labels = {"email": _("E-mail"), "buyer_chat": _("Marketplace buyer chat")}
+    return [("", _("Keep each notice's channel"))] + [
+        (name, labels.get(name, name)) for name in conf.setting("NOTICE_CHANNELS")
+    ]
+
+
+class ResendNoticeForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=_channel_choices, required=False)
+    recipient = forms.CharField(
+        label=_("Recipient"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty to keep each notice's recipient. E-mail needs an address."),
+    )
+
+
 class NoticeForm(forms.ModelForm):
     class Meta:
         model = Notice
@@ -566,19 +583,50 @@ class NoticeAdmin(admin.ModelAdmin):
             lambda n: ngettext("%(n)d notice approved.", "%(n)d notices approved.", n) % {"n": n},
         )
 
-    @admin.action(description=_("Send again"), permissions=["change"])
+    @admin.action(description=_("Send again…"), permissions=["change"])
     def resend_notices(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda n: notice_resend(notice=n, user=request.user),
-            lambda n: (
-                ngettext("%(n)d notice queued again.", "%(n)d notices queued again.", n) % {"n": n}
-            ),
-        )
+        """Failed or sent notices go out again, by their channel or another one: the form
+        names the channel and, optionally, a new recipient (e-mail needs an address)."""
+        form = ResendNoticeForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            data = form.cleaned_data
+            self._each(
+                request,
+                queryset.select_related("order").order_by("pk"),
+                lambda n: notice_resend(
+                    notice=n,
+                    user=request.user,
+                    channel=data["channel"] or None,
+                    recipient=data["recipient"] or None,
+                ),
+                lambda n: (
+                    ngettext(
+                        "%(n)d notice queued again: it is pending until the worker sends it.",
+                        "%(n)d notices queued again: they are pending until the worker sends them.",
+                        n,
+                    )
+                    % {"n": n}
+                ),
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Send notices again"),
+            "form": form,
+            "notices": queryset.select_related("order").order_by("pk"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/fulfilment/notice/resend.html", context)
 
     def _each(self, request, queryset, apply, verb):
-        apply_each(request, queryset, apply, success=verb)
+        apply_each(
+            request,
+            queryset,
+            apply,
+            success=verb,
+            refusal=lambda n, exc: f"{n.order.external_number}: {exc.message}",
+        )
 
 
 from fulfilment import admin_substitutes  # noqa: E402,F401  registers the savable short orders

@@ -39,6 +39,8 @@ def test_seed_orders_shows_every_state():
         > 0
     )
     assert Notice.objects.count() == result.notices > 0
+    # nobody is mailed by demo data: every notice waits for a person to approve it
+    assert set(Notice.objects.values_list("status", flat=True)) == {"awaiting_approval"}
     overall = seller_metrics(windows=(30,)).overall()[0]
     assert overall.late_shipment_rate.denominator == result.shipped
     assert Order.objects.filter(accepted_at__lt=timezone.now() - timedelta(days=5)).count() == 0

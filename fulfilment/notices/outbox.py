@@ -10,16 +10,22 @@ after ``NOTICE_SENDING_STALE_MINUTES``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, InvalidTransition
 from core.transactions import after_commit
@@ -148,6 +154,21 @@ def _channel_for(order: Order) -> tuple[str, str]:
 # --- queueing ---------------------------------------------------------------------------------
 
 
+#: Set by ``notices_held_for_review``: new notices wait for a person whatever the setting.
+_HOLD_FOR_REVIEW: ContextVar[bool] = ContextVar("zapas_hold_notices", default=False)
+
+
+@contextmanager
+def notices_held_for_review() -> Iterator[None]:
+    """Notices queued inside wait for approval instead of going out (the demo's orders: a
+    person should read what would be sent before any customer gets it)."""
+    token = _HOLD_FOR_REVIEW.set(True)
+    try:
+        yield
+    finally:
+        _HOLD_FOR_REVIEW.reset(token)
+
+
 def notice_queue(
     *,
     order: Order,
@@ -188,7 +209,7 @@ def notice_queue(
     channel, recipient = _channel_for(order)
     status = (
         NoticeStatus.AWAITING_APPROVAL
-        if setting("NOTICE_REQUIRE_APPROVAL")
+        if setting("NOTICE_REQUIRE_APPROVAL") or _HOLD_FOR_REVIEW.get()
         else NoticeStatus.PENDING
     )
     try:
@@ -337,15 +358,73 @@ def notice_approve(*, notice: Notice, user: AbstractBaseUser | None = None) -> N
 
 
 @transaction.atomic
-def notice_resend(*, notice: Notice, user: AbstractBaseUser | None = None) -> Notice:
-    """Send a failed (or already sent) notice again, with a fresh count of attempts."""
+def notice_resend(
+    *,
+    notice: Notice,
+    user: AbstractBaseUser | None = None,
+    channel: str | None = None,
+    recipient: str | None = None,
+    now: datetime | None = None,
+) -> Notice:
+    """Send a failed (or already sent) notice again, with a fresh count of attempts, by its
+    channel or by ``channel`` (one of ``NOTICE_CHANNELS``) to ``recipient``.
+
+    E-mail needs a valid address (the given one, else the notice's own). A notice whose
+    promised date has passed is refused (``date_passed``): sent again it would fail again, and
+    it would tell the customer something untrue; record a new delay instead. The send is
+    scheduled after commit; the notice is pending until the worker has sent it.
+    """
     notice = _lock(notice)
     if notice.status not in (NoticeStatus.FAILED, NoticeStatus.SENT):
         raise InvalidTransition(
-            f"This notice is {notice.get_status_display().lower()}; only a failed or sent notice can be resent."
+            _("This notice is %(status)s; only a failed or sent notice can be sent again.")
+            % {"status": str(notice.get_status_display()).lower()},
+            code="notice_not_resendable",
         )
+    if notice_date_passed(notice, now=now):
+        raise InvalidTransition(
+            _(
+                "The date this notice promises (%(date)s) has passed; record a new carrier "
+                "delay instead of sending it again."
+            )
+            % {"date": date_format(notice.estimated_date, "SHORT_DATE_FORMAT")},
+            code="date_passed",
+        )
+    new_channel = channel or notice.channel
+    if new_channel not in setting("NOTICE_CHANNELS"):
+        raise InvalidInput(
+            _("Unknown channel %(channel)s; use one of %(known)s.")
+            % {"channel": new_channel, "known": ", ".join(setting("NOTICE_CHANNELS"))},
+            code="unknown_channel",
+        )
+    new_recipient = (recipient if recipient is not None else notice.recipient).strip()
+    if new_channel == "email":
+        try:
+            validate_email(new_recipient)
+        except ValidationError as exc:
+            raise InvalidInput(
+                _("E-mail needs a valid address; %(recipient)s is not one.")
+                % {"recipient": new_recipient or "—"},
+                code="invalid_recipient",
+            ) from exc
+    if (new_channel, new_recipient) != (notice.channel, notice.recipient):
+        who = user.get_username() if user is not None and user.is_authenticated else "system"
+        notice.fallback_reason = (
+            f"Sent again by {who} through {new_channel} (was {notice.channel} "
+            f"{notice.recipient or '—'})."
+        )
+    notice.channel, notice.recipient = new_channel, new_recipient[:200]
     notice.status, notice.attempts, notice.last_error = NoticeStatus.PENDING, 0, ""
-    notice.save(update_fields=["status", "attempts", "last_error"])
+    notice.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "last_error",
+            "channel",
+            "recipient",
+            "fallback_reason",
+        ]
+    )
     _schedule_send(notice.pk)
     return notice
 
@@ -357,6 +436,7 @@ __all__ = [
     "notice_date_passed",
     "notice_approve",
     "notice_edit",
+    "notices_held_for_review",
     "notice_language",
     "notice_queue",
     "notice_render",
