@@ -207,7 +207,9 @@ def _untangle_labels(fig: Figure, labels: list, tries: int = 6) -> None:
     until its box clears the labels placed before it, at most ``tries`` steps."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # lays out the axes, so the labels' boxes are known
+    renderer = canvas.get_renderer()
     placed = []
     for label in labels:
         dx, dy = label.xyann
@@ -223,7 +225,7 @@ def _untangle_labels(fig: Figure, labels: list, tries: int = 6) -> None:
 
 def frontier_figure(points: list[dict[str, Any]]) -> Figure:
     """The frontier chart as a Figure (``frontier_chart`` renders it); each setting label
-    carries the gid ``label-<policy>``."""
+    carries the gid ``label-<policy>-<k>`` (k-th point by value)."""
     fig = Figure(figsize=(7, 4.4), dpi=100)
     fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.13)
     ax = fig.subplots()
@@ -247,7 +249,7 @@ def frontier_figure(points: list[dict[str, Any]]) -> Figure:
         ys = [p["fill_rate"] for p in pts]
         ax.plot(xs, ys, marker=marker, color=colour, label=label)
         offset, ha, va = _LABEL_PLACES[policy]
-        for p, x, y in zip(pts, xs, ys, strict=True):
+        for k, (p, x, y) in enumerate(zip(pts, xs, ys, strict=True)):
             labels.append(
                 ax.annotate(
                     f"{p['setting']:g}",
@@ -258,7 +260,7 @@ def frontier_figure(points: list[dict[str, Any]]) -> Figure:
                     ha=ha,
                     va=va,
                     color=colour,
-                    gid=f"label-{policy}",
+                    gid=f"label-{policy}-{k}",
                 )  # fmt: skip
             )
     if not points:

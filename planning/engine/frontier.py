@@ -208,10 +208,14 @@ def frontier_chart(points: Sequence[FrontierPoint], path: str, title: str = "") 
         xs = [p.avg_inventory_value for p in pts]
         ys = [100 * p.fill_rate for p in pts]
         ax.plot(xs, ys, marker=marker, label=label)
+        # the Zapas curves share their settings and run close: label one above-left
+        above = policy == "zapas"
         for p, x, y in zip(pts, xs, ys, strict=True):
             ax.annotate(
-                f"{p.setting:g}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7
-            )
+                f"{p.setting:g}", (x, y), textcoords="offset points", fontsize=7,
+                xytext=(-4, 5) if above else (4, -5), ha="right" if above else "left",
+                va="bottom" if above else "top",
+            )  # fmt: skip
     ax.set_xlabel("average inventory value")
     ax.set_ylabel("fill rate, %")
     ax.set_title(title)

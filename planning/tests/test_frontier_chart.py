@@ -36,10 +36,14 @@ def _points(shift_value: float, shift_fill: float) -> list[dict]:
 
 def _label_boxes(points: list[dict]) -> dict[str, list]:
     fig = frontier_figure(points)
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
     boxes: dict[str, list] = {}
     for text in fig.axes[0].texts:
-        boxes.setdefault(text.get_gid(), []).append(text.get_window_extent(renderer))
+        boxes.setdefault(text.get_gid().rsplit("-", 1)[0], []).append(
+            text.get_window_extent(renderer)
+        )
     return boxes
 
 
@@ -58,5 +62,5 @@ def test_the_two_zapas_curves_labels_are_apart(shift_value, shift_fill):
 
 def test_the_chart_still_renders_with_its_labels():
     svg = frontier_chart(_points(0.03, 0.002)).decode()
-    assert svg.count('id="label-zapas_cancellations') == 7 or "label-zapas_cancellations" in svg
+    assert all(f'id="label-zapas_cancellations-{k}"' in svg for k in range(7))
     assert frontier_chart(_points(0.03, 0.002)) == frontier_chart(_points(0.03, 0.002))
