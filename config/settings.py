@@ -297,6 +297,8 @@ ZAPAS = {
     # it expects at least this many cancelled orders.
     "RISK_THRESHOLD": env.float("ZAPAS_RISK_THRESHOLD", default=0.5),
     "RISK_MIN_CANCELLED_ORDERS": env.float("ZAPAS_RISK_MIN_CANCELLED_ORDERS", default=0.5),
+    # An edited reorder quantity above this × the plan's suggestion / order-up-to needs confirming.
+    "REORDER_CONFIRM_FACTOR": env.float("ZAPAS_REORDER_CONFIRM_FACTOR", default=3.0),
     # Lead time (days) for SKUs without a supplier, e.g. an imported sales history.
     "PLAN_DEFAULT_LEAD_TIME": env.float("ZAPAS_PLAN_DEFAULT_LEAD_TIME", default=14),
     # SKUs per engine chunk in-process, and per Celery task when a broker is configured.

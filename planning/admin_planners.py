@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_actions import apply_each
@@ -392,7 +393,7 @@ class AtRiskSkuAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         run = PlanRun.objects.current()
         extra = {
-            "title": "SKUs at risk",
+            "title": _("SKUs at risk"),
             "live_run": run,
             "risk_bar_pct": round(risk_bar(run) * 100),
             "risk_min_cancels": RiskThreshold.of_run(run).min_cancelled_orders,
@@ -525,7 +526,7 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in FulfilmentDecision._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "FBO/FBS decisions", **(extra_context or {})}
+        extra_context = {"title": _("FBO/FBS decisions"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("SKU"), ordering="sku__code")
@@ -562,23 +563,34 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Approve: switch the SKUs' scheme"), permissions=["approve"])
     def approve_selected(self, request, queryset):
         _apply_each(
-            self, request, queryset, services.fulfilment_decision_approve, "decision", "approved"
+            self,
+            request,
+            queryset,
+            services.fulfilment_decision_approve,
+            "decision",
+            lambda n: ngettext("%(n)d decision approved.", "%(n)d decisions approved.", n),
         )
 
     @admin.action(description=_("Dismiss: keep the current scheme"), permissions=["approve"])
     def dismiss_selected(self, request, queryset):
         _apply_each(
-            self, request, queryset, services.fulfilment_decision_dismiss, "decision", "dismissed"
+            self,
+            request,
+            queryset,
+            services.fulfilment_decision_dismiss,
+            "decision",
+            lambda n: ngettext("%(n)d decision dismissed.", "%(n)d decisions dismissed.", n),
         )
 
 
-def _apply_each(model_admin, request, queryset, service, argument: str, verb: str) -> None:
-    """Call a one-object service for each selected row; report successes and refusals."""
+def _apply_each(model_admin, request, queryset, service, argument: str, verb) -> None:
+    """Call a one-object service for each selected row; report successes and refusals.
+    ``verb(n)`` is the success message's pattern for ``n`` rows (``%(n)d`` in it)."""
     apply_each(
         request,
         queryset.select_related("sku"),
         lambda obj: service(**{argument: obj, "user": request.user}),
-        success=lambda n: f"{n} {verb}.",
+        success=lambda n: verb(n) % {"n": n},
         refusal=lambda obj, exc: f"{obj.sku.code}: {exc.message}",
         refusal_level=messages.WARNING,
     )
@@ -607,7 +619,7 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in FboShipmentSuggestion._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "FBO shipment suggestions", **(extra_context or {})}
+        extra_context = {"title": _("FBO shipment suggestions"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("SKU"), ordering="sku__code")
@@ -647,7 +659,12 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Dismiss selected"), permissions=["approve"])
     def dismiss_selected(self, request, queryset):
         _apply_each(
-            self, request, queryset, services.fbo_suggestion_dismiss, "suggestion", "dismissed"
+            self,
+            request,
+            queryset,
+            services.fbo_suggestion_dismiss,
+            "suggestion",
+            lambda n: ngettext("%(n)d suggestion dismissed.", "%(n)d suggestions dismissed.", n),
         )
 
 
@@ -698,7 +715,8 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("core.run_jobs")
 
     @admin.action(
-        description="Cancel the selected running runs (mark them failed)", permissions=["cancel"]
+        description=_("Cancel the selected running runs (mark them failed)"),
+        permissions=["cancel"],
     )
     def cancel_runs(self, request, queryset):
         """For a stuck run: it is marked failed, its partial results go, the previous results
@@ -708,10 +726,15 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             runs.plan_run_cancel(run_id=run_id, by=f"admin:{request.user.get_username()}")
         if running:
             self.message_user(
-                request, f"Cancelled {len(running)} running run(s).", messages.SUCCESS
+                request,
+                ngettext(
+                    "Cancelled %(n)d running run.", "Cancelled %(n)d running runs.", len(running)
+                )
+                % {"n": len(running)},
+                messages.SUCCESS,
             )
         else:
-            self.message_user(request, "None of the selected runs is running.", messages.WARNING)
+            self.message_user(request, _("None of the selected runs is running."), messages.WARNING)
 
 
 if not admin.site.is_registered(PlanRun):
