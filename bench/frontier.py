@@ -104,16 +104,33 @@ def report(
             )
         summary.append(f"| {name} | {policy} | " + " | ".join(_pct(s) for s in shares) + " |")
     for cost in ORDER_COSTS:
-        for policy in ZAPAS:
-            shares = [
-                r["zapas_cancelled"] / r["min_max_cancelled"] if r["min_max_cancelled"] else nan
-                for r in at_equal_cost(points, policy, order_cost=cost, days=days)
-                if r["multiplier"] >= 1
-            ]
+        # Zapas again with lots of the economic order quantity at this order cost
+        eoq = PlanParams(use_eoq=True, order_cost=cost)
+        eoq_points = sweep_policies(snap, days, eoq, allocations=("target", "cancellations"))
+        for policy, pts, label in [(p, points, p) for p in ZAPAS] + [
+            (p, eoq_points, f"{p}, EOQ lots") for p in ("zapas", "zapas_cancellations")
+        ]:
             costed.append(
-                f"| {name} | {cost:g} | {policy} | " + " | ".join(_pct(s) for s in shares) + " |"
+                f"| {name} | {cost:g} | {label} | "
+                + " | ".join(_shares(at_equal_cost(pts, policy, order_cost=cost, days=days)))
+                + " |"
             )
+            if pts is eoq_points:
+                summary.append(
+                    f"| {name} | {label} at {cost:g} an order | "
+                    + " | ".join(_shares(at_equal_stock(pts, policy)))
+                    + " |"
+                )
     return lines + [""], summary
+
+
+def _shares(rows: list[dict]) -> list[str]:
+    """Zapas's cancellations as a share of min/max's at ×1 … ×4."""
+    return [
+        _pct(r["zapas_cancelled"] / r["min_max_cancelled"] if r["min_max_cancelled"] else nan)
+        for r in rows
+        if r["multiplier"] >= 1
+    ]
 
 
 def _pct(x: float) -> str:
@@ -219,7 +236,8 @@ def main() -> None:
         "",
         "The same where stock and orders together cost what min/max's do (holding 25 % a year "
         "of the average inventory value over the window, plus the order cost per order placed; "
-        "`frontier.at_equal_cost`): Zapas places more, smaller orders, so it pays for them here:",
+        "`frontier.at_equal_cost`): Zapas places more, smaller orders, so it pays for them here; "
+        '"EOQ lots": Zapas replayed with `PlanParams(use_eoq=True, order_cost=…)` at that cost:',
         "",
         "| data, window | order cost | Zapas | ×1 | ×1.5 | ×2 | ×3 | ×4 |",
         "|---|---:|---|---:|---:|---:|---:|---:|",
