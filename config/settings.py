@@ -94,6 +94,11 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # PostgreSQL's integer ranges on SQLite too, so both refuse the same numbers (core/sqlite).
+    DATABASES["default"]["ENGINE"] = "core.sqlite"
+    # Tests in memory, as Django does for its own SQLite engine (pytest-django's parallel
+    # runs only recognise that engine by name, so say it).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     # WAL and a busy timeout let the dev server, a worker and the scan page share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
@@ -292,6 +297,8 @@ ZAPAS = {
     # it expects at least this many cancelled orders.
     "RISK_THRESHOLD": env.float("ZAPAS_RISK_THRESHOLD", default=0.5),
     "RISK_MIN_CANCELLED_ORDERS": env.float("ZAPAS_RISK_MIN_CANCELLED_ORDERS", default=0.5),
+    # An edited reorder quantity above this × the plan's suggestion / order-up-to needs confirming.
+    "REORDER_CONFIRM_FACTOR": env.float("ZAPAS_REORDER_CONFIRM_FACTOR", default=3.0),
     # Lead time (days) for SKUs without a supplier, e.g. an imported sales history.
     "PLAN_DEFAULT_LEAD_TIME": env.float("ZAPAS_PLAN_DEFAULT_LEAD_TIME", default=14),
     # SKUs per engine chunk in-process, and per Celery task when a broker is configured.
@@ -323,6 +330,8 @@ ZAPAS = {
         "MAX_XLSX_UNPACKED_BYTES": env.int("ZAPAS_XLSX_MAX_UNPACKED_MB", default=200) * 1024 * 1024,
         "MAX_ROWS": env.int("ZAPAS_UPLOAD_MAX_ROWS", default=2_000_000),
         "MAX_CELL_CHARS": 32_767,
+        # Larger admin spreadsheet imports run as a job instead of in the request.
+        "INLINE_IMPORT_BYTES": env.int("ZAPAS_INLINE_IMPORT_KB", default=512) * 1024,
     },
     # The header a reverse proxy of ours sets with the client's address (e.g. HTTP_X_REAL_IP);
     # empty: REMOTE_ADDR. Never trust a header a client can set itself.

@@ -4,6 +4,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import services
 from core.admin_actions import apply_each
@@ -61,7 +62,10 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda device: services.scanner_device_revoke(device=device),
-            success=lambda n: f"Revoked {n} device token(s).",
+            success=lambda n: (
+                ngettext("Revoked %(n)d device token.", "Revoked %(n)d device tokens.", n)
+                % {"n": n}
+            ),
         )
 
 

@@ -11,11 +11,21 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from core.errors import DomainError
-from core.uploads import cells_check, rows_check, upload_size_check, xlsx_archive_check
+from core.spreadsheet_jobs import spreadsheet_import_start
+from core.uploads import (
+    cells_check,
+    rows_check,
+    upload_limit,
+    upload_size_check,
+    xlsx_archive_check,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -109,6 +119,41 @@ class SafeImportExportModelAdmin(ImportExportModelAdmin):
     formats = FORMATS
     import_formats = FORMATS
     export_formats = FORMATS
+
+    def import_action(self, request, **kwargs):
+        """A file larger than ``UPLOADS["INLINE_IMPORT_BYTES"]`` is imported as a job
+        (``core.spreadsheet_jobs``) and the run's page shows the outcome; a smaller one keeps
+        the library's preview and confirmation in the request."""
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            upload = form.cleaned_data.get("import_file") if form.is_valid() else None
+            if upload is not None and upload.size > upload_limit("INLINE_IMPORT_BYTES"):
+                try:
+                    upload_size_check(upload)
+                    run = spreadsheet_import_start(
+                        upload=upload,
+                        model=self.model,
+                        resource_class=self.choose_import_resource_class(form, request),
+                        file_format=self.get_import_formats()[int(form.cleaned_data["format"])],
+                        encoding=self.from_encoding or "utf-8-sig",
+                        user=request.user,
+                    )
+                except DomainError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+                    return redirect(request.get_full_path())
+                if run.finished:
+                    level = messages.ERROR if run.status == run.Status.FAILED else messages.INFO
+                    if run.result.get("status") == "failed":
+                        level = messages.ERROR
+                    self.message_user(
+                        request, run.error or run.result["report"].splitlines()[0], level
+                    )
+                else:
+                    self.message_user(
+                        request, _("The import has started; this page shows its result.")
+                    )
+                return redirect("admin:core_jobrun_change", run.pk)
+        return super().import_action(request, **kwargs)
 
     def add_data_read_fail_error_to_form(self, form, e):
         # A refused upload (too large, too many rows, a zip bomb) says why, not just its type.

@@ -17,6 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
@@ -297,7 +298,7 @@ class OrderAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "FBS orders due today, by warehouse",
+            "title": _("FBS orders due today, by warehouse"),
             "groups": groups,
             # What higher apps offer to print per warehouse (labels, the hand-over act).
             "sections": [(group, hooks.warehouse_documents(group.warehouse)) for group in groups],
@@ -338,7 +339,7 @@ class OrderAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import marketplace orders",
+            "title": _("Import marketplace orders"),
             "form": form,
         }
         return TemplateResponse(request, "admin/fulfilment/order/import.html", context)
@@ -347,7 +348,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def _report(self, request, done: int, errors: list[str], verb: str) -> None:
         if done:
-            self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
+            self.message_user(request, verb(done), messages.SUCCESS)
         for error in errors[:20]:
             self.message_user(request, error, messages.ERROR)
 
@@ -357,7 +358,7 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda order: order_pack(order=order, actor=actor_for(request)),
-            success=lambda n: f"{n} order(s) packed.",
+            success=lambda n: ngettext("%(n)d order packed.", "%(n)d orders packed.", n) % {"n": n},
             refusal=lambda order, exc: exc.message,
             max_refusals=20,
         )
@@ -369,7 +370,12 @@ class OrderAdmin(admin.ModelAdmin):
             request,
             sum(o.ok for o in outcomes),
             [o.error.message for o in outcomes if o.error],
-            "handed to the carrier",
+            lambda n: (
+                ngettext(
+                    "%(n)d order handed to the carrier.", "%(n)d orders handed to the carrier.", n
+                )
+                % {"n": n}
+            ),
         )
 
     def _form_action(self, request, queryset, form_class, action: str, title: str, apply, verb):
@@ -379,7 +385,7 @@ class OrderAdmin(admin.ModelAdmin):
                 request,
                 queryset,
                 lambda order: apply(order, form.cleaned_data),
-                success=lambda n: f"{n} order(s) {verb}.",
+                success=verb,
                 refusal=lambda order, exc: exc.message,
                 max_refusals=20,
             )
@@ -407,7 +413,13 @@ class OrderAdmin(admin.ModelAdmin):
             )
 
         return self._form_action(
-            request, queryset, CancelForm, "cancel_orders", "Cancel orders", apply, "cancelled"
+            request,
+            queryset,
+            CancelForm,
+            "cancel_orders",
+            _("Cancel orders"),
+            apply,
+            lambda n: ngettext("%(n)d order cancelled.", "%(n)d orders cancelled.", n) % {"n": n},
         )
 
     @admin.action(description=_("Record a carrier delay…"), permissions=["change"])
@@ -420,9 +432,16 @@ class OrderAdmin(admin.ModelAdmin):
             queryset,
             CarrierDelayForm,
             "record_carrier_delay",
-            "Record a carrier delay",
+            _("Record a carrier delay"),
             apply,
-            "marked as delayed by the carrier",
+            lambda n: (
+                ngettext(
+                    "%(n)d order marked as delayed by the carrier.",
+                    "%(n)d orders marked as delayed by the carrier.",
+                    n,
+                )
+                % {"n": n}
+            ),
         )
 
     @admin.action(description=_("Run the deadline watch now"), permissions=["change"])
@@ -433,7 +452,12 @@ class OrderAdmin(admin.ModelAdmin):
         )
         self.message_user(
             request,
-            f"Deadline watch: {counts or 'no open FBS orders'}; {summary.notices_queued} notice(s) queued.",
+            ngettext(
+                "Deadline watch: %(counts)s; %(n)d notice queued.",
+                "Deadline watch: %(counts)s; %(n)d notices queued.",
+                summary.notices_queued,
+            )
+            % {"counts": counts or gettext("no open FBS orders"), "n": summary.notices_queued},
             messages.SUCCESS,
         )
 
@@ -536,17 +560,25 @@ class NoticeAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve and send"), permissions=["change"])
     def approve_notices(self, request, queryset):
         self._each(
-            request, queryset, lambda n: notice_approve(notice=n, user=request.user), "approved"
+            request,
+            queryset,
+            lambda n: notice_approve(notice=n, user=request.user),
+            lambda n: ngettext("%(n)d notice approved.", "%(n)d notices approved.", n) % {"n": n},
         )
 
     @admin.action(description=_("Send again"), permissions=["change"])
     def resend_notices(self, request, queryset):
         self._each(
-            request, queryset, lambda n: notice_resend(notice=n, user=request.user), "queued again"
+            request,
+            queryset,
+            lambda n: notice_resend(notice=n, user=request.user),
+            lambda n: (
+                ngettext("%(n)d notice queued again.", "%(n)d notices queued again.", n) % {"n": n}
+            ),
         )
 
     def _each(self, request, queryset, apply, verb):
-        apply_each(request, queryset, apply, success=lambda n: f"{n} notice(s) {verb}.")
+        apply_each(request, queryset, apply, success=verb)
 
 
 from fulfilment import admin_substitutes  # noqa: E402,F401  registers the savable short orders

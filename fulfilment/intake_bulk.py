@@ -22,7 +22,13 @@ from core.bulk import model_insert
 from core.errors import DomainError, InvalidInput
 from fulfilment.calendar import WarehouseCalendar
 from fulfilment.models import NoticeKind, Order, OrderLine, OrderScheme, ShipBySource
-from fulfilment.services import CustomerInfo, OrderLineInput, order_intake, order_ship_by
+from fulfilment.services import (
+    CustomerInfo,
+    OrderLineInput,
+    order_intake,
+    order_lines_merged,
+    order_ship_by,
+)
 from fulfilment.watch import order_watch_state
 from inventory import services as stock
 from inventory.models import Warehouse
@@ -56,25 +62,7 @@ def _check(item: OrderIntakeInput) -> list[OrderLineInput]:
             raise InvalidInput("Times must carry a time zone.", code="naive_datetime")
     if not item.lines:
         raise InvalidInput(f"Order {item.external_number} has no lines.", code="no_lines")
-    merged: dict[int, OrderLineInput] = {}
-    for line in item.lines:
-        if (
-            not isinstance(line.quantity, int)
-            or isinstance(line.quantity, bool)
-            or line.quantity <= 0
-        ):
-            raise InvalidInput(
-                f"The quantity of {line.sku.code} must be a positive whole number, got {line.quantity!r}."
-            )
-        if Decimal(line.unit_price or 0) < 0:
-            raise InvalidInput(f"The price of {line.sku.code} cannot be negative.")
-        first = merged.get(line.sku.pk)
-        merged[line.sku.pk] = (
-            OrderLineInput(first.sku, first.quantity + line.quantity, first.unit_price)
-            if first
-            else line
-        )
-    return [merged[pk] for pk in sorted(merged)]
+    return order_lines_merged(item.lines)
 
 
 def orders_intake_bulk(*, channel: str, orders: Sequence[OrderIntakeInput]) -> BulkIntakeResult:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from core import sql
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
+from core.limits import INT32_MAX
 from fulfilment import hooks
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
 from fulfilment.models import (
@@ -84,7 +85,32 @@ class ShipOutcome:
 def _positive(quantity: int, what: str = "quantity") -> int:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise InvalidInput(f"The {what} must be a positive whole number, got {quantity!r}.")
+    if quantity > INT32_MAX:  # the quantity columns are 32-bit on PostgreSQL
+        raise InvalidInput(
+            f"The {what} {quantity:,} is beyond the largest quantity Zapas stores ({INT32_MAX:,}).",
+            code="quantity_out_of_range",
+            details={"quantity": quantity, "maximum": INT32_MAX},
+        )
     return quantity
+
+
+def order_lines_merged(lines: Sequence[OrderLineInput]) -> list[OrderLineInput]:
+    """``lines`` checked (a positive quantity that the columns hold, a price ≥ 0) and merged to
+    one line per SKU in primary-key order: a posting listing a SKU twice is one line with the
+    summed quantity, which must fit too. Raises ``InvalidInput``."""
+    merged: dict[int, OrderLineInput] = {}
+    for line in lines:
+        what = f"quantity of {getattr(line.sku, 'code', line.sku)}"
+        _positive(line.quantity, what)
+        if line.unit_price is not None and Decimal(line.unit_price) < 0:
+            raise InvalidInput(f"The price of {line.sku.code} cannot be negative.")
+        first = merged.get(line.sku.pk)
+        if first is not None:
+            line = OrderLineInput(
+                first.sku, _positive(first.quantity + line.quantity, what), first.unit_price
+            )
+        merged[line.sku.pk] = line
+    return [merged[pk] for pk in sorted(merged)]
 
 
 def _aware(moment: datetime, what: str) -> datetime:
@@ -231,20 +257,7 @@ def order_intake(
     if existing is not None:
         return IntakeResult(existing, False)
 
-    # One line per SKU: a posting listing a SKU twice is one line with the summed quantity.
-    merged: dict[int, OrderLineInput] = {}
-    for line in lines:
-        _positive(line.quantity, f"quantity of {getattr(line.sku, 'code', line.sku)}")
-        if line.unit_price is not None and Decimal(line.unit_price) < 0:
-            raise InvalidInput(f"The price of {line.sku.code} cannot be negative.")
-        if line.sku.pk in merged:
-            first = merged[line.sku.pk]
-            merged[line.sku.pk] = OrderLineInput(
-                first.sku, first.quantity + line.quantity, first.unit_price
-            )
-        else:
-            merged[line.sku.pk] = line
-    ordered = [merged[pk] for pk in sorted(merged)]
+    ordered = order_lines_merged(lines)
 
     source = ShipBySource.MARKETPLACE if ship_by is not None else ShipBySource.COMPUTED
     if ship_by is None:

@@ -16,8 +16,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
@@ -57,7 +59,11 @@ def _actor(request: HttpRequest) -> services.Actor:
 
 
 def _run_each(
-    request: HttpRequest, objects: Iterable, operation: Callable[[object], object], *, done: str
+    request: HttpRequest,
+    objects: Iterable,
+    operation: Callable[[object], object],
+    *,
+    done: str | Promise,
 ) -> int:
     """``apply_each`` with this admin's messages ("<done>: <count>.", "<object>: <error>")."""
     return apply_each(request, objects, operation, success=lambda n: f"{done}: {n}.")[0]
@@ -359,11 +365,19 @@ class StockLevelAdmin(admin.ModelAdmin):
                     if result.variance:
                         messages.info(
                             request,
-                            f"{level.sku.code} @ {level.warehouse.code}: expected "
-                            f"{result.expected}, counted {result.counted} ({result.variance:+d}).",
+                            _(
+                                "%(sku)s @ %(warehouse)s: expected %(expected)s, counted %(counted)s (%(variance)s)."
+                            )
+                            % {
+                                "sku": level.sku.code,
+                                "warehouse": level.warehouse.code,
+                                "expected": result.expected,
+                                "counted": result.counted,
+                                "variance": f"{result.variance:+d}",
+                            },
                         )
 
-                _run_each(request, by_pk.values(), count, done="Counts recorded")
+                _run_each(request, by_pk.values(), count, done=_("Counts recorded"))
                 return None
         else:
             form = StockCountForm(levels=levels)
@@ -584,7 +598,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda po: services.purchase_order_send(purchase_order=po),
-            done="Purchase orders sent",
+            done=_("Purchase orders sent"),
         )
 
     @admin.action(description=_("Cancel"), permissions=["change"])
@@ -593,7 +607,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda po: services.purchase_order_cancel(purchase_order=po),
-            done="Purchase orders cancelled",
+            done=_("Purchase orders cancelled"),
         )
 
     @admin.action(description=_("Receive all open quantities"), permissions=["change"])
@@ -604,7 +618,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             lambda po: services.purchase_order_receive_lines(
                 purchase_order=po, actor=_actor(request)
             ),
-            done="Purchase orders received",
+            done=_("Purchase orders received"),
         )
 
     def get_urls(self):
@@ -642,7 +656,13 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                     messages.error(request, f"{po}: {exc.message}")
                 else:
                     units = sum(m.quantity for m in movements)
-                    messages.success(request, f"{po}: received {units} units.")
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(po)s: received %(n)d unit.", "%(po)s: received %(n)d units.", units
+                        )
+                        % {"po": po, "n": units},
+                    )
                     return HttpResponseRedirect(change_url)
         else:
             form = PurchaseOrderReceiveForm(lines=lines)
@@ -731,7 +751,7 @@ class TransferAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda t: services.transfer_dispatch(transfer=t, actor=_actor(request)),
-            done="Transfers dispatched",
+            done=_("Transfers dispatched"),
         )
 
     @admin.action(description=_("Receive everything in transit"), permissions=["change"])
@@ -740,7 +760,7 @@ class TransferAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda t: services.transfer_receive(transfer=t, actor=_actor(request)),
-            done="Transfers received",
+            done=_("Transfers received"),
         )
 
     @admin.action(description=_("Cancel"), permissions=["change"])
@@ -749,7 +769,7 @@ class TransferAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda t: services.transfer_cancel(transfer=t),
-            done="Transfers cancelled",
+            done=_("Transfers cancelled"),
         )
 
 

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
@@ -26,6 +27,7 @@ from planning import services
 from planning.admin_planners import OpenStatusFilter, SuggestionAdminMixin
 from planning.admin_selectors import suggestion_groups
 from planning.models import ReorderSuggestion, SuggestionStatus
+from planning.quantity_caps import MAX_QUANTITY, out_of_range, quantity_problem
 
 
 def _po_change_url(po_id: int) -> str | None:
@@ -35,24 +37,81 @@ def _po_change_url(po_id: int) -> str | None:
         return None
 
 
+#: Session key: the (suggestion id, units) pairs a buyer was asked to confirm.
+CONFIRM_SESSION_KEY = "zapas_reorder_quantity_confirm"
+
+
 class SuggestionQuantityForm(forms.ModelForm):
-    """The change list's quantity cell: editable while the suggestion is proposed."""
+    """The change list's quantity cell: editable while the suggestion is proposed.
+
+    The quantity is checked as the service will save it (rounded to MOQ and pack): beyond the
+    columns' range it is refused on the field; above the confirmation cap
+    (``planning.quantity_caps``) the first save is refused with the plan's figures and the
+    same quantity saved again is taken as confirmed. Nothing is saved while a cell is refused.
+    """
+
+    #: Set per request by ``ReorderSuggestionAdmin.get_changelist_form``.
+    request = None
 
     class Meta:
         model = ReorderSuggestion
         fields = ["quantity"]
-        widgets = {"quantity": forms.NumberInput(attrs={"min": 1, "style": "width: 6em"})}
+        widgets = {
+            "quantity": forms.NumberInput(
+                attrs={"min": 1, "max": MAX_QUANTITY, "style": "width: 6em"}
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.confirmed = False
         if self.instance.pk and self.instance.status != SuggestionStatus.PROPOSED:
             self.fields["quantity"].disabled = True
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        if "quantity" not in self.changed_data or quantity is None or not self.instance.pk:
+            return quantity
+        if quantity > MAX_QUANTITY:
+            raise forms.ValidationError(out_of_range(quantity).message, code="out_of_range")
+        if quantity < 1:
+            return quantity  # the model's own validator says so
+        rounded, cost = services.suggestion_quantity_preview(
+            suggestion=self.instance, quantity=quantity
+        )
+        pending = self._pending()
+        asked = [self.instance.pk, rounded] in pending
+        problem = quantity_problem(self.instance, rounded=rounded, cost=cost, confirmed=asked)
+        if problem is None:
+            if asked:
+                self.confirmed = True
+                self._remember([p for p in pending if p[0] != self.instance.pk])
+            return quantity
+        if problem.code == "quantity_needs_confirmation":
+            self._remember(
+                [*(p for p in pending if p[0] != self.instance.pk), [self.instance.pk, rounded]]
+            )
+            raise forms.ValidationError(
+                _("%(problem)s Save again with the same quantity to confirm.")
+                % {"problem": problem.message},
+                code="needs_confirmation",
+            )
+        raise forms.ValidationError(problem.message, code="out_of_range")
+
+    def _pending(self) -> list[list[int]]:
+        session = getattr(self.request, "session", None)
+        return list(session.get(CONFIRM_SESSION_KEY, [])) if session is not None else []
+
+    def _remember(self, pending: list[list[int]]) -> None:
+        session = getattr(self.request, "session", None)
+        if session is not None:
+            session[CONFIRM_SESSION_KEY] = pending[-100:]
 
 
 class DismissForm(forms.Form):
     reason = forms.CharField(
         max_length=255,
-        help_text="Why these suggestions are not ordered (kept with each suggestion).",
+        help_text=_("Why these suggestions are not ordered (kept with each suggestion)."),
         widget=forms.TextInput(attrs={"size": 60, "autofocus": True}),
     )
 
@@ -95,7 +154,9 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     ]
 
     def get_changelist_form(self, request, **kwargs):
-        return super().get_changelist_form(request, form=SuggestionQuantityForm, **kwargs)
+        # The form asks the session whether a large quantity was already confirmed.
+        form = type("RequestQuantityForm", (SuggestionQuantityForm,), {"request": request})
+        return super().get_changelist_form(request, form=form, **kwargs)
 
     # --- columns
 
@@ -134,7 +195,7 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     # --- the list: grouped totals above it, quantities saved through the service
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "Reorder suggestions", **(extra_context or {})}
+        extra_context = {"title": _("Reorder suggestions"), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
@@ -148,7 +209,10 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
             return
         try:
             saved = services.suggestion_update_quantity(
-                suggestion=obj, quantity=form.cleaned_data["quantity"], user=request.user
+                suggestion=obj,
+                quantity=form.cleaned_data["quantity"],
+                user=request.user,
+                confirmed=getattr(form, "confirmed", False),
             )
         except DomainError as exc:
             self.message_user(request, f"{obj.sku.code}: {exc.message}", messages.ERROR)
@@ -156,8 +220,14 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         if saved.quantity != form.cleaned_data["quantity"]:
             self.message_user(
                 request,
-                f"{obj.sku.code}: {form.cleaned_data['quantity']} rounded up to {saved.quantity} "
-                "(minimum order quantity and pack size).",
+                _(
+                    "%(code)s: %(typed)s rounded up to %(saved)s (minimum order quantity and pack size)."
+                )
+                % {
+                    "code": obj.sku.code,
+                    "typed": form.cleaned_data["quantity"],
+                    "saved": saved.quantity,
+                },
                 messages.INFO,
             )
         obj.quantity, obj.cost = saved.quantity, saved.cost
@@ -188,7 +258,15 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         )
         self.message_user(
             request,
-            format_html("{} draft purchase order(s) created: {}", len(orders), links),
+            format_html(
+                ngettext(
+                    "{} draft purchase order created: {}",
+                    "{} draft purchase orders created: {}",
+                    len(orders),
+                ),
+                len(orders),
+                links,
+            ),
             messages.SUCCESS,
         )
 
@@ -206,7 +284,10 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
                         user=request.user,
                         reason=form.cleaned_data["reason"],
                     ),
-                    success=lambda n: f"{n} suggestion(s) dismissed.",
+                    success=lambda n: (
+                        ngettext("%(n)d suggestion dismissed.", "%(n)d suggestions dismissed.", n)
+                        % {"n": n}
+                    ),
                     refusal=lambda suggestion, exc: f"{suggestion.sku.code}: {exc.message}",
                     refusal_level=messages.WARNING,
                 )
@@ -216,7 +297,7 @@ class ReorderSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Dismiss reorder suggestions",
+            "title": _("Dismiss reorder suggestions"),
             "form": form,
             "suggestions": queryset,
             "action": "dismiss_selected",

@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_actions import apply_each
@@ -31,7 +32,8 @@ from planning.admin_selectors import (
     with_primary_supplier,
     with_stock_at,
 )
-from planning.engine.schema import ABC_NAMES, DEMAND_CLASS_NAMES, REASON_NAMES
+from planning.engine.schema import ABC_NAMES, DEMAND_CLASS_NAMES, METHOD_NAMES
+from planning.labels import demand_class_label, method_label, reasons_label
 from planning.models import (
     AtRiskSku,
     FboShipmentSuggestion,
@@ -43,18 +45,6 @@ from planning.models import (
     SkuServiceLevel,
     SuggestionStatus,
 )
-
-REASON_LABELS = {
-    "fbo_cheaper": "FBO is cheaper",
-    "fbs_cheaper": "FBS is cheaper",
-    "high_velocity": "sells fast",
-    "low_velocity": "sells slowly",
-    "no_demand": "no demand",
-    "fbs_cancel_risk": "FBS cancellation risk",
-    "fbo_stranded_risk": "stock would strand at FBO",
-    "bulky": "bulky",
-}
-assert set(REASON_LABELS) == set(REASON_NAMES)  # a new engine reason needs a label here
 
 
 def _pct(value: float | None) -> str:
@@ -79,7 +69,7 @@ def _num(value: float | None, digits: int = 0) -> str:
 class RiskFilter(admin.SimpleListFilter):
     """At or above the run's risk bar by default; "all" shows the whole live plan."""
 
-    title = "risk"
+    title = _("risk")
     parameter_name = "risk"
 
     def lookups(self, request, model_admin):
@@ -107,7 +97,7 @@ class RiskFilter(admin.SimpleListFilter):
 
 
 class WarehouseStockFilter(admin.SimpleListFilter):
-    title = "stock at warehouse"
+    title = _("stock at warehouse")
     parameter_name = "warehouse"
 
     def lookups(self, request, model_admin):
@@ -120,7 +110,7 @@ class WarehouseStockFilter(admin.SimpleListFilter):
 
 
 class PrimarySupplierFilter(admin.SimpleListFilter):
-    title = "primary supplier"
+    title = _("primary supplier")
     parameter_name = "supplier"
 
     def lookups(self, request, model_admin):
@@ -133,7 +123,7 @@ class PrimarySupplierFilter(admin.SimpleListFilter):
 
 
 class AbcClassFilter(admin.SimpleListFilter):
-    title = "ABC class"
+    title = _("ABC class")
     parameter_name = "abc"
 
     def lookups(self, request, model_admin):
@@ -144,18 +134,29 @@ class AbcClassFilter(admin.SimpleListFilter):
 
 
 class DemandClassFilter(admin.SimpleListFilter):
-    title = "demand class"
+    title = _("demand class")
     parameter_name = "demand"
 
     def lookups(self, request, model_admin):
-        return [(name, name) for name in DEMAND_CLASS_NAMES]
+        return [(name, demand_class_label(name)) for name in DEMAND_CLASS_NAMES]
 
     def queryset(self, request, queryset):
         return queryset.filter(demand_class=self.value()) if self.value() else queryset
 
 
+class MethodFilter(admin.SimpleListFilter):
+    title = _("method")
+    parameter_name = "method"
+
+    def lookups(self, request, model_admin):
+        return [(name, method_label(name)) for name in METHOD_NAMES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(method=self.value()) if self.value() else queryset
+
+
 class SchemeFilter(admin.SimpleListFilter):
-    title = "scheme"
+    title = _("scheme")
     parameter_name = "scheme"
 
     def lookups(self, request, model_admin):
@@ -168,17 +169,17 @@ class SchemeFilter(admin.SimpleListFilter):
 class OpenStatusFilter(admin.SimpleListFilter):
     """Suggestion status, proposed (waiting for a decision) by default."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [*SuggestionStatus.choices[1:], ("all", "All")]
+        return [*SuggestionStatus.choices[1:], ("all", _("All"))]
 
     def choices(self, changelist):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Proposed",
+            "display": _("Proposed"),
         }
         for lookup, title in self.lookup_choices:
             yield {
@@ -228,8 +229,9 @@ class SuggestionAdminMixin:
 
 
 def _plan_link(plan: SkuPlan, text: str) -> str:
+    # The SKU's stable address: the link still opens its latest plan after the next run.
     return format_html(
-        '<a href="{}">{}</a>', reverse("admin:planning_skuplan_change", args=[plan.pk]), text
+        '<a href="{}">{}</a>', reverse("admin:planning_skuplan_sku", args=[plan.sku.code]), text
     )
 
 
@@ -249,11 +251,15 @@ class _SkuPlanColumns:
 
     @admin.display(description=_("class"))
     def classes(self, obj):
-        return f"{obj.abc_class} · {obj.demand_class}"
+        return f"{obj.abc_class} · {demand_class_label(obj.demand_class)}"
 
     @admin.display(description=_("class"))
     def class_scheme(self, obj):
-        return f"{obj.abc_class} · {obj.demand_class} · {self.scheme(obj)}"
+        return f"{obj.abc_class} · {demand_class_label(obj.demand_class)} · {self.scheme(obj)}"
+
+    @admin.display(description=_("method"), ordering="method")
+    def method_words(self, obj):
+        return method_label(obj.method)
 
     @admin.display(description=_("scheme"), ordering="sku__scheme")
     def scheme(self, obj):
@@ -287,7 +293,7 @@ class SkuPlanAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
     list_display = (
         "sku_link",
         "classes",
-        "method",
+        "method_words",
         "forecast",
         "available",
         "on_order",
@@ -298,7 +304,7 @@ class SkuPlanAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
         "scheme",
     )
     list_display_links = None
-    list_filter = (AbcClassFilter, DemandClassFilter, SchemeFilter, "method")
+    list_filter = (AbcClassFilter, DemandClassFilter, SchemeFilter, MethodFilter)
     search_fields = ("sku__code", "sku__name")
     list_select_related = ("sku",)
     ordering = ("sku__code",)
@@ -315,6 +321,7 @@ class SkuPlanAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
         name = f"{opts.app_label}_{opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
+            path("sku/<path:code>/", wrap(self._sku_page), name=f"{name}_sku"),
             path(
                 "<path:object_id>/chart.<str:fmt>",
                 wrap(self._chart_image, cacheable=True),
@@ -323,12 +330,15 @@ class SkuPlanAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _sku_page(self, request, code):
+        return views.sku_plan_latest(request, model_admin=self, code=code)
+
     def _chart_image(self, request, object_id, fmt):
         return views.sku_plan_chart_image(request, model_admin=self, object_id=object_id, fmt=fmt)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The "change" page of an engine result is the SKU plan page.
-        return views.sku_plan_page(request, model_admin=self, object_id=object_id)
+        # The "change" page of an engine result is the SKU plan page, at the SKU's address.
+        return views.sku_plan_redirect(request, model_admin=self, object_id=object_id)
 
 
 @admin.register(AtRiskSku)
@@ -383,7 +393,7 @@ class AtRiskSkuAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         run = PlanRun.objects.current()
         extra = {
-            "title": "SKUs at risk",
+            "title": _("SKUs at risk"),
             "live_run": run,
             "risk_bar_pct": round(risk_bar(run) * 100),
             "risk_min_cancels": RiskThreshold.of_run(run).min_cancelled_orders,
@@ -392,7 +402,7 @@ class AtRiskSkuAdmin(ReadOnlyAdminMixin, _SkuPlanColumns, admin.ModelAdmin):
         return super().changelist_view(request, extra_context=extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return views.sku_plan_page(
+        return views.sku_plan_redirect(
             request, model_admin=self.admin_site._registry[SkuPlan], object_id=object_id
         )
 
@@ -429,7 +439,7 @@ class ServiceLevelTargetAdmin(SimpleHistoryAdmin):
 
 
 class OverrideFilter(admin.SimpleListFilter):
-    title = "own service level"
+    title = _("own service level")
     parameter_name = "override"
 
     def lookups(self, request, model_admin):
@@ -516,7 +526,7 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in FulfilmentDecision._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "FBO/FBS decisions", **(extra_context or {})}
+        extra_context = {"title": _("FBO/FBS decisions"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("SKU"), ordering="sku__code")
@@ -541,7 +551,7 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("reasons"))
     def reason_list(self, obj):
-        return ", ".join(REASON_LABELS.get(r, r) for r in obj.reasons or [])
+        return reasons_label(obj.reasons or [])
 
     @admin.display(description=_("decided"))
     def decided(self, obj):
@@ -553,23 +563,34 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Approve: switch the SKUs' scheme"), permissions=["approve"])
     def approve_selected(self, request, queryset):
         _apply_each(
-            self, request, queryset, services.fulfilment_decision_approve, "decision", "approved"
+            self,
+            request,
+            queryset,
+            services.fulfilment_decision_approve,
+            "decision",
+            lambda n: ngettext("%(n)d decision approved.", "%(n)d decisions approved.", n),
         )
 
     @admin.action(description=_("Dismiss: keep the current scheme"), permissions=["approve"])
     def dismiss_selected(self, request, queryset):
         _apply_each(
-            self, request, queryset, services.fulfilment_decision_dismiss, "decision", "dismissed"
+            self,
+            request,
+            queryset,
+            services.fulfilment_decision_dismiss,
+            "decision",
+            lambda n: ngettext("%(n)d decision dismissed.", "%(n)d decisions dismissed.", n),
         )
 
 
-def _apply_each(model_admin, request, queryset, service, argument: str, verb: str) -> None:
-    """Call a one-object service for each selected row; report successes and refusals."""
+def _apply_each(model_admin, request, queryset, service, argument: str, verb) -> None:
+    """Call a one-object service for each selected row; report successes and refusals.
+    ``verb(n)`` is the success message's pattern for ``n`` rows (``%(n)d`` in it)."""
     apply_each(
         request,
         queryset.select_related("sku"),
         lambda obj: service(**{argument: obj, "user": request.user}),
-        success=lambda n: f"{n} {verb}.",
+        success=lambda n: verb(n) % {"n": n},
         refusal=lambda obj, exc: f"{obj.sku.code}: {exc.message}",
         refusal_level=messages.WARNING,
     )
@@ -598,7 +619,7 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in FboShipmentSuggestion._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "FBO shipment suggestions", **(extra_context or {})}
+        extra_context = {"title": _("FBO shipment suggestions"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("SKU"), ordering="sku__code")
@@ -638,7 +659,12 @@ class FboShipmentSuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Dismiss selected"), permissions=["approve"])
     def dismiss_selected(self, request, queryset):
         _apply_each(
-            self, request, queryset, services.fbo_suggestion_dismiss, "suggestion", "dismissed"
+            self,
+            request,
+            queryset,
+            services.fbo_suggestion_dismiss,
+            "suggestion",
+            lambda n: ngettext("%(n)d suggestion dismissed.", "%(n)d suggestions dismissed.", n),
         )
 
 
@@ -689,7 +715,8 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("core.run_jobs")
 
     @admin.action(
-        description="Cancel the selected running runs (mark them failed)", permissions=["cancel"]
+        description=_("Cancel the selected running runs (mark them failed)"),
+        permissions=["cancel"],
     )
     def cancel_runs(self, request, queryset):
         """For a stuck run: it is marked failed, its partial results go, the previous results
@@ -699,10 +726,15 @@ class PlanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             runs.plan_run_cancel(run_id=run_id, by=f"admin:{request.user.get_username()}")
         if running:
             self.message_user(
-                request, f"Cancelled {len(running)} running run(s).", messages.SUCCESS
+                request,
+                ngettext(
+                    "Cancelled %(n)d running run.", "Cancelled %(n)d running runs.", len(running)
+                )
+                % {"n": len(running)},
+                messages.SUCCESS,
             )
         else:
-            self.message_user(request, "None of the selected runs is running.", messages.WARNING)
+            self.message_user(request, _("None of the selected runs is running."), messages.WARNING)
 
 
 if not admin.site.is_registered(PlanRun):

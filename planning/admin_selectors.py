@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.money import MoneyTotals
 from inventory.models import (
@@ -134,11 +135,18 @@ def with_primary_supplier(queryset: QuerySet[SkuPlan], supplier_id: int) -> Quer
 # --- SKU chart --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FigureRow:
-    label: str
-    value: str
-    help: str = ""
+def sku_plan_fbo_units(sku_plan: SkuPlan) -> int:
+    """Units at the marketplace's (FBO) warehouses that the plan counted.
+
+    The engine's inventory position is available + FBO stock + on order + in transit, and
+    its stock-out date and days of cover count available + FBO stock; the plan row keeps the
+    position, so the FBO part is what is left of it (never negative, whole units).
+    """
+    rest = sku_plan.inventory_position - sku_plan.available - sku_plan.on_order
+    rest -= sku_plan.in_transit
+    if not math.isfinite(rest):
+        return 0
+    return max(int(round(rest)), 0)
 
 
 def _weekly_profile(units: np.ndarray, start: date, method: str) -> np.ndarray:
@@ -177,7 +185,9 @@ def _arrivals(sku_plan: SkuPlan) -> list[Arrival]:
     for line in po_lines:
         po = line.purchase_order
         eta = max(po.expected_arrival or default_eta, plan_date)
-        label = po.number + (" (draft)" if po.status == PurchaseOrder.Status.DRAFT else "")
+        label = po.number
+        if po.status == PurchaseOrder.Status.DRAFT:
+            label = _("%(number)s (draft)") % {"number": po.number}
         arrivals.append(Arrival(date=eta, quantity=line.quantity_open, label=label))
     transfer_lines = (
         TransferLine.objects.filter(
@@ -208,7 +218,8 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
     History: units demanded per day (all sources, plus demand lost to stock-outs) over the
     ``history_days`` days before the plan date; missing days are zero.  Forecast: the plan's
     daily mean (× weekly profile for seasonal methods) with the 80 % band mean ± 1.28·sd.
-    Projection: the plan's available units, less the forecast, plus open arrivals by day.
+    Projection: the plan's available units and its units at FBO warehouses (the stock the
+    stock-out date counts), less the forecast, plus open arrivals by day.
     """
     plan_date = sku_plan.plan_date
     start = plan_date - timedelta(days=history_days)
@@ -243,9 +254,9 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
         offset = (arrival.date - plan_date).days
         if offset <= horizon:
             by_day[offset] += arrival.quantity
-    on_hand, lost = projected_stock(
-        available=float(sku_plan.available), forecast=mean, arrivals_by_day=by_day
-    )
+    # The stock the engine's stock-out date counts: own warehouses and Ozon's (FBO).
+    start_stock = float(sku_plan.available + sku_plan_fbo_units(sku_plan))
+    on_hand, lost = projected_stock(available=start_stock, forecast=mean, arrivals_by_day=by_day)
     suggested, with_order = None, None
     if sku_plan.suggested_order > 0:
         # Ordered today, it arrives after the lead time (rounded up to whole days).
@@ -253,13 +264,13 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
         suggested = Arrival(
             date=plan_date + timedelta(days=offset),
             quantity=int(sku_plan.suggested_order),
-            label="suggested",
+            label=_("suggested"),
         )
         if offset <= horizon:
             with_suggested = by_day.copy()
             with_suggested[offset] += sku_plan.suggested_order
             with_order = projected_on_hand(
-                available=float(sku_plan.available), forecast=mean, arrivals_by_day=with_suggested
+                available=start_stock, forecast=mean, arrivals_by_day=with_suggested
             )
     return SkuChartData(
         sku_code=sku_plan.sku.code,
@@ -280,89 +291,6 @@ def sku_chart_data(*, sku_plan: SkuPlan, history_days: int = CHART_HISTORY_DAYS)
         projected_with_order=with_order,
         projected_lost=lost,
     )
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{value:,.{digits}f}"
-
-
-def sku_plan_figures(sku_plan: SkuPlan) -> list[tuple[str, list[FigureRow]]]:
-    """The plan's figures in labelled sections, formatted for the SKU plan page."""
-    p = sku_plan
-    return [
-        (
-            "Demand and forecast",
-            [
-                FigureRow(
-                    "Demand class", p.demand_class, f"ADI {_fmt(p.adi, 2)}, CV² {_fmt(p.cv2, 2)}"
-                ),
-                FigureRow("ABC class", p.abc_class, f"revenue {_fmt(p.revenue, 0)}"),
-                FigureRow("Method", p.method),
-                FigureRow("Forecast", f"{_fmt(p.forecast_mean, 2)} units/day"),
-                FigureRow("Forecast error sd", f"{_fmt(p.forecast_sd, 2)} units/day"),
-                FigureRow(
-                    "Holdout MASE / RMSSE",
-                    f"{_fmt(p.holdout_mase, 2)} / {_fmt(p.holdout_rmsse, 2)}",
-                ),
-                FigureRow("Holdout bias", _fmt(p.holdout_bias, 2), "positive = over-forecast"),
-            ],
-        ),
-        (
-            "Policy",
-            [
-                FigureRow("Service level target", f"{p.service_level:.1%}"),
-                FigureRow(
-                    "Lead time + review", f"{_fmt(p.lead_time_days)} + {_fmt(p.review_days)} days"
-                ),
-                FigureRow(
-                    "Lead-time demand",
-                    f"{_fmt(p.lead_time_demand_mean)} ± {_fmt(p.lead_time_demand_sd)} units",
-                    p.distribution,
-                ),
-                FigureRow("Safety stock", f"{_fmt(p.safety_stock, 0)} units"),
-                FigureRow("Reorder point", f"{_fmt(p.reorder_point, 0)} units"),
-                FigureRow("Order up to", f"{_fmt(p.order_up_to, 0)} units"),
-                FigureRow(
-                    "Suggested order", f"{p.suggested_order:,} units", "rounded to MOQ and pack"
-                ),
-            ],
-        ),
-        (
-            "Stock",
-            [
-                FigureRow(
-                    "Available", f"{p.available:,} units", "on hand − reserved, own warehouses"
-                ),
-                FigureRow("On order", f"{p.on_order:,} units"),
-                FigureRow("In transit", f"{p.in_transit:,} units"),
-                FigureRow("Inventory position", f"{_fmt(p.inventory_position, 0)} units"),
-                FigureRow("Days of cover", _fmt(p.days_of_cover)),
-                FigureRow(
-                    "Stock-out date", p.stockout_date.isoformat() if p.stockout_date else "—"
-                ),
-            ],
-        ),
-        (
-            "Risk and fulfilment",
-            [
-                FigureRow("Risk horizon", f"{_fmt(p.risk_horizon_days)} days"),
-                FigureRow("Stock-out probability", f"{p.stockout_probability:.1%}"),
-                FigureRow("Expected units short", _fmt(p.expected_units_short)),
-                FigureRow("Expected cancelled orders", _fmt(p.expected_cancelled_orders, 2)),
-                FigureRow(
-                    "FBO / FBS monthly cost",
-                    f"{_fmt(p.fbo_monthly_cost, 0)} / {_fmt(p.fbs_monthly_cost, 0)}",
-                ),
-                FigureRow(
-                    "Scheme",
-                    f"{p.current_scheme.upper()} → {p.recommended_scheme.upper()}",
-                    ", ".join(p.reasons),
-                ),
-            ],
-        ),
-    ]
 
 
 # --- Buyer: suggestion groups -----------------------------------------------------------------
@@ -539,7 +467,6 @@ __all__ = [
     "planning_dashboard",
     "risk_bar",
     "sku_chart_data",
-    "sku_plan_figures",
     "suggestion_groups",
     "with_primary_supplier",
     "with_stock_at",

@@ -16,6 +16,7 @@ Two panels share the date axis:
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -25,7 +26,15 @@ matplotlib.use("Agg")  # before any backend is touched; the server has no displa
 
 import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
+from babel.dates import format_date  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.utils.formats import number_format  # noqa: E402
+from django.utils.translation import get_language, to_locale  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from planning.labels import method_label  # noqa: E402
 
 #: z of the two-sided 80 % interval drawn as the forecast band.
 BAND_Z = 1.2816
@@ -151,7 +160,8 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
         raise ValueError(f"unsupported chart format {fmt!r}")
     # Fixed margins, not a layout engine: constrained layout doubles the drawing time.
     fig = Figure(figsize=(10, 6.4), dpi=100)
-    fig.subplots_adjust(left=0.07, right=0.985, top=0.9, bottom=0.06, hspace=0.42)
+    # left: room for five-digit tick labels and the axis label beside them (never clipped).
+    fig.subplots_adjust(left=0.095, right=0.985, top=0.86, bottom=0.05, hspace=0.62)
     # The stock panel has its own (forward-only) date axis: sharing the 180-day history axis
     # would squeeze the projection into a strip at the right edge.
     demand_ax, stock_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.1, 1]})
@@ -160,10 +170,14 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
 
     title = f"{data.sku_code} · {data.sku_name}"
     fig.suptitle(title if len(title) <= 90 else title[:89] + "…", fontsize=12, x=0.01, ha="left")
+    locale = _babel_locale()
     demand_ax.xaxis.set_major_locator(mdates.MonthLocator())
-    demand_ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    stock_ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
-    stock_ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    demand_ax.xaxis.set_major_formatter(_month_formatter(locale))
+    stock_ax.xaxis.set_major_locator(stock_date_locator(len(data.projected_on_hand)))
+    stock_ax.xaxis.set_major_formatter(_date_formatter("d MMM", locale))
+    for ax in (demand_ax, stock_ax):
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick_number))
+        ax.yaxis.set_label_coords(-0.075, 0.5)
     demand_ax.axvline(data.plan_date, color="#555555", linewidth=1, linestyle=":")
     for ax in (demand_ax, stock_ax):
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
@@ -171,7 +185,7 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     demand_ax.annotate(
-        "today",
+        _("today"),
         xy=(mdates.date2num(data.plan_date), 1.0),
         xycoords=("data", "axes fraction"),
         xytext=(3, -2),
@@ -189,6 +203,54 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
     return buffer.getvalue()
 
 
+def _babel_locale() -> str:
+    return to_locale(get_language() or settings.LANGUAGE_CODE)
+
+
+def _date_formatter(pattern: str, locale: str) -> FuncFormatter:
+    """Tick dates in the page's language (``LLL``: the month's stand-alone name)."""
+
+    def label(value: float, _pos: int | None = None) -> str:
+        return format_date(mdates.num2date(value).date(), pattern, locale=locale)
+
+    return FuncFormatter(label)
+
+
+def _month_formatter(locale: str) -> FuncFormatter:
+    """Month ticks: the month's short name, with the year on January and on the first tick
+    (a year on every tick makes long month names run into each other)."""
+
+    def label(value: float, pos: int | None = None) -> str:
+        day = mdates.num2date(value).date()
+        if day.month == 1 or pos == 0:
+            return format_date(day, "LLL yyyy", locale=locale)
+        return format_date(day, "LLL", locale=locale)
+
+    return FuncFormatter(label)
+
+
+def _tick_number(value: float, _pos: int | None = None) -> str:
+    return number_format(value, 0 if float(value).is_integer() else 1, force_grouping=True)
+
+
+#: At most this many date labels on the stock panel: each "28 Dec" needs about 0.55 in.
+STOCK_MAX_DATE_LABELS = 12
+
+
+def stock_date_locator(days: int) -> mdates.DateLocator:
+    """Mondays, every week or every 2, 4, 8… weeks, so that at most ``STOCK_MAX_DATE_LABELS``
+    labels share the panel's width and none overlap."""
+    weeks = max(days // 7 + 1, 1)
+    interval = 1
+    while weeks / interval > STOCK_MAX_DATE_LABELS:
+        interval *= 2
+    return mdates.WeekdayLocator(byweekday=mdates.MO, interval=interval)
+
+
+def _count(value: float) -> str:
+    return number_format(round(value), 0, force_grouping=True)
+
+
 def _draw_demand(ax, data: SkuChartData) -> None:
     dates = mdates.date2num(data.history_dates)
     units = np.asarray(data.history_units, dtype=float)
@@ -196,7 +258,7 @@ def _draw_demand(ax, data: SkuChartData) -> None:
     if len(units):
         # One artist per series (stairs, spans), not one patch per day: drawing stays fast.
         edges = np.append(dates, dates[-1] + 1.0) - 0.5
-        ax.stairs(units, edges, fill=True, color=_HISTORY, label="Demand")
+        ax.stairs(units, edges, fill=True, color=_HISTORY, label=_("Demand"))
         if censored.any():
             ax.fill_between(
                 edges[:-1] + 0.5,
@@ -208,7 +270,7 @@ def _draw_demand(ax, data: SkuChartData) -> None:
                 color=_STOCKOUT,
                 alpha=0.18,
                 linewidth=0,
-                label="Stocked out (censored)",
+                label=_("Stocked out (censored)"),
             )
     fdates = mdates.date2num(data.forecast_dates)
     if len(fdates):
@@ -220,14 +282,17 @@ def _draw_demand(ax, data: SkuChartData) -> None:
             color=_FORECAST,
             alpha=0.25,
             linewidth=0,
-            label="80 % band",
+            label=_("80 % band"),
         )
-        label = f"Forecast ({data.method})" if data.method else "Forecast"
+        label = (
+            _("Forecast (%(method)s)") % {"method": method_label(data.method)}
+            if data.method
+            else _("Forecast")
+        )
         ax.step(fdates, data.forecast_mean, where="mid", color=_FORECAST, linewidth=2, label=label)
-    ax.set_ylabel("units / day")
+    ax.set_ylabel(_("units / day"))
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Demand: last {len(units)} days and forecast", loc="left", fontsize=10)
-    _legend_above(ax)
+    _legend_above(ax, _("Demand: last %(n)s days and forecast") % {"n": len(units)})
 
 
 def _draw_stock(ax, data: SkuChartData) -> None:
@@ -235,7 +300,12 @@ def _draw_stock(ax, data: SkuChartData) -> None:
     on_hand = np.asarray(data.projected_on_hand, dtype=float)
     if len(pdates):
         ax.step(
-            pdates, on_hand, where="post", color=_ON_HAND, linewidth=2, label="Projected on hand"
+            pdates,
+            on_hand,
+            where="post",
+            color=_ON_HAND,
+            linewidth=2,
+            label=_("Projected on hand"),
         )
         lost = data.projected_lost
         if lost is not None and (lost > 0).any():
@@ -249,7 +319,7 @@ def _draw_stock(ax, data: SkuChartData) -> None:
                 color=_STOCKOUT,
                 alpha=0.45,
                 linewidth=0,
-                label=f"Lost demand {lost.sum():,.0f}",
+                label=_("Lost demand %(n)s") % {"n": _count(lost.sum())},
             )
     if data.projected_with_order is not None and data.suggested_order is not None:
         ax.step(
@@ -260,21 +330,21 @@ def _draw_stock(ax, data: SkuChartData) -> None:
             linewidth=1.5,
             linestyle="--",
             alpha=0.8,
-            label=f"If {data.suggested_order.quantity:,} ordered today",
+            label=_("If %(n)s ordered today") % {"n": _count(data.suggested_order.quantity)},
         )
     ax.axhline(
         data.reorder_point,
         color=_REORDER,
         linestyle="--",
         linewidth=1.5,
-        label=f"Reorder point {data.reorder_point:,.0f}",
+        label=_("Reorder point %(n)s") % {"n": _count(data.reorder_point)},
     )
     ax.axhline(
         data.safety_stock,
         color=_SAFETY,
         linestyle=":",
         linewidth=1.5,
-        label=f"Safety stock {data.safety_stock:,.0f}",
+        label=_("Safety stock %(n)s") % {"n": _count(data.safety_stock)},
     )
     ax.axhline(0, color="#999999", linewidth=0.8)
     if data.arrivals:
@@ -284,7 +354,7 @@ def _draw_stock(ax, data: SkuChartData) -> None:
         for n, arrival in enumerate(shown):
             y = on_hand[by_day[arrival.date]] if arrival.date in by_day else 0.0
             ax.annotate(
-                f"+{arrival.quantity:,} {arrival.label}",
+                f"+{_count(arrival.quantity)} {arrival.label}",
                 xy=(mdates.date2num(arrival.date), y),
                 xytext=(6, 8 + 11 * (n % 2)),
                 textcoords="offset points",
@@ -300,22 +370,29 @@ def _draw_stock(ax, data: SkuChartData) -> None:
                 marker="^",
                 color=_ARRIVAL,
                 markersize=7,
-                label="Arrival",
+                label=_("Arrival"),
             )
-    ax.set_ylabel("units")
-    ax.set_title("Stock on hand, projected", loc="left", fontsize=10)
-    _legend_above(ax)
+    ax.set_ylabel(_("units"))
+    _legend_above(ax, _("Stock on hand, projected"))
 
 
-def _legend_above(ax) -> None:
-    # Above the plot area, right-aligned: a legend inside the axes hides the data it explains.
+#: Legend entries per row: labels in Russian or with a long method name need the width.
+LEGEND_COLUMNS = 3
+
+
+def _legend_above(ax, title: str) -> None:
+    """The legend in rows just above the plot area, the panel's title above the legend: a
+    legend inside the axes hides the data it explains, one beside the title overlaps it."""
+    handles, _labels = ax.get_legend_handles_labels()
+    rows = max(math.ceil(len(handles) / LEGEND_COLUMNS), 1)
     ax.legend(
-        loc="lower right",
-        bbox_to_anchor=(1.0, 1.0),
-        ncols=5,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=LEGEND_COLUMNS,
         fontsize=8,
         frameon=False,
         borderaxespad=0.2,
         handlelength=1.6,
         columnspacing=1.2,
     )
+    ax.set_title(title, loc="left", fontsize=10, pad=6 + 12 * rows)

@@ -100,9 +100,12 @@ def _scheme_code(scheme: str) -> str:
 
 
 def _date_or_none(base: date, days: float) -> date | None:
+    """The stock-out date of the engine's ``stockout_day``: day k = 1 is the plan date itself,
+    so the first day whose demand cannot be met in full is ``base + k − 1`` (0 = today);
+    the SKU plan page's day table shows the same day as the first with lost demand."""
     if not math.isfinite(days) or days > 3650:
         return None
-    return base + timedelta(days=max(0, int(math.floor(days))))
+    return base + timedelta(days=max(0, math.ceil(days) - 1))
 
 
 @transaction.atomic

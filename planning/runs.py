@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -112,33 +112,56 @@ def _engine_plan(
     return engine.plan_catalogue(snapshot, params, calibration=calibration, **extra)
 
 
-def _lead_time_pools(
+def _chunk_snapshots(
     run: PlanRun,
     chunks: list[tuple[int, int]],
     start: date,
     floors: Any,
     params: PlanParams,
     calendar: ShopCalendar,
-) -> dict:
-    """Catalogue-wide pools of rolling-origin totals (JSON), so every chunk of a run reads its
-    SKUs' lead-time demand off the same pools as one pass over the whole catalogue would."""
-    from planning import engine
-
+) -> Iterator[CatalogueSnapshot]:
+    """The engine's input of each chunk of ``run`` in turn (one chunk in memory at a time)."""
     sku_ids = catalogue_sku_ids(sku_codes=run.sku_codes or None)
-    pairs = []
     for lo, hi in chunks:
         ids = sku_ids[(sku_ids >= lo) & (sku_ids <= hi)]
         if ids.size:
-            plan_input = plan_input_build(
+            yield plan_input_build(
                 sku_ids=ids,
                 plan_date=run.plan_date,
                 start=start,
                 abc_floors=floors,
                 abc_cutoffs=params.abc_cutoffs,
                 calendar=calendar,
-            )
-            pairs.append(engine.lead_time_pairs(plan_input.snapshot, params))
+            ).snapshot
+
+
+def _lead_time_pools(run: PlanRun, chunks: list[tuple[int, int]], *args: Any) -> dict:
+    """Catalogue-wide pools of rolling-origin totals (JSON), so every chunk of a run reads its
+    SKUs' lead-time demand off the same pools as one pass over the whole catalogue would.
+    ``args``: (start, floors, params, calendar) as ``_chunk_snapshots`` takes them."""
+    from planning import engine
+
+    params = args[2]
+    pairs = [engine.lead_time_pairs(snap, params) for snap in _chunk_snapshots(run, chunks, *args)]
     return engine.fit_lead_time_pools(pairs).to_json()
+
+
+def _allocation_log_lambda(run: PlanRun, chunks: list[tuple[int, int]], *args: Any) -> float | None:
+    """The one λ of the cancellations allocation for the whole catalogue: each chunk's stock
+    value at every λ, summed, read where it equals what the catalogue's own levels hold (so a
+    chunked run spreads the stock over the catalogue, as one pass would, not within each
+    chunk).  Reads the chunks once more, with the run's pools and recalibration."""
+    from planning import engine
+
+    params = args[2]
+    pools_json = run.parameters.get("lead_time_pools")
+    pools = engine.LeadTimePools.from_json(pools_json) if pools_json else None
+    calibration = calibration_from_json(run.parameters.get("calibration"))
+    parts = [
+        engine.allocation_spend_of(snap, params, calibration, pools)
+        for snap in _chunk_snapshots(run, chunks, *args)
+    ]
+    return engine.allocation_log_lambda(parts)
 
 
 def _chunk_bounds(sku_ids: np.ndarray, chunk_size: int) -> list[tuple[int, int]]:
@@ -231,15 +254,20 @@ def plan_run_start(
         # every chunk applies this same recalibration, even if a newer audit lands meanwhile
         **run_calibration(plan_date=plan_date),
     }
+    floors = (
+        SELF_RANKED
+        if floors_json == SELF_RANKED
+        else tuple(math.inf if f is None else f for f in floors_json)
+    )
     if len(chunks) > 1 and params.lead_time_demand == "empirical":
-        floors = (
-            SELF_RANKED
-            if floors_json == SELF_RANKED
-            else tuple(math.inf if f is None else f for f in floors_json)
-        )
         run.parameters["lead_time_pools"] = _lead_time_pools(
             run, chunks, start, floors, params, calendar
         )
+    if len(chunks) > 1 and params.allocation == "cancellations":
+        if params.service_target != "fill_rate":  # the allocation prices cycle levels only
+            run.parameters["allocation_log_lambda"] = _allocation_log_lambda(
+                run, chunks, start, floors, params, calendar
+            )
     run.history_days = (plan_date - start).days
     run.chunk_count = len(chunks)
     run.save(update_fields=["parameters", "history_days", "chunk_count"])
@@ -333,6 +361,8 @@ def plan_chunk_process(*, run_id: int, lo: int, hi: int) -> ChunkResult:
         from planning.engine import LeadTimePools
 
         extra["pools"] = LeadTimePools.from_json(run.parameters["lead_time_pools"])
+    if run.parameters.get("allocation_log_lambda") is not None:
+        extra["allocation_log_lambda"] = float(run.parameters["allocation_log_lambda"])
     plan = _engine_plan(plan_input.snapshot, params, calibration, **extra)
     t2 = time.perf_counter()
     if not plan_run_beat(run_id=run_id):  # cancelled meanwhile: write nothing

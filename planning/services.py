@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, InvalidTransition
 from inventory import services as inventory_services
@@ -37,6 +38,7 @@ from planning.models import (
     ReorderSuggestion,
     SuggestionStatus,
 )
+from planning.quantity_caps import MAX_QUANTITY, out_of_range, quantity_problem
 
 __all__ = [
     "fbo_suggestion_dismiss",
@@ -45,6 +47,7 @@ __all__ = [
     "fulfilment_decision_dismiss",
     "order_quantity_round",
     "suggestion_dismiss",
+    "suggestion_quantity_preview",
     "suggestion_update_quantity",
     "suggestions_approve",
 ]
@@ -120,7 +123,7 @@ def suggestions_approve(
     now = timezone.now()
     decided_by = _user_or_none(user)
     orders: list[PurchaseOrder] = []
-    for (_, _), group in sorted(groups.items()):
+    for (_supplier, _warehouse), group in sorted(groups.items()):
         per_sku: dict[int, list] = {}
         for s in group:
             line = per_sku.setdefault(s.sku_id, [s.sku, 0, s.unit_cost])
@@ -178,32 +181,64 @@ def suggestion_dismiss(
     )
 
 
+def _whole_quantity(quantity: Any) -> int:
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidInput(
+            _("The quantity must be a whole number."), code="invalid_quantity"
+        ) from exc
+    if quantity < 1:
+        raise InvalidInput(_("The quantity must be at least 1."), code="invalid_quantity")
+    if quantity > MAX_QUANTITY:
+        raise out_of_range(quantity)
+    return quantity
+
+
+def suggestion_quantity_preview(
+    *, suggestion: ReorderSuggestion, quantity: int
+) -> tuple[int, Decimal]:
+    """(units after rounding up to MOQ and pack size, their cost) for ``quantity`` units on
+    ``suggestion``; writes nothing (one query)."""
+    item = SupplierItem.objects.filter(
+        sku_id=suggestion.sku_id, supplier_id=suggestion.supplier_id
+    ).first()
+    moq, pack = (item.moq, item.pack_size) if item else (1, 1)
+    rounded = order_quantity_round(quantity=quantity, moq=moq, pack_size=pack)
+    return rounded, (suggestion.unit_cost * rounded).quantize(Decimal("0.01"))
+
+
 @transaction.atomic
 def suggestion_update_quantity(
-    *, suggestion: ReorderSuggestion, quantity: int, user: User
+    *, suggestion: ReorderSuggestion, quantity: int, user: User, confirmed: bool = False
 ) -> ReorderSuggestion:
     """Change a proposed suggestion's quantity (units), re-rounded up to MOQ and pack size.
 
-    Refuses approved/ordered/dismissed suggestions (``InvalidTransition``) and quantities below 1
-    (``InvalidInput``); the cost follows the new quantity.
+    Refuses approved/ordered/dismissed suggestions (``InvalidTransition``), quantities below 1
+    and quantities (after rounding) or costs beyond what the columns hold (``InvalidInput``
+    ``invalid_quantity`` / ``quantity_out_of_range``). A quantity above
+    ``planning.quantity_caps`` (N × the plan's suggested order or order-up-to level) needs
+    ``confirmed=True``, else ``InvalidInput`` ``quantity_needs_confirmation`` with the figures
+    in ``details``. The cost follows the new quantity.
     """
-    try:
-        quantity = int(quantity)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput("The quantity must be a whole number.", code="invalid_quantity") from exc
-    if quantity < 1:
-        raise InvalidInput("The quantity must be at least 1.", code="invalid_quantity")
+    quantity = _whole_quantity(quantity)
     locked = ReorderSuggestion.objects.select_for_update().get(pk=suggestion.pk)
     if locked.status != SuggestionStatus.PROPOSED:
         raise InvalidTransition(
-            f"The suggestion is {locked.get_status_display().lower()}; its quantity is fixed.",
+            _("The suggestion is %(status)s; its quantity is fixed.")
+            % {"status": str(locked.get_status_display()).lower()},
             code="suggestion_not_open",
         )
-    item = SupplierItem.objects.filter(sku_id=locked.sku_id, supplier_id=locked.supplier_id).first()
-    moq, pack = (item.moq, item.pack_size) if item else (1, 1)
-    locked.quantity = order_quantity_round(quantity=quantity, moq=moq, pack_size=pack)
-    locked.cost = (locked.unit_cost * locked.quantity).quantize(Decimal("0.01"))
-    locked.reason = (locked.reason + f" · quantity set to {quantity} by {user or 'system'}")[:255]
+    rounded, cost = suggestion_quantity_preview(suggestion=locked, quantity=quantity)
+    problem = quantity_problem(locked, rounded=rounded, cost=cost, confirmed=confirmed)
+    if problem is not None:
+        raise problem
+    locked.quantity = rounded
+    locked.cost = cost
+    note = (
+        f" · quantity set to {quantity}{' (confirmed)' if confirmed else ''} by {user or 'system'}"
+    )
+    locked.reason = (locked.reason + note)[:255]
     locked.save(update_fields=["quantity", "cost", "reason"])
     return locked
 

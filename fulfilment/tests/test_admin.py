@@ -107,7 +107,7 @@ def test_pack_and_ship_actions(client, staff, orders):
     target.refresh_from_db()
     assert target.status == OrderStatus.DELIVERING
     messages = [str(m) for m in response.context["messages"]]
-    assert "1 order(s) handed to the carrier." in messages
+    assert "1 order handed to the carrier." in messages
     assert any("is not packed yet" in m for m in messages)
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from core import sql
 from core.bulk import model_insert
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from core.limits import INT32_MAX
 from inventory import hooks
 from inventory.models import Sku, StockLevel, StockMovement, Warehouse
 
@@ -190,6 +191,13 @@ def _write_movement(
     """Apply a signed change to a locked level and append its ledger row."""
     new_on_hand = level.on_hand + quantity
     new_reserved = level.reserved + reserved_delta
+    if max(new_on_hand, new_reserved) > INT32_MAX:
+        raise InvalidInput(
+            f"SKU {level.sku_id} at warehouse {level.warehouse_id} would hold {new_on_hand:,} "
+            f"units; at most {INT32_MAX:,} are stored.",
+            code="quantity_out_of_range",
+            details={"on_hand_after": new_on_hand, "maximum": INT32_MAX},
+        )
     if new_on_hand < 0 or new_on_hand < new_reserved:
         raise InsufficientStock(
             f"Only {level.available} available of SKU {level.sku_id} at warehouse "
@@ -226,6 +234,25 @@ def _write_movement(
 def _positive(quantity: int, what: str = "quantity") -> int:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise InvalidInput(f"The {what} must be a positive whole number, got {quantity!r}.")
+    return _within_column(quantity, what)
+
+
+def _count_value(quantity: int, what: str) -> int:
+    """A whole number ≥ 0 that the stock columns can hold (a count, an opening balance)."""
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+        raise InvalidInput(f"{what} is a whole number ≥ 0, got {quantity!r}.")
+    return _within_column(quantity, what)
+
+
+def _within_column(quantity: int, what: str) -> int:
+    # Stock columns are 32-bit on PostgreSQL: a larger number would be refused mid-write or,
+    # bound server-side, wrap. Refused here, on both databases, before anything is written.
+    if quantity > INT32_MAX:
+        raise InvalidInput(
+            f"The {what} {quantity:,} is beyond the largest quantity Zapas stores ({INT32_MAX:,}).",
+            code="quantity_out_of_range",
+            details={"quantity": quantity, "maximum": INT32_MAX},
+        )
     return quantity
 
 

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from core import sql
 from core.bulk import model_insert
-from core.errors import InvalidInput
 from inventory import hooks
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
-from inventory.services.ledger import SYSTEM, Actor
+from inventory.services.ledger import SYSTEM, Actor, _count_value, _within_column
 
 _CHUNK = 1000
 
@@ -36,10 +35,9 @@ def stock_opening_balances(
     """
     wanted: dict[int, int] = {}
     for sku_id, quantity in lines:
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-            raise InvalidInput(f"An opening balance is a whole number ≥ 0, got {quantity!r}.")
+        _count_value(quantity, "An opening balance")
         if quantity:
-            wanted[sku_id] = wanted.get(sku_id, 0) + quantity
+            wanted[sku_id] = _count_value(wanted.get(sku_id, 0) + quantity, "An opening balance")
     sku_ids = sorted(wanted)
     written = 0
     now = timezone.now()
@@ -62,7 +60,7 @@ def stock_opening_balances(
             .distinct()
         )
         fresh = [
-            (pk, sku_id, on_hand + wanted[sku_id])
+            (pk, sku_id, _within_column(on_hand + wanted[sku_id], "opening balance"))
             for sku_id, (pk, on_hand) in sorted(levels.items(), key=lambda item: item[1][0])
             if sku_id not in with_ledger
         ]

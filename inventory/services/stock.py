@@ -26,6 +26,7 @@ from inventory.services.ledger import (
     SYSTEM,
     Actor,
     CountResult,
+    _count_value,
     _lock_levels,
     _lock_numbers,
     _offer_to_short_orders,
@@ -127,8 +128,7 @@ def stock_count(
     that matches on hand writes no movement, so its ``idempotency_key`` is not recorded.
     Every count, matching or not, is kept as a ``StockCount`` (record accuracy).
     """
-    if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
-        raise InvalidInput(f"A counted quantity is a whole number ≥ 0, got {counted!r}.")
+    _count_value(counted, "A counted quantity")
     level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
     if existing := _replayed_movement(
         warehouse.pk,

@@ -38,6 +38,7 @@ class OzonAccountForm(forms.ModelForm):
             "push_stock",
             "stock_buffer",
             "create_unknown_skus",
+            "fbo_source_warehouse",
         ]
 
     def clean(self):

@@ -36,6 +36,19 @@ class OzonAccount(models.Model):
         default=True,
         help_text=_("Ozon offers with no Zapas SKU of that code become SKUs."),
     )
+    fbo_source_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("FBO supplies leave from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "own"},
+        help_text=_(
+            "The own warehouse whose stock Ozon supply orders take. Empty: the warehouse of the "
+            "first linked FBS warehouse, else the first active own one."
+        ),
+    )
     from_environment = models.BooleanField(
         default=False, editable=False, help_text=_("Created from OZON_CLIENT_ID / OZON_API_KEY.")
     )

@@ -82,10 +82,18 @@ from .forecast import (
     weekly_profile,
 )
 from .fulfilment_choice import FulfilmentResult, choose_fulfilment, fbo_shipments
-from .plan import forecast_catalogue, lead_time_pairs, plan_catalogue, replenishment_levels
+from .plan import (
+    allocation_spend_of,
+    forecast_catalogue,
+    lead_time_pairs,
+    plan_catalogue,
+    replenishment_levels,
+)
 from .policy import (
+    AllocationSpend,
     PolicyResult,
     allocate_levels,
+    allocation_log_lambda,
     compute_policy,
     eoq,
     fill_rate_safety_factor,
@@ -151,6 +159,7 @@ __all__ = [
     "clean_demand",
     "compare_policies",
     "compute_policy",
+    "AllocationSpend",
     "croston",
     "days_of_cover",
     "discrete_inverse_loss",
@@ -161,6 +170,8 @@ __all__ = [
     "fbo_shipments",
     "fill_rate_safety_factor",
     "fit_lead_time_pools",
+    "allocation_spend_of",
+    "allocation_log_lambda",
     "fit_select",
     "forecast_catalogue",
     "holt_damped",

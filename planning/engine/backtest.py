@@ -5,8 +5,10 @@ demand is served from stock (unmet demand is lost); on review days (day index mu
 the SKU's review period) the policy orders ``order_up_to − IP`` when IP = on hand + on
 order is at or below the reorder point (levels may be fixed (n,) or vary by day (n, T), as
 when the plan is re-made every week) (for an order-up-to policy s = S: below it),
-rounded up to MOQ / pack; the order arrives after a lead time drawn from
-N(L, σL) rounded to whole days (at least 1).  Figures per SKU:
+rounded up to MOQ / pack; the order arrives after a lead time ℓ drawn from
+N(L, σL) rounded to whole days (at least 1).  The review follows the day's sales, so an order
+placed on day t is sellable from day t + ℓ + 1: ℓ whole days of demand fall before it, the L of
+the policy's protection period L + R.  Figures per SKU:
 
 * fill rate = served units ÷ demanded units (1 when nothing was demanded);
 * cycle service level = share of review cycles without lost demand;
@@ -84,7 +86,7 @@ def simulate_policy(
     moq = np.zeros(n) if moq is None else np.asarray(moq, f) * np.ones(n)
     pack = np.ones(n) if pack_size is None else np.asarray(pack_size, f) * np.ones(n)
     rng = np.random.default_rng(seed)
-    max_lt = int(np.ceil(np.max(lt + 4 * lsd, initial=1))) + 2
+    max_lt = int(np.ceil(np.max(lt + 4 * lsd, initial=1))) + 3
     pipe = np.zeros((n, max_lt + 1))
     on_hand = (s_hi if initial_stock is None else np.asarray(initial_stock, f)).copy()
     on_order = np.zeros(n)
@@ -128,8 +130,8 @@ def simulate_policy(
             q = np.where(trig, round_order(np.maximum(s_hi - ip, 0), moq, pack), 0.0)
             if (q > 0).any():
                 draw = np.rint(lt + lsd * rng.standard_normal(n))
-                lead = np.clip(draw, 1, max_lt).astype(np.int64)
-                pipe[rows, (t + lead) % (max_lt + 1)] += q
+                lead = np.clip(draw, 1, max_lt - 1).astype(np.int64)
+                pipe[rows, (t + lead + 1) % (max_lt + 1)] += q
                 on_order += q
                 n_orders += q > 0
     cycles += 1  # the last, unfinished cycle

@@ -31,6 +31,10 @@ distribution of the total is read off what happened after past forecasts:
    pool of its end forecast.
 4. **Lead-time variability.** The pairs have a fixed P; a lead-time sd σL adds d²·σL² to the
    variance, applied by widening X about its mean: X' = μ + w·(X − μ), w = √(1 + d²σL²/Var X).
+5. **Level drift.** The pools pool about 13 weekly origins; when the shop ramps up the latest
+   origins ran above that average.  ``fit_pools`` with the pairs' origin ages measures the
+   drift λ (``drift.level_drift``: recency-weighted Σ A ÷ Σ E over the plain one), and every
+   total read off the table is λ·s·R.
 
 Each distribution is held as ``GRID_SIZE`` quantiles at the mid-levels (j + ½)/``GRID_SIZE``,
 so quantiles, tail probabilities and the loss function E[(X − x)⁺] are interpolations.
@@ -41,6 +45,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .drift import level_drift
 
 GRID_SIZE = 200
 GRID = (np.arange(GRID_SIZE) + 0.5) / GRID_SIZE
@@ -121,11 +127,13 @@ def _blend(q: np.ndarray, n: np.ndarray, prior_q: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PoolTable:
-    """Ratio quantiles (N_KINDS, N_BUCKETS, N_RECENT, GRID_SIZE) after shrinkage, and pairs
-    per pool (N_KINDS, N_BUCKETS, N_RECENT)."""
+    """Ratio quantiles (N_KINDS, N_BUCKETS, N_RECENT, GRID_SIZE) after shrinkage, pairs per
+    pool (N_KINDS, N_BUCKETS, N_RECENT), and the level drift λ of the latest origins
+    (``drift.level_drift``; 1 = none), which scales every total read off the table."""
 
     ratio: np.ndarray
     count: np.ndarray
+    drift: float = 1.0
 
     @property
     def mean(self) -> np.ndarray:
@@ -143,10 +151,15 @@ def recent_bucket(recent_daily: np.ndarray, forecast: np.ndarray, days: np.ndarr
 
 
 def fit_pools(
-    forecast: np.ndarray, actual: np.ndarray, kind: np.ndarray, recent: np.ndarray | None = None
+    forecast: np.ndarray,
+    actual: np.ndarray,
+    kind: np.ndarray,
+    recent: np.ndarray | None = None,
+    weeks: np.ndarray | None = None,
 ) -> PoolTable:
-    """Pool tables from flat arrays of pairs (F, A, kind, recent bucket); non-finite pairs are
-    ignored (``recent`` None: every pair in the "no recent day" bucket)."""
+    """Pool tables from flat arrays of pairs (F, A, kind, recent bucket, origin age in weeks);
+    non-finite pairs are ignored (``recent`` None: every pair in the "no recent day" bucket;
+    ``weeks`` None: no level drift)."""
     f = np.asarray(forecast, np.float64).ravel()
     a = np.asarray(actual, np.float64).ravel()
     k = np.asarray(kind, np.intp).ravel()
@@ -155,6 +168,7 @@ def fit_pools(
         if recent is None
         else np.asarray(recent, np.intp).ravel()
     )
+    wk = None if weeks is None else np.asarray(weeks, np.float64).ravel()
     ok = np.isfinite(f) & np.isfinite(a) & (k >= 0)
     f, a, k, rb = f[ok], np.maximum(a[ok], 0), k[ok], rb[ok]
     b = velocity_bucket(f)
@@ -199,7 +213,11 @@ def fit_pools(
             q2 = _blend(q2, n2, prior[bb])
             out[kk, bb] = _blend(fine[kk, bb], count[kk, bb], q2)
     # float32 precision is plenty, and it keeps the tables small to carry between processes
-    return PoolTable(ratio=out.astype(np.float32).astype(np.float64), count=count)
+    out = out.astype(np.float32).astype(np.float64)
+    drift = 1.0
+    if wk is not None and f.size:
+        drift = level_drift(_reference(f) * out.mean(axis=-1)[k, b, rb], a, wk[ok])
+    return PoolTable(ratio=out, count=count, drift=drift)
 
 
 def kind_levels(
@@ -395,7 +413,7 @@ def total_distribution(
     )
     row = np.where(never, 0, (kb * N_BUCKETS + bb) * N_RECENT + rb)
     table = pools.ratio.reshape(-1, GRID_SIZE)
-    scale = np.where(never, 0.0, _reference(fe) * own)
+    scale = np.where(never, 0.0, _reference(fe) * own * pools.drift)
     mean = scale * table.mean(axis=1)[row]
     var = (scale * table.std(axis=1)[row]) ** 2
     d = mean / np.maximum(dd, 1)

@@ -16,8 +16,10 @@ from .classify import abc_classes, syntetos_boylan
 from .fulfilment_choice import choose_fulfilment
 from .ltd import TotalDistribution
 from .policy import (
+    AllocationSpend,
     PolicyResult,
     allocate_levels,
+    allocation_spend,
     compute_policy,
     cycle_days,
     grid_quantile,
@@ -219,6 +221,7 @@ def _policy_stage(
     target: np.ndarray,
     params: PlanParams,
     calibration: QuantileCalibration | None,
+    log_lambda: float | None = None,
 ) -> tuple[np.ndarray, PolicyResult]:
     """The level each reorder point is read at (calibrated, then allocated) and the policy."""
     target = np.asarray(target, np.float64)
@@ -229,12 +232,10 @@ def _policy_stage(
         if params.allocation == "cancellations":
             level = allocate_levels(
                 level,
-                _quantile_of(dem, s, params),
-                s.unit_cost,
-                s.mean_units_per_order,
-                cycle_days(dem.d, s.review_days, s.unit_cost, params),
+                *_allocation_args(dem, s, params),
                 floor=params.allocation_floor,
                 cap=params.allocation_cap,
+                log_lambda=log_lambda,
             )
     pol = compute_policy(
         dem.d,
@@ -252,6 +253,35 @@ def _policy_stage(
         dem.over_p,
     )
     return level, pol
+
+
+def _allocation_args(dem: _Demand, s: CatalogueSnapshot, params: PlanParams) -> tuple:
+    """(quantile, unit cost, units per order, cycle days) the allocation prices stock with."""
+    cycle = cycle_days(dem.d, s.review_days, s.unit_cost, params)
+    return _quantile_of(dem, s, params), s.unit_cost, s.mean_units_per_order, cycle
+
+
+def allocation_spend_of(
+    snapshot: CatalogueSnapshot,
+    params: PlanParams,
+    calibration: QuantileCalibration | None = None,
+    pools: LeadTimePools | None = None,
+) -> AllocationSpend:
+    """This part of a catalogue's stock value at every λ of the cancellations allocation
+    (``policy.allocation_spend``), at its service levels after ``calibration``: a run in
+    chunks sums the parts, finds one λ (``policy.allocation_log_lambda``) and passes it to
+    every chunk's ``plan_catalogue(allocation_log_lambda=…)``."""
+    snapshot.validate()
+    dem = _demand_stage(snapshot, params, pools)
+    level = apply_calibration(
+        np.asarray(snapshot.service_level, np.float64), dem.groups, calibration
+    )
+    return allocation_spend(
+        level,
+        *_allocation_args(dem, snapshot, params),
+        floor=params.allocation_floor,
+        cap=params.allocation_cap,
+    )
 
 
 def _quantile_of(dem: _Demand, s: CatalogueSnapshot, params: PlanParams):
@@ -289,6 +319,7 @@ def plan_catalogue(
     params: PlanParams | None = None,
     calibration: QuantileCalibration | None = None,
     pools: LeadTimePools | None = None,
+    allocation_log_lambda: float | None = None,
 ) -> CataloguePlan:
     """Plan a whole catalogue: classes, forecasts, policy, risk, promise and the FBO/FBS choice.
 
@@ -297,6 +328,8 @@ def plan_catalogue(
     at, per calibration group (``planning.engine.calibration``); None = no adjustment.
     ``pools`` (``totals.fit_lead_time_pools``) are the catalogue-wide pools of rolling-origin
     totals; None fits them on this snapshot (a run in chunks passes the same pools to each).
+    ``allocation_log_lambda`` (with ``allocation="cancellations"``): the catalogue-wide λ of
+    ``policy.allocation_log_lambda``; None matches the stock value within this snapshot.
     See ``planning.engine`` for the meaning of every input and output field.
     """
     params = params or PlanParams()
@@ -306,7 +339,7 @@ def plan_catalogue(
     fc, d, sd, cls, abc, revenue = dem.fc, dem.d, dem.sd, dem.cls, dem.abc, dem.revenue
     p_days, over_p, over_h = dem.p_days, dem.over_p, dem.over_h
     available, sellable, groups = dem.available, dem.sellable, dem.groups
-    level, pol = _policy_stage(s, dem, s.service_level, params, calibration)
+    level, pol = _policy_stage(s, dem, s.service_level, params, calibration, allocation_log_lambda)
     if over_p is not None:
         promise = promise_from_total(p_days, over_p, pol.reorder_point, groups, calibration)
     else:

@@ -5,15 +5,17 @@ demand (forecast error), L and σL = lead-time mean and sd, R = review period, P
 protection period.  Lead-time demand over P: μ = P·d, σ = √(P·σd² + d²·σL²).
 
 * Cycle service level α: z = Φ⁻¹(α), safety stock SS = z·σ, reorder point s = μ + SS.
-* Fill rate β: expected units short per cycle σ·G(k) = (1 − β)·Q, with Q the expected
-  demand per replenishment cycle (R·d, or the EOQ when enabled); SS = k·σ.
+* Fill rate β (``PlanParams(service_target="fill_rate")``): the lost-sales (R, s, S) rule of
+  ``fill_rate``: the units short of the period each review protects, averaged over where
+  reviews leave the position (S after an order, S − C without one), equal (1 − β)/β·R·d.
+  ``fill_rate_safety_factor`` is the textbook k with σ·G(k) = (1 − β)·Q.
 * Slow and intermittent SKUs (PlanParams): lead-time demand is Poisson (σ² ≤ μ) or negative
-  binomial by mean and variance; s is its α-quantile (cycle) or the smallest integer with
-  E[(X − s)⁺] ≤ (1 − β)·Q (fill rate); SS = s − μ.
+  binomial by mean and variance; s is its α-quantile (cycle) or the fill-rate rule above on
+  these distributions; SS = s − μ.
   Note: a quantile of a skewed distribution can *fall* as its variance grows at a fixed
   mean (NB mass piles up at 0), so under the cycle-service target the discrete safety stock
-  is not monotone in σL; under the fill-rate target it is (NB grows in the convex order
-  with its variance, so its loss function does).
+  is not monotone in σL; nor is the fill-rate s (a wider lead-time spread also widens the
+  earlier period's shortfall, see ``fill_rate``).
 * Periodic review (R, s, S): the reorder point s = μ + SS covers demand over the protection
   period L + R plus the safety stock; the order-up-to level S = s + Q adds one order cycle of
   expected demand, Q = max(R, 1)·d (or the EOQ when enabled), so a replenishment lasts about one
@@ -25,21 +27,19 @@ protection period.  Lead-time demand over P: μ = P·d, σ = √(P·σd² + d²�
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
+from .fill_rate import fill_rate_reorder_point
 from .ltd import GRID_SIZE, TotalDistribution
 from .schema import DIST_EMPIRICAL, DIST_NORMAL, INTERMITTENT, LUMPY, PlanParams
 from .stats import (
     choose_distribution,
-    discrete_inverse_loss,
-    discrete_loss,
     discrete_ppf,
     inverse_normal_loss,
-    normal_loss,
 )
 
 
@@ -121,91 +121,6 @@ def round_order(qty: np.ndarray, moq: np.ndarray, pack_size: np.ndarray) -> np.n
     return np.where(qty > 1e-9, packs * pack, 0.0)
 
 
-def _fill_rate_rop(
-    beta: np.ndarray,
-    d: np.ndarray,
-    sd_daily: np.ndarray,
-    lead_time_mean: np.ndarray,
-    lead_time_sd: np.ndarray,
-    review_days: np.ndarray,
-    lot: np.ndarray,
-    mu: np.ndarray,
-    sigma: np.ndarray,
-    discrete: np.ndarray,
-    total: TotalDistribution | None,
-    iterations: int = 40,
-) -> np.ndarray:
-    """Reorder point s whose fill rate is β in a lost-sales (R, s, S) review.
-
-    A review leaves the position x about half a lot above s on average; the units short that
-    belong to the period are those over L + R less those over L alone (the earlier order's),
-    E[(X_P − x)⁺] − E[(X_L − x)⁺], and lost sales fill Q/(Q + short) rather than 1 − short/Q,
-    so short = (1 − β)/β·R·d.  x is bisected between 0 and L_P⁻¹(short); X_L has the model's demand moments over L (no lead-time
-    spread, so more of it never lowers s), or the total's shape scaled to L (mean × L/P,
-    spread × √(L/P)).  s = x − lot/2, at least 0.
-    """
-    short = (1 - beta) / beta * np.maximum(review_days, 1) * d
-    lt = np.maximum(_f64(lead_time_mean), 0) * np.ones_like(d)
-    frac = np.where(lt + review_days > 0, lt / np.maximum(lt + review_days, 1e-9), 0.0)
-    if total is not None:
-        g = total.grid()
-        m = np.where(total.mean > 1e-9, total.mean, 0.0)
-        g_l = np.maximum(m[:, None] * frac[:, None] + (g - m[:, None]) * np.sqrt(frac)[:, None], 0)
-
-        def inv_p(t):
-            return total.inverse_loss(t)
-
-        def loss_p(x):
-            return total.loss(x)
-
-        def loss_l(x):
-            return np.maximum(g_l - x[:, None], 0).mean(axis=1)
-    else:
-        # without the lead-time spread: a late arrival's shortfall stays this period's risk
-        mu_l, sig_l = lead_time_demand(d, sd_daily, lt, 0.0, 0.0)
-        dist, r, p = choose_distribution(mu, sigma * sigma)
-        dist_l, r_l, p_l = choose_distribution(mu_l, sig_l * sig_l)
-        i = np.flatnonzero(discrete)
-        safe = np.where(sigma > 0, sigma, 1.0)
-        safe_l = np.where(sig_l > 0, sig_l, 1.0)
-
-        def inv_p(t):
-            x = mu + inverse_normal_loss(np.where(sigma > 0, t / safe, np.inf)) * sigma
-            if i.size:
-                q = discrete_inverse_loss(t[i], dist[i], mu[i], r[i], p[i])
-                x[i] = np.where(np.isfinite(q), q, x[i])
-            return x
-
-        def loss_p(x):
-            out = np.where(sigma > 0, sigma * normal_loss((x - mu) / safe), 0)
-            out = np.maximum(out, np.maximum(mu - x, 0))
-            if i.size:
-                q = discrete_loss(np.floor(x[i]), dist[i], mu[i], r[i], p[i])
-                out[i] = np.where(np.isfinite(q), q, out[i])
-            return out
-
-        def loss_l(x):
-            out = np.where(sig_l > 0, sig_l * normal_loss((x - mu_l) / safe_l), 0)
-            out = np.maximum(out, np.maximum(mu_l - x, 0))
-            if i.size:
-                q = discrete_loss(np.floor(x[i]), dist_l[i], mu_l[i], r_l[i], p_l[i])
-                out[i] = np.where(np.isfinite(q), q, out[i])
-            return out
-
-    # L_P − L_L falls in x (its slope is P(X_L > x) − P(X_P > x) ≤ 0): bisect between 0
-    # and the plain root (L_L ≥ 0, so it is an upper bound)
-    lo, hi = np.zeros_like(d), np.maximum(inv_p(short), 0)
-    # Far below both distributions L_P − L_L is flat at R·d, which β = ½ asks for exactly:
-    # there any x meets the target and rounding noise would pick one at random; the tolerance
-    # takes the smallest.
-    allowed = short * (1 + 1e-9) + 1e-12
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        over = loss_p(mid) - loss_l(mid) > allowed
-        lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
-    return np.maximum(hi - 0.5 * lot, 0.0)
-
-
 @dataclass(frozen=True)
 class PolicyResult:
     """Inventory policy per SKU (float64 (n,) in units unless stated)."""
@@ -268,7 +183,7 @@ def compute_policy(
 
     fill = params.service_target == "fill_rate"
     if fill:
-        rop = _fill_rate_rop(
+        rop = fill_rate_reorder_point(
             sl, d, sd_daily, lead_time_mean, lead_time_sd, rv, cycle_q, mu, sigma, discrete, total
         )
         if total is not None:
@@ -380,6 +295,7 @@ def allocate_levels(
     cap: float = 0.999,
     budget: float | None = None,
     iterations: int = 60,
+    log_lambda: float | None = None,
 ) -> np.ndarray:
     """Per-SKU cycle-service levels with the fewest expected cancelled orders for a stock value.
 
@@ -391,12 +307,12 @@ def allocate_levels(
     so that Σ cᵢ·qᵢ(level) = B.  ``quantile`` maps one level per SKU to units of demand over the
     protection period; B defaults to the stock the SKUs' own ``levels`` hold, so the result
     spends the same money with fewer expected cancellations.  SKUs without cost or demand keep
-    their level.
+    their level.  ``log_lambda`` (log λ, as ``allocation_log_lambda`` finds it over a whole
+    catalogue read in chunks) gives the levels at that λ without a budget.
     """
-    t = np.clip(_f64(levels), 1e-6, 1 - 1e-9)
-    c = np.maximum(_f64(unit_cost), 0) * np.ones_like(t)
-    w = c * np.maximum(_f64(units_per_order), 1.0) * np.maximum(_f64(cycle), 1e-9)
-    ok = (w > 0) & (quantile(np.full(t.shape, cap)) > 0)
+    t, c, w, ok = _allocation_weights(levels, quantile, unit_cost, units_per_order, cycle, cap)
+    if log_lambda is not None:
+        return np.where(ok, np.clip(1 - np.exp(log_lambda) * w, floor, cap), t)
     if not ok.any():
         return t.copy()
     held = float((c * quantile(t))[ok].sum()) if budget is None else float(budget)
@@ -421,3 +337,69 @@ def allocate_levels(
         else:  # within the budget: keep it
             hi, best = mid, lv
     return best
+
+
+def _allocation_weights(levels, quantile, unit_cost, units_per_order, cycle, cap):
+    t = np.clip(_f64(levels), 1e-6, 1 - 1e-9)
+    c = np.maximum(_f64(unit_cost), 0) * np.ones_like(t)
+    w = c * np.maximum(_f64(units_per_order), 1.0) * np.maximum(_f64(cycle), 1e-9)
+    ok = (w > 0) & (quantile(np.full(t.shape, cap)) > 0)
+    return t, c, w, ok
+
+
+# log λ where a chunk's spending is tabulated: λ·w spans [1 − cap, 1 − floor] for weights
+# w = cost × units per order × cycle days from 1e-4 to 1e9
+LOG_LAMBDAS = np.linspace(-30.0, 10.0, 801)
+
+
+@dataclass(frozen=True)
+class AllocationSpend:
+    """One part of a catalogue for ``allocation_log_lambda``: the stock value Σ cᵢ·sᵢ its SKUs
+    would hold at each log λ of ``LOG_LAMBDAS`` (money), and what their own levels hold."""
+
+    spent: np.ndarray
+    held: float
+
+
+def allocation_spend(
+    levels: np.ndarray,
+    quantile: Callable[[np.ndarray], np.ndarray],
+    unit_cost: np.ndarray,
+    units_per_order: np.ndarray | float = 1.0,
+    cycle: np.ndarray | float = 1.0,
+    floor: float = 0.5,
+    cap: float = 0.999,
+) -> AllocationSpend:
+    """The stock value of ``allocate_levels`` at every log λ of ``LOG_LAMBDAS``, and at the
+    SKUs' own ``levels`` (the budget), for SKUs that take part (cost and demand)."""
+    t, c, w, ok = _allocation_weights(levels, quantile, unit_cost, units_per_order, cycle, cap)
+    if not ok.any():
+        return AllocationSpend(np.zeros(LOG_LAMBDAS.size), 0.0)
+    held = float((c * quantile(t))[ok].sum())
+    spent = np.empty(LOG_LAMBDAS.size)
+    for k, log_lam in enumerate(LOG_LAMBDAS):
+        lv = np.where(ok, np.clip(1 - np.exp(log_lam) * w, floor, cap), t)
+        spent[k] = float((c * quantile(lv))[ok].sum())
+    return AllocationSpend(spent, held)
+
+
+def allocation_log_lambda(parts: Sequence[AllocationSpend]) -> float | None:
+    """log λ at which the parts together spend what their own levels hold (the catalogue's
+    budget), by interpolation in the summed table (spending falls as λ grows); None when no
+    SKU takes part.  Every chunk of a run then reads its levels at this one λ, so the stock
+    is spread over the catalogue, not within each chunk."""
+    if not parts:
+        return None
+    spent = np.sum([p.spent for p in parts], axis=0)
+    held = float(sum(p.held for p in parts))
+    if held <= 0 or spent[0] <= 0:
+        return None
+    if held >= spent[0]:
+        return float(LOG_LAMBDAS[0])
+    if held <= spent[-1]:
+        return float(LOG_LAMBDAS[-1])
+    # the first λ within the budget and the one before it
+    k = int(np.argmax(spent <= held))
+    a, b = spent[k - 1], spent[k]
+    u = 0.0 if a == b else (a - held) / (a - b)
+    return float(LOG_LAMBDAS[k - 1] + u * (LOG_LAMBDAS[k] - LOG_LAMBDAS[k - 1]))

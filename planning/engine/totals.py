@@ -44,12 +44,14 @@ def total_days(snapshot: CatalogueSnapshot) -> np.ndarray:
 @dataclass(frozen=True)
 class LeadTimePairs:
     """Flat rolling-origin pairs of some SKUs: forecast and actual totals (m, 2) (NaN = none),
-    each pair's pool kind (m,) and recent-demand bucket (m, 2)."""
+    each pair's pool kind (m,), recent-demand bucket (m, 2) and origin age (m,) in weeks
+    before the end of the history."""
 
     forecast: np.ndarray
     actual: np.ndarray
     kind: np.ndarray
     recent: np.ndarray
+    weeks: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class LeadTimePools:
                 "shape": list(t.ratio.shape),
                 "ratio": base64.b64encode(t.ratio.astype("<f4").tobytes()).decode(),
                 "count": base64.b64encode(t.count.astype("<f4").tobytes()).decode(),
+                "drift": t.drift,
             }
             for name, t in (("protection", self.protection), ("risk", self.risk))
         }
@@ -76,7 +79,11 @@ class LeadTimePools:
             shape = tuple(d["shape"])
             ratio = np.frombuffer(base64.b64decode(d["ratio"]), "<f4").reshape(shape)
             count = np.frombuffer(base64.b64decode(d["count"]), "<f4").reshape(shape[:-1])
-            return PoolTable(ratio=ratio.astype(np.float64), count=count.astype(np.float64))
+            return PoolTable(
+                ratio=ratio.astype(np.float64),
+                count=count.astype(np.float64),
+                drift=float(d.get("drift", 1.0)),
+            )
 
         return cls(protection=table(data["protection"]), risk=table(data["risk"]))
 
@@ -84,20 +91,27 @@ class LeadTimePools:
 def block_pairs(blocks: list, demand_class: np.ndarray, days: np.ndarray) -> LeadTimePairs:
     """Flatten the blocks' pairs (see ``plan.forecast_catalogue``) with their pool kinds."""
     cls = np.asarray(demand_class)
-    f, a, k = [], [], []
+    f, a, k, wk = [], [], [], []
     rb: list[list[np.ndarray]] = [[], []]
     for sl, _end, pf, pa, age, _rend, prec in blocks:
         f.append(pf.reshape(-1, pf.shape[-1]))
         a.append(pa.reshape(-1, pa.shape[-1]))
+        # origins are weekly and end at the history's end: the j-th of K is K − j weeks back
+        n_o = pf.shape[1]
+        wk.append(np.broadcast_to(n_o - np.arange(n_o, dtype=np.int16), pf.shape[:2]).ravel())
         k.append(kind_of(np.broadcast_to(cls[sl, None], age.shape), age).ravel())
         for j in (PROTECTION, RISK):
             fj = np.nan_to_num(pf[..., j])
             rb[j].append(recent_bucket(prec, fj, days[sl, j][:, None]).ravel())
     if not f:
         z = np.zeros(0, np.intp)
-        return LeadTimePairs(np.zeros((0, 2)), np.zeros((0, 2)), z, np.zeros((0, 2), np.intp))
+        return LeadTimePairs(
+            np.zeros((0, 2)), np.zeros((0, 2)), z, np.zeros((0, 2), np.intp), z.copy()
+        )
     recent = np.stack([np.concatenate(rb[0]), np.concatenate(rb[1])], axis=1)
-    return LeadTimePairs(np.concatenate(f), np.concatenate(a), np.concatenate(k), recent)
+    return LeadTimePairs(
+        np.concatenate(f), np.concatenate(a), np.concatenate(k), recent, np.concatenate(wk)
+    )
 
 
 def fit_lead_time_pools(pairs: Sequence[LeadTimePairs]) -> LeadTimePools:
@@ -106,9 +120,10 @@ def fit_lead_time_pools(pairs: Sequence[LeadTimePairs]) -> LeadTimePools:
     a = np.concatenate([p.actual for p in pairs]) if pairs else np.zeros((0, 2))
     k = np.concatenate([p.kind for p in pairs]) if pairs else np.zeros(0, np.intp)
     rb = np.concatenate([p.recent for p in pairs]) if pairs else np.zeros((0, 2), np.intp)
+    wk = np.concatenate([p.weeks for p in pairs]) if pairs else np.zeros(0, np.intp)
     return LeadTimePools(
-        protection=fit_pools(f[:, PROTECTION], a[:, PROTECTION], k, rb[:, PROTECTION]),
-        risk=fit_pools(f[:, RISK], a[:, RISK], k, rb[:, RISK]),
+        protection=fit_pools(f[:, PROTECTION], a[:, PROTECTION], k, rb[:, PROTECTION], wk),
+        risk=fit_pools(f[:, RISK], a[:, RISK], k, rb[:, RISK], wk),
     )
 
 

@@ -105,7 +105,7 @@ def test_approving_makes_one_draft_purchase_order_per_supplier_and_warehouse(cli
     assert ReorderSuggestion.objects.filter(status=SuggestionStatus.ORDERED).count() == 3
     assert set(ReorderSuggestion.objects.values_list("decided_by", flat=True)) == {buyer.pk}
     page = response.content.decode()
-    assert "2 draft purchase order(s) created" in page
+    assert "2 draft purchase orders created" in page
     for po in new:
         assert reverse("admin:inventory_purchaseorder_export", args=[po.pk, "csv"]) in page
 

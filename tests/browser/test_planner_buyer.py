@@ -153,7 +153,7 @@ def test_buyer_approves_a_suggestion_and_finds_the_draft_purchase_order(
 
     # then the message links the new draft purchase order, which opens
     message = page.locator(".messagelist .success")
-    expect(message).to_contain_text("1 draft purchase order(s) created")
+    expect(message).to_contain_text("1 draft purchase order created")
     po = PurchaseOrder.objects.get(suggestions=suggestion)
     assert po.status == PurchaseOrder.Status.DRAFT
     message.get_by_role("link", name=po.number).click()

@@ -114,7 +114,7 @@ def test_the_admin_cancels_a_stuck_run(client, skus):
     client.force_login(StaffUserFactory(username="boss"))
     response = _cancel_in_admin(client, run)
     assert response.status_code == 200
-    assert "Cancelled 1 running run(s)." in response.content.decode()
+    assert "Cancelled 1 running run." in response.content.decode()
     run.refresh_from_db()
     assert (run.status, run.error) == (PlanRun.Status.FAILED, "Cancelled by admin:boss.")
     assert runs.plan_run(plan_date=PLAN_DATE).status == PlanRun.Status.DONE

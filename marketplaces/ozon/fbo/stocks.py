@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core.limits import INT32_MAX
 from inventory.services import FboStockRow, fbo_stock_report_replace
 from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.contract import ContractError
@@ -32,7 +33,7 @@ def _count(row: dict[str, Any], name: str, where: str) -> int:
     value = row.get(name, 0)
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT32_MAX:
         raise ContractError(PATH, f"{name} is not a count: {value!r}", f"{where}/{name}")
     return value
 

@@ -2,8 +2,9 @@
 ``/v1/supply-order/bundle``), daily and on demand, through the inventory services.
 
 Each supply of an order (one per storage warehouse) is one transfer from the account's own
-warehouse (the Zapas warehouse of its first linked FBS warehouse, else the first active own
-one) to the storage warehouse's Zapas FBO warehouse:
+warehouse (its "FBO supplies leave from" setting; when empty, the Zapas warehouse of its first
+linked FBS warehouse, else the first active own one) to the storage warehouse's Zapas FBO
+warehouse:
 
 - ``DATA_FILLING``: a draft with the bundle's contents (re-read while it is filled in; changed
   contents replace the draft);
@@ -28,6 +29,7 @@ from typing import Any
 from django.db import transaction
 
 from core.errors import DomainError
+from core.limits import INT32_MAX
 from inventory import services as inventory_services
 from inventory.models import Sku, Transfer, Warehouse
 from marketplaces.ozon.client import OzonClient
@@ -53,6 +55,8 @@ OPEN = FILLING | READY | LEFT
 
 
 def _source(account: OzonAccount) -> Warehouse | None:
+    if account.fbo_source_warehouse_id is not None:
+        return account.fbo_source_warehouse
     link = (
         WarehouseLink.objects.filter(account=account, warehouse__kind=Warehouse.Kind.OWN)
         .select_related("warehouse")
@@ -95,9 +99,13 @@ def _bundle(client: OzonClient, bundle_id: str) -> list[tuple[int, int]]:
         answer = client.call(BUNDLE, body)
         for n, item in enumerate(answer.get("items") or []):
             quantity = item.get("quantity")
-            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            if (
+                isinstance(quantity, bool)
+                or not isinstance(quantity, int)
+                or not 0 < quantity <= INT32_MAX
+            ):
                 raise ContractError(
-                    BUNDLE, f"quantity is not positive: {quantity!r}", f"/items/{n}"
+                    BUNDLE, f"quantity is not a positive count: {quantity!r}", f"/items/{n}"
                 )
             items.append((_id(item.get("sku"), BUNDLE, f"/items/{n}/sku"), quantity))
         if not answer.get("has_next") or not answer.get("last_id"):

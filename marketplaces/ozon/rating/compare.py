@@ -40,7 +40,9 @@ class OzonSide:
 
 @dataclass(frozen=True)
 class IndexComparison:
-    ozon: list[OzonSide]
+    """One seller account: Ozon's index beside Zapas's, with the forecast."""
+
+    ozon: OzonSide
     zapas: IndexForecast
     zones: tuple[Zone, ...]
     disagreements: list[Disagreement]
@@ -48,44 +50,64 @@ class IndexComparison:
     ozon_charges: Decimal
 
 
-def _zones(snapshots: list[RatingSnapshot]) -> tuple[Zone, ...]:
-    dangers = [s.danger_threshold for s in snapshots if s.danger_threshold]
-    return zones_with_blocking_at(min(dangers)) if dangers else DEFAULT_ZONES
+def _zones(snapshot: RatingSnapshot | None) -> tuple[Zone, ...]:
+    if snapshot is not None and snapshot.danger_threshold:
+        return zones_with_blocking_at(snapshot.danger_threshold)
+    return DEFAULT_ZONES
 
 
-def index_comparison(
+def index_comparisons(
     *, now: datetime | None = None, with_new_orders: bool = True
-) -> IndexComparison:
-    """Each enabled account's latest import beside Zapas's index (all Ozon orders) and its
-    forecast, with the postings of the window counted by one side only or differently."""
+) -> list[IndexComparison]:
+    """Each enabled account's latest import beside Zapas's index and forecast for it, with the
+    postings of the window counted by one side only or differently.
+
+    Ozon rates each seller account by itself. With one enabled account, Zapas counts every
+    order of the channel for it (orders imported from files before the connector included);
+    with several, each account's own postings, and its share of the plan's new orders."""
     now = now or timezone.now()
     accounts = list(OzonAccount.objects.filter(is_enabled=True).order_by("name"))
-    latest = {}
+    latest: dict[int, RatingSnapshot] = {}
     for snapshot in RatingSnapshot.objects.filter(account__in=accounts).order_by("account", "-day"):
         latest.setdefault(snapshot.account_id, snapshot)
-    zones = _zones(list(latest.values()))
-    sides = [
-        OzonSide(
-            account=a,
-            snapshot=latest.get(a.pk),
-            zone=zone_for(latest[a.pk].index, zones)
-            if a.pk in latest and latest[a.pk].index is not None
-            else None,
+    return [
+        _comparison(
+            account,
+            latest.get(account.pk),
+            now=now,
+            account_id=account.pk if len(accounts) > 1 else None,
+            with_new_orders=with_new_orders,
         )
-        for a in accounts
+        for account in accounts
     ]
-    forecast = zapas_forecast(now=now, zones=zones, with_new_orders=with_new_orders)
+
+
+def _comparison(
+    account: OzonAccount,
+    snapshot: RatingSnapshot | None,
+    *,
+    now: datetime,
+    account_id: int | None,
+    with_new_orders: bool,
+) -> IndexComparison:
+    zones = _zones(snapshot)
+    zone = zone_for(snapshot.index, zones) if snapshot and snapshot.index is not None else None
+    forecast = zapas_forecast(
+        now=now, zones=zones, with_new_orders=with_new_orders, account_id=account_id
+    )
     today = history.local_day(now)
     zone_info = history.rating_zone()
     start = datetime.combine(today - timedelta(days=WINDOW_DAYS), datetime.min.time(), zone_info)
     end = datetime.combine(today, datetime.min.time(), zone_info)
     ozon_rows = list(
-        IndexPosting.objects.filter(account__in=accounts, error_at__gte=start, error_at__lt=end)
+        IndexPosting.objects.filter(account=account, error_at__gte=start, error_at__lt=end)
     )
     ozon = {row.posting_number: row for row in ozon_rows}
     zapas = {
         r.number: r.error.value
-        for r in history.posting_records(now=now, channel=settings.OZON_RATING["CHANNEL"])
+        for r in history.posting_records(
+            now=now, channel=settings.OZON_RATING["CHANNEL"], account_id=account_id
+        )
         if r.error is not None
         and forecast.today.window_from <= r.counted_day <= forecast.today.window_to
     }
@@ -100,7 +122,7 @@ def index_comparison(
         if (ozon[number].error_type if number in ozon else "") != zapas.get(number, "")
     ]
     return IndexComparison(
-        ozon=sides,
+        ozon=OzonSide(account=account, snapshot=snapshot, zone=zone),
         zapas=forecast,
         zones=zones,
         disagreements=disagreements,

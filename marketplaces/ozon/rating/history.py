@@ -43,6 +43,15 @@ def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
     return moment.astimezone(zone or rating_zone()).date()
 
 
+def channel_orders(channel: str, account_id: int | None = None):
+    """FBS orders of ``channel``; with ``account_id``, only those taken in from that Ozon
+    account's postings (an index is a seller account's: two accounts are two sellers)."""
+    orders = Order.objects.filter(channel=channel, scheme=OrderScheme.FBS)
+    if account_id is not None:
+        orders = orders.filter(ozon_posting__account_id=account_id)
+    return orders
+
+
 def _with_price(queryset):
     line_total = ExpressionWrapper(
         F("lines__quantity") * F("lines__unit_price"),
@@ -52,7 +61,7 @@ def _with_price(queryset):
 
 
 def posting_records(
-    *, now: datetime, channel: str = "ozon", days: int = WINDOW_DAYS
+    *, now: datetime, channel: str = "ozon", days: int = WINDOW_DAYS, account_id: int | None = None
 ) -> list[PostingRecord]:
     """Every FBS posting of ``channel`` whose counted day may fall in the windows of today and
     the next days, except open postings not yet past their deadline (the forecast's input)."""
@@ -60,7 +69,7 @@ def posting_records(
     today = local_day(now, zone)
     start = datetime.combine(today - timedelta(days=days + 1), datetime.min.time(), zone)
     orders = (
-        Order.objects.filter(channel=channel, scheme=OrderScheme.FBS)
+        channel_orders(channel, account_id)
         .filter(Q(ship_by__gte=start) | Q(cancelled_at__gte=start))
         .exclude(status__in=Order.OPEN_STATUSES, ship_by__gte=now)
         .values(
@@ -74,7 +83,7 @@ def posting_records(
         )
     )
     prices = dict(
-        _with_price(Order.objects.filter(channel=channel, scheme=OrderScheme.FBS))
+        _with_price(channel_orders(channel, account_id))
         .filter(Q(ship_by__gte=start) | Q(cancelled_at__gte=start))
         .values_list("external_number", "price")
     )
@@ -109,7 +118,9 @@ def _record(row: dict, *, now: datetime, zone: ZoneInfo, price) -> PostingRecord
     return PostingRecord(number, due, None, None, price)
 
 
-def open_orders(*, now: datetime, channel: str = "ozon") -> OpenOrders:
+def open_orders(
+    *, now: datetime, channel: str = "ozon", account_id: int | None = None
+) -> OpenOrders:
     """Open FBS postings not yet past their deadline, each with its state for ``RiskRules``.
 
     Short orders are split by whether every missing SKU has an open purchase order at the
@@ -117,11 +128,8 @@ def open_orders(*, now: datetime, channel: str = "ozon") -> OpenOrders:
     zone = rating_zone()
     orders = list(
         _with_price(
-            Order.objects.filter(
-                channel=channel,
-                scheme=OrderScheme.FBS,
-                status__in=Order.OPEN_STATUSES,
-                ship_by__gte=now,
+            channel_orders(channel, account_id).filter(
+                status__in=Order.OPEN_STATUSES, ship_by__gte=now
             )
         )
         .order_by("ship_by", "pk")
@@ -181,9 +189,10 @@ def open_orders(*, now: datetime, channel: str = "ozon") -> OpenOrders:
     return OpenOrders(numbers=numbers, due_days=days, states=states, prices=prices)
 
 
-def new_orders() -> NewOrders:
+def new_orders(share: float = 1.0) -> NewOrders:
     """Expected new FBS orders per SKU from the live plan (one unit an order: cautious, as it
-    counts every unit short as a lost order), against what is available now."""
+    counts every unit short as a lost order), against what is available now; ``share`` of
+    them (one account's part of the shop's postings), with that share of the stock."""
     from planning.models import PlanRun, SkuPlan
 
     run = PlanRun.objects.current()
@@ -196,11 +205,30 @@ def new_orders() -> NewOrders:
     )
     rate, available, price, prep = [], [], [], []
     for mean, stock, sale_price, prep_days in rows:
-        rate.append(float(mean))
-        available.append(float(max(stock, 0)))
+        rate.append(float(mean) * share)
+        available.append(float(max(stock, 0)) * share)
         price.append(float(sale_price))
         prep.append(int(prep_days))
     return NewOrders(rate, available, price, prep)
 
 
-__all__ = ["MAX_HORIZON_DAYS", "new_orders", "open_orders", "posting_records", "local_day"]
+def account_share(*, now: datetime, channel: str, account_id: int) -> float:
+    """The account's share of the channel's FBS postings with a deadline in the last
+    ``WINDOW_DAYS`` days and ahead (1.0 when the channel had none)."""
+    since = now - timedelta(days=WINDOW_DAYS)
+    recent = Order.objects.filter(channel=channel, scheme=OrderScheme.FBS, ship_by__gte=since)
+    total = recent.count()
+    if not total:
+        return 1.0
+    return recent.filter(ozon_posting__account_id=account_id).count() / total
+
+
+__all__ = [
+    "MAX_HORIZON_DAYS",
+    "account_share",
+    "channel_orders",
+    "local_day",
+    "new_orders",
+    "open_orders",
+    "posting_records",
+]

@@ -23,15 +23,24 @@ def zapas_forecast(
     horizon: int = 3,
     zones: Sequence[Zone] = DEFAULT_ZONES,
     with_new_orders: bool = True,
+    account_id: int | None = None,
 ) -> IndexForecast:
-    """Today's index from Zapas's orders and the next ``horizon`` days' if nothing is done."""
+    """Today's index from Zapas's orders and the next ``horizon`` days' if nothing is done.
+
+    With ``account_id``, from that Ozon account's postings only, and its share of the plan's
+    expected new orders; without, from every order of the channel (one seller)."""
     now = now or timezone.now()
     conf = settings.OZON_RATING
     channel = conf["CHANNEL"]
+    share = (
+        1.0
+        if account_id is None
+        else history.account_share(now=now, channel=channel, account_id=account_id)
+    )
     return forecast_index(
-        history=history.posting_records(now=now, channel=channel),
-        open_orders=history.open_orders(now=now, channel=channel),
-        new_orders=history.new_orders() if with_new_orders else None,
+        history=history.posting_records(now=now, channel=channel, account_id=account_id),
+        open_orders=history.open_orders(now=now, channel=channel, account_id=account_id),
+        new_orders=history.new_orders(share) if with_new_orders else None,
         today=history.local_day(now),
         horizon=horizon,
         rules=risk_rules(),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.limits import INT32_MAX
 from inventory.services import stock_opening_balances
 from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.models import OzonAccount, ProductLink
@@ -51,8 +52,15 @@ def opening_stock_sync(*, account: OzonAccount, client: OzonClient) -> StepResul
             for row in rows:
                 sku_id = products.get(row.get("offer_id") or "")
                 present = row.get("present")
-                if row.get("warehouse_id") in links and sku_id and isinstance(present, int):
-                    lines[row["warehouse_id"]].append((sku_id, max(present, 0)))
+                if row.get("warehouse_id") not in links or not sku_id:
+                    continue
+                if isinstance(present, int) and not isinstance(present, bool):
+                    if present <= INT32_MAX:
+                        lines[row["warehouse_id"]].append((sku_id, max(present, 0)))
+                        continue
+                # Not a count the stock columns can hold: left out, said, never wrapped.
+                result.skipped += 1
+                result.notes.append(f"{row.get('offer_id')}: present {present!r} is not a count")
     now = timezone.now()
     for ozon_id, link in links.items():
         with transaction.atomic():

@@ -140,13 +140,22 @@ def test_fill_rate_target_policy():
         np.array([SMOOTH]),
         params=params,
     )
-    # the position sits half a lot (R·d = 350) above s; the period's own units short are
-    # those over L + R = 17 days less those over L = 10, and a lost-sales fill rate β wants
-    # (1 − β)/β·R·d of them
-    x = pol.reorder_point[0] + 175
+    # S = s + R·d = s + 350.  A review that orders leaves the position at S; one that does not
+    # leaves S − C with C the period's demand N(350, 20²·7) below 350 (about half the reviews
+    # after an order), here in four bins of [0, 350) with their probability mass.  The units
+    # short of the period a review protects are those over L + R = 17 days less those over
+    # L = 10 at its position; a lost-sales fill rate β wants (1 − β)/β·R·d per review.
+    s = pol.reorder_point[0]
+    sd_r = 20 * np.sqrt(7)
+    edges = np.array([-np.inf, 87.5, 175.0, 262.5, 350.0])
+    weight = np.diff(stats.norm.cdf(edges, 350, sd_r) + stats.norm.cdf(edges, 700, sd_r * 2**0.5))
+    offsets = np.array([0.0, 43.75, 131.25, 218.75, 306.25])
+    weights = np.r_[1.0, weight]
+    x = s + 350 - offsets
     sigma, sigma_l = np.sqrt(17 * 400), np.sqrt(10 * 400)
     short = sigma * normal_loss((x - 850) / sigma) - sigma_l * normal_loss((x - 500) / sigma_l)
-    assert short == pytest.approx(0.02 / 0.98 * 7 * 50, rel=1e-6)
+    assert (weights * short).sum() / weights.sum() == pytest.approx(0.02 / 0.98 * 7 * 50, rel=1e-6)
+    assert weights.sum() == pytest.approx(1.5, abs=0.01)
 
 
 def test_fill_rate_may_sit_below_the_mean():
@@ -162,25 +171,52 @@ def test_fill_rate_may_sit_below_the_mean():
     assert 0 < pol.reorder_point[0] < 850 and pol.safety_stock[0] < 0
 
 
-def test_fill_rate_target_is_met_on_a_simulated_panel():
-    """Poisson demand with known rates replayed in the lost-sales backtest: the achieved fill
-    rate lands within 2 points of 0.9, 0.95 and 0.98 (400 SKUs × 2,000 days; the sampling
-    error of the catalogue's fill rate is a small fraction of a point)."""
+def _poisson_fill_rates(lead_sd: float, review: float, betas, n: int = 300, days: int = 1500):
     from planning.engine import simulate_policy
 
-    n, days = 400, 2000
     rng = np.random.default_rng(7)
     lam = rng.uniform(1, 20, n)
     y = rng.poisson(lam[:, None], (n, days)).astype(float)
     one = np.ones(n)
-    for beta in (0.9, 0.95, 0.98):
+    got = []
+    for beta in betas:
         pol = compute_policy(
-            lam, np.sqrt(lam), 7 * one, 2 * one, 7 * one, beta * one, np.zeros(n, np.int8),
-            one, 0 * one, one, 0 * one, PlanParams(service_target="fill_rate",
-                                                   discrete_mean_below=0.0),
+            lam, np.sqrt(lam), 7 * one, lead_sd * one, review * one, beta * one,
+            np.zeros(n, np.int8), one, 0 * one, one, 0 * one,
+            PlanParams(service_target="fill_rate", discrete_mean_below=0.0),
         )  # fmt: skip
-        got = simulate_policy(y, pol.reorder_point, pol.order_up_to, 7.0, 2.0, 7.0, one)
-        assert abs(got.summary()["fill_rate"] - beta) < 0.02, beta
+        res = simulate_policy(y, pol.reorder_point, pol.order_up_to, 7.0, lead_sd, review, one)
+        got.append(res.summary()["fill_rate"])
+    return np.array(got)
+
+
+def test_fill_rate_target_is_met_on_a_simulated_panel():
+    """Poisson demand with known rates replayed in the lost-sales backtest (lead time 7 ± 2
+    days, weekly review): the achieved fill rate lands within 2 points of 0.8 … 0.98 (the
+    sampling error of the catalogue's fill rate is a small fraction of a point).  Before the
+    positions after a review were modelled (half a lot above s, no lead-time spread over L)
+    this panel filled 86.4 % at 0.8."""
+    betas = np.array([0.8, 0.9, 0.95, 0.98])
+    got = _poisson_fill_rates(2.0, 7.0, betas)
+    assert np.abs(got - betas).max() < 0.02, got
+
+
+@pytest.mark.parametrize("lead_sd", [0.0, 3.5])
+def test_fill_rate_target_is_met_whatever_the_lead_time_spread(lead_sd):
+    betas = np.array([0.8, 0.95])
+    got = _poisson_fill_rates(lead_sd, 7.0, betas)
+    assert np.abs(got - betas).max() < 0.02, got
+
+
+def test_renewal_bins_spread_a_large_lot_evenly():
+    """With a lot of 10 periods' demand the reviews without an order sit evenly between s and
+    S: about Q/(R·d) − ½ of them per order cycle (the renewal theorem), equal per bin."""
+    from planning.engine.fill_rate import renewal_bins
+
+    c, w = renewal_bins(np.array([700.0]), np.array([70.0]), np.array([10.0]))
+    assert w.sum() == pytest.approx(9.5, abs=0.05)
+    assert c[0].tolist() == [87.5, 262.5, 437.5, 612.5]
+    assert np.allclose(w[0, 1:], 2.5, atol=0.05)
 
 
 levels = st.floats(0.5, 0.999)
@@ -212,26 +248,21 @@ def test_higher_service_never_lowers_reorder_point(mean, cv, lt_sd, sl1, sl2, cl
     s1=st.floats(0, 10),
     s2=st.floats(0, 10),
     sl=levels,
-    cls=classes,
-    fill=st.booleans(),
 )
-def test_more_lead_time_variance_never_lowers_safety_stock(mean, cv, s1, s2, sl, cls, fill):
-    """Normal model (cycle or fill rate) and discrete model with the fill-rate target.
+def test_more_lead_time_variance_never_lowers_cycle_safety_stock(mean, cv, s1, s2, sl):
+    """Normal model, cycle-service target.
 
-    With a fill-rate target the discrete model is monotone too: for a fixed mean, NB
-    (a Poisson-gamma mixture) grows in the convex order with its variance, so its loss
-    function, hence the stock meeting E[(X − s)⁺] ≤ (1 − β)Q, never falls.  Quantiles of
-    skewed distributions can fall as the variance grows (that is arithmetic, not a bug),
-    so the cycle-service discrete case is excluded here and documented in policy.py.
+    Not a law for the fill-rate target: a late delivery shifts the windows over L and over
+    L + R alike, and where s sits near the demand over L (targets around 0.7) a wider spread
+    raises the earlier period's units short more than the whole window's, so the period's own
+    share, and s, can fall.  The fill-rate target is held to its simulated fill rate instead
+    (``test_fill_rate_target_is_met_whatever_the_lead_time_spread``).  Quantiles of skewed
+    distributions can fall as the variance grows too, so the discrete model is excluded.
     """
     lo, hi = sorted((s1, s2))
-    if fill:
-        params = PlanParams(service_target="fill_rate")
-    else:
-        params = PlanParams(discrete_mean_below=0.0)
-        cls = SMOOTH
+    params = PlanParams(discrete_mean_below=0.0)
     args = (np.array([mean] * 2), np.array([mean * cv + 0.1] * 2), np.array([lo, hi]))
-    pol = _policy(*args, np.array([sl] * 2), np.array([cls] * 2), params=params)
+    pol = _policy(*args, np.array([sl] * 2), np.array([SMOOTH] * 2), params=params)
     assert pol.safety_stock[1] >= pol.safety_stock[0] - 1e-6  # the bisection's resolution
 
 

@@ -147,6 +147,20 @@ def test_a_bad_bundle_is_a_clear_error(account, ozon, shop):
     shop.validate_responses = False
     shop.bundles["b-71"][0]["quantity"] = -1
 
-    with pytest.raises(ContractError, match="quantity is not positive: -1"):
+    with pytest.raises(ContractError, match="quantity is not a positive count: -1"):
         _sync(account, ozon)
     assert Transfer.objects.count() == 0
+
+
+def test_supplies_leave_from_the_warehouse_the_account_names(account, ozon, shop):
+    # given a second own warehouse, named on the account as the one FBO supplies leave from
+    store = WarehouseFactory(code="STORE-2")
+    for sku in SkuFactory._meta.model.objects.filter(code__in=["CUP-1", "MUG-2"]):
+        inventory_services.stock_receive(sku=sku, warehouse=store, quantity=30)
+    account.fbo_source_warehouse = store
+    account.save()
+
+    _sync(account, ozon)
+
+    # then the draft takes its units from there, not from the linked FBS warehouse
+    assert Transfer.objects.get().source == store

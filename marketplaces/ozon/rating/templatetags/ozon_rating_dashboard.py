@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 
-from marketplaces.ozon.models import OzonAccount
-from marketplaces.ozon.rating.compare import index_comparison
+from marketplaces.ozon.rating.compare import index_comparisons
 
 register = template.Library()
 SHOWN = 10
@@ -18,16 +17,21 @@ def ozon_rating_dashboard(context) -> dict:
     user = getattr(request, "user", None)
     if not (user and user.has_perm("ozon_rating.view_ratingsnapshot")):
         return {"show": False}
-    if not OzonAccount.objects.filter(is_enabled=True).exists():
-        return {"show": False}
-    comparison = index_comparison()
+    comparisons = index_comparisons()
     return {
-        "show": True,
-        "c": comparison,
-        "forecast_days": comparison.zapas.days[1:],
-        "needed": comparison.zapas.needed[:SHOWN],
-        "needed_more": max(len(comparison.zapas.needed) - SHOWN, 0),
-        "disagreements": comparison.disagreements[:SHOWN],
-        "disagreements_more": max(len(comparison.disagreements) - SHOWN, 0),
-        "list_url": reverse("admin:ozon_rating_indexposting_changelist"),
+        "show": bool(comparisons),
+        "several": len(comparisons) > 1,
+        "accounts": [
+            {
+                "c": c,
+                "forecast_days": c.zapas.days[1:],
+                "needed": c.zapas.needed[:SHOWN],
+                "needed_more": max(len(c.zapas.needed) - SHOWN, 0),
+                "disagreements": c.disagreements[:SHOWN],
+                "disagreements_more": max(len(c.disagreements) - SHOWN, 0),
+                "list_url": reverse("admin:ozon_rating_indexposting_changelist")
+                + f"?account__id__exact={c.ozon.account.pk}",
+            }
+            for c in comparisons
+        ],
     }

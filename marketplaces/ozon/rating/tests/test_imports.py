@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from marketplaces.ozon.rating.compare import Disagreement, index_comparison
+from marketplaces.ozon.models import OzonAccount, Posting, PostingScheme
+from marketplaces.ozon.rating.compare import Disagreement, index_comparisons
 from marketplaces.ozon.rating.imports import rating_import
 from marketplaces.ozon.rating.models import IndexDay, IndexPosting, RatingSnapshot
 from marketplaces.ozon.rating.tests.test_history import NOW, msk
@@ -96,9 +97,9 @@ def test_comparison_lists_the_postings_where_ozon_and_zapas_disagree(
 ):
     rating_import(account=account, client=ozon, now=NOW)
 
-    comparison = index_comparison(now=NOW)
+    [comparison] = index_comparisons(now=NOW)
 
-    assert [(s.snapshot.index, s.zone.name) for s in comparison.ozon] == [(6.5, "yellow")]
+    assert (comparison.ozon.snapshot.index, comparison.ozon.zone.name) == (6.5, "yellow")
     assert [z.upper for z in comparison.zones] == [4.0, 10.0, 20.0, 30.0, None]
     assert comparison.zapas.today.percent == 80.0
     assert comparison.zapas.today.zone.name == "blocking"  # above Ozon's 30 %
@@ -145,3 +146,35 @@ def test_the_daily_import_is_an_editable_beat_row(db):
     task = PeriodicTask.objects.get(name="Rating import from Ozon")
     assert task.task == "ozon_rating.import_daily"
     assert (task.crontab.hour, task.crontab.minute) == ("6", "30")
+
+
+def test_with_two_accounts_each_gets_its_own_index_from_its_own_postings(
+    account, ozon, ozon_says, zapas_orders
+):
+    # given a second store: its only posting is the overdue one, the rest are the first's
+    second = OzonAccount(name="Second store", client_id="2", base_url=account.base_url)
+    second.set_api_key("key-2")
+    second.save()
+    from fulfilment.models import Order
+
+    for order in Order.objects.all():
+        owner = second if order.external_number == "OVERDUE" else account
+        Posting.objects.create(
+            account=owner,
+            posting_number=order.external_number,
+            scheme=PostingScheme.FBS,
+            order=order,
+            status="delivering",
+        )
+    rating_import(account=account, client=ozon, now=NOW)
+
+    other, first = index_comparisons(now=NOW)  # by name
+
+    # then each index counts only its own account's postings (before: one index of all five)
+    assert (first.ozon.account, other.ozon.account) == (account, second)
+    assert (first.zapas.today.errors, first.zapas.today.postings) == (3, 4)
+    assert (other.zapas.today.errors, other.zapas.today.postings) == (1, 1)
+    assert other.ozon.snapshot is None and other.disagreements == [
+        Disagreement("OVERDUE", "", "SELLER_DELAY", None)
+    ]
+    assert "OVERDUE" not in {d.posting_number for d in first.disagreements}
