@@ -35,11 +35,19 @@ import numpy as np  # noqa: E402
 from bench._data import load_retail_lines, synthetic_panel, write_section  # noqa: E402
 from bench.engine_accuracy import snapshot_for  # noqa: E402
 from planning.engine import PlanParams  # noqa: E402
-from planning.engine.frontier import at_equal_stock, frontier_chart, sweep_policies  # noqa: E402
+from planning.engine.frontier import (  # noqa: E402
+    at_equal_cost,
+    at_equal_stock,
+    frontier_chart,
+    sweep_policies,
+)
 
 RESULTS = ROOT / "bench" / "results"
 FILL_TARGETS = (0.8, 0.9, 0.95, 0.98)
 ZAPAS = ("zapas", "zapas_value", "zapas_cancellations")
+# money per order placed (one product's order line) for the reading at equal cost, with the
+# plan's holding rate (25 % a year): the Online Retail prices are a few pounds a unit
+ORDER_COSTS = (1.0, 5.0)
 
 
 def _cpu() -> float:
@@ -47,9 +55,12 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def report(name: str, snap, days: int, chart: bool) -> tuple[list[str], list[str]]:
+def report(
+    name: str, snap, days: int, chart: bool, costed: list[str]
+) -> tuple[list[str], list[str]]:
     """The sweep's table and one summary line per Zapas policy (share of min/max's
-    cancellations at its value, ×1 … ×4)."""
+    cancellations at its value, ×1 … ×4); appends to ``costed`` the same shares where stock
+    and orders cost what min/max's do, per order cost of ``ORDER_COSTS``."""
     t = _cpu()
     points = sweep_policies(snap, days, allocations=("target", "value", "cancellations"))
     took = _cpu() - t
@@ -72,9 +83,10 @@ def report(name: str, snap, days: int, chart: bool) -> tuple[list[str], list[str
         "",
         "At min/max's inventory value (— where Zapas's sweep does not reach it):",
         "",
-        "| Zapas | min/max × | its value | its fill | its cancels | Zapas fill there | "
-        "Zapas cancels there | ÷ min/max's | Zapas value at its fill |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| Zapas | min/max × | its value | its fill | its cancels | its orders | "
+        "Zapas fill there | Zapas cancels there | ÷ min/max's | Zapas orders there | "
+        "Zapas value at its fill |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for policy in ZAPAS:
         shares = []
@@ -86,11 +98,39 @@ def report(name: str, snap, days: int, chart: bool) -> tuple[list[str], list[str
             shares.append(share)
             lines.append(
                 f"| {policy} | {r['multiplier']:g} | {r['min_max_value']:,.0f} | "
-                f"{r['min_max_fill_rate']:.1%} | {mm:,.0f} | {r['zapas_fill_rate']:.1%} | "
-                f"{r['zapas_cancelled']:,.0f} | {share:.0%} | {r['zapas_value']:,.0f} |"
+                f"{r['min_max_fill_rate']:.1%} | {mm:,.0f} | {r['min_max_orders']:,.0f} | "
+                f"{r['zapas_fill_rate']:.1%} | {r['zapas_cancelled']:,.0f} | {share:.0%} | "
+                f"{r['zapas_orders']:,.0f} | {r['zapas_value']:,.0f} |"
             )
         summary.append(f"| {name} | {policy} | " + " | ".join(_pct(s) for s in shares) + " |")
+    for cost in ORDER_COSTS:
+        # Zapas again with lots of the economic order quantity at this order cost
+        eoq = PlanParams(use_eoq=True, order_cost=cost)
+        eoq_points = sweep_policies(snap, days, eoq, allocations=("target", "cancellations"))
+        for policy, pts, label in [(p, points, p) for p in ZAPAS] + [
+            (p, eoq_points, f"{p}, EOQ lots") for p in ("zapas", "zapas_cancellations")
+        ]:
+            costed.append(
+                f"| {name} | {cost:g} | {label} | "
+                + " | ".join(_shares(at_equal_cost(pts, policy, order_cost=cost, days=days)))
+                + " |"
+            )
+            if pts is eoq_points:
+                summary.append(
+                    f"| {name} | {label} at {cost:g} an order | "
+                    + " | ".join(_shares(at_equal_stock(pts, policy)))
+                    + " |"
+                )
     return lines + [""], summary
+
+
+def _shares(rows: list[dict]) -> list[str]:
+    """Zapas's cancellations as a share of min/max's at ×1 … ×4."""
+    return [
+        _pct(r["zapas_cancelled"] / r["min_max_cancelled"] if r["min_max_cancelled"] else nan)
+        for r in rows
+        if r["multiplier"] >= 1
+    ]
 
 
 def _pct(x: float) -> str:
@@ -181,9 +221,9 @@ def main() -> None:
                 RESULTS / "backtest.md", "Fill-rate targets (bench/frontier.py --fill-rate)", table
             )
         return
-    lines, summary = [header, ""], []
+    lines, summary, costed = [header, ""], [], []
     for name, snap, last in datasets(args.windows, args.days):
-        body, rows = report(name, snap, args.days, chart=last and args.write)
+        body, rows = report(name, snap, args.days, last and args.write, costed)
         lines += body
         summary += rows
     head = [
@@ -193,6 +233,15 @@ def main() -> None:
         "| data, window | Zapas | ×1 | ×1.5 | ×2 | ×3 | ×4 |",
         "|---|---|---:|---:|---:|---:|---:|",
         *summary,
+        "",
+        "The same where stock and orders together cost what min/max's do (holding 25 % a year "
+        "of the average inventory value over the window, plus the order cost per order placed; "
+        "`frontier.at_equal_cost`): Zapas places more, smaller orders, so it pays for them here; "
+        '"EOQ lots": Zapas replayed with `PlanParams(use_eoq=True, order_cost=…)` at that cost:',
+        "",
+        "| data, window | order cost | Zapas | ×1 | ×1.5 | ×2 | ×3 | ×4 |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+        *costed,
         "",
     ]
     table = "\n".join(head + lines)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.bulk import model_insert
 from core.errors import DomainError, InvalidInput
 from fulfilment.calendar import WarehouseCalendar
 from fulfilment.models import NoticeKind, Order, OrderLine, OrderScheme, ShipBySource
@@ -163,26 +164,14 @@ def _create(
             order, now=now, calendar=calendars[order.warehouse_id]
         )
         order.watch_checked_at = now
-    Order.objects.bulk_create(orders)
-    if any(order.pk is None for order in orders):  # a backend that returns no ids
-        by_number = dict(
-            Order.objects.filter(
-                channel=channel, external_number__in=[o.external_number for o in orders]
-            ).values_list("external_number", "pk")
-        )
-        for order in orders:
-            order.pk = by_number[order.external_number]
-    OrderLine.objects.bulk_create(
+    _orders_write(channel, orders)
+    model_insert(
+        OrderLine,
+        ["order_id", "sku_id", "quantity", "unit_price", "reserved_quantity"],
         [
-            OrderLine(
-                order=order,
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=Decimal(line.unit_price or 0),
-                reserved_quantity=units,
-            )
+            (order.pk, line.sku.pk, line.quantity, Decimal(line.unit_price or 0), units)
             for order, line, units in reserved
-        ]
+        ],
     )
     short = [order for order in orders if order.is_short]
     if short:
@@ -191,3 +180,18 @@ def _create(
         for order in short:
             notice_queue(order=order, kind=NoticeKind.SHORT, event_key="intake")
     return orders
+
+
+def _orders_write(channel: str, orders: list[Order]) -> None:
+    """Insert the new orders in one statement and give each its id (no RETURNING on COPY)."""
+    names = [f.attname for f in Order._meta.concrete_fields if not f.primary_key]
+    model_insert(Order, names, [[getattr(o, name) for name in names] for o in orders])
+    ids = dict(
+        Order.objects.filter(
+            channel=channel, external_number__in=[o.external_number for o in orders]
+        ).values_list("external_number", "pk")
+    )
+    for order in orders:
+        order.pk = ids[order.external_number]
+        order._state.adding = False
+        order._state.db = connection.alias

@@ -193,11 +193,39 @@ def audit_chart(
     return buffer.getvalue()
 
 
-def frontier_chart(points: list[dict[str, Any]], *, fmt: str = "svg") -> bytes:
-    """Fill rate against average inventory value for Zapas (each SKU at the target, and the
-    stock spread for the fewest cancellations) and min/max (stored frontier points)."""
-    if fmt not in ("svg", "png"):
-        raise ValueError(f"unsupported chart format {fmt!r}")
+# Where each curve's setting labels sit (offset in points, alignment): the two Zapas curves run
+# close together at the same settings, so one is labelled above-left, the other below-right.
+_LABEL_PLACES = {
+    "zapas": ((-4, 5), "right", "bottom"),
+    "zapas_cancellations": ((4, -5), "left", "top"),
+    "naive_min_max": ((4, -5), "left", "top"),
+}
+
+
+def _untangle_labels(fig: Figure, labels: list, tries: int = 6) -> None:
+    """Move each setting label further from its point (away along its side, 8 points a step)
+    until its box clears the labels placed before it, at most ``tries`` steps."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # lays out the axes, so the labels' boxes are known
+    renderer = canvas.get_renderer()
+    placed = []
+    for label in labels:
+        dx, dy = label.xyann
+        step = 8 if dy > 0 else -8
+        for _try in range(tries):
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            dy += step
+            label.xyann = (dx, dy)
+        placed.append(label.get_window_extent(renderer))
+
+
+def frontier_figure(points: list[dict[str, Any]]) -> Figure:
+    """The frontier chart as a Figure (``frontier_chart`` renders it); each setting label
+    carries the gid ``label-<policy>-<k>`` (k-th point by value)."""
     fig = Figure(figsize=(7, 4.4), dpi=100)
     fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.13)
     ax = fig.subplots()
@@ -211,6 +239,7 @@ def frontier_chart(points: list[dict[str, Any]], *, fmt: str = "svg") -> bytes:
         ),  # fmt: skip
         ("naive_min_max", _("min/max (multiplier)"), "s", "#dd8452"),
     )
+    labels = []
     for policy, label, marker, colour in styles:
         pts = sorted(
             (p for p in points if p["policy"] == policy and p["avg_inventory_value"] is not None),
@@ -219,9 +248,21 @@ def frontier_chart(points: list[dict[str, Any]], *, fmt: str = "svg") -> bytes:
         xs = [p["avg_inventory_value"] for p in pts]
         ys = [p["fill_rate"] for p in pts]
         ax.plot(xs, ys, marker=marker, color=colour, label=label)
-        for p, x, y in zip(pts, xs, ys, strict=True):
-            ax.annotate(f"{p['setting']:g}", (x, y), xytext=(4, -10), textcoords="offset points",
-                        fontsize=7)  # fmt: skip
+        offset, ha, va = _LABEL_PLACES[policy]
+        for k, (p, x, y) in enumerate(zip(pts, xs, ys, strict=True)):
+            labels.append(
+                ax.annotate(
+                    f"{p['setting']:g}",
+                    (x, y),
+                    xytext=offset,
+                    textcoords="offset points",
+                    fontsize=7,
+                    ha=ha,
+                    va=va,
+                    color=colour,
+                    gid=f"label-{policy}-{k}",
+                )  # fmt: skip
+            )
     if not points:
         _empty(ax, _("No frontier computed yet"))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -231,6 +272,16 @@ def frontier_chart(points: list[dict[str, Any]], *, fmt: str = "svg") -> bytes:
                  fontsize=10)  # fmt: skip
     ax.legend(fontsize=8, loc="lower right")
     _style(ax)
+    _untangle_labels(fig, labels)
+    return fig
+
+
+def frontier_chart(points: list[dict[str, Any]], *, fmt: str = "svg") -> bytes:
+    """Fill rate against average inventory value for Zapas (each SKU at the target, and the
+    stock spread for the fewest cancellations) and min/max (stored frontier points)."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"unsupported chart format {fmt!r}")
+    fig = frontier_figure(points)
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     with matplotlib.rc_context({"svg.hashsalt": "zapas", "svg.fonttype": "none"}):

@@ -26,10 +26,11 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import FloatField, Q, Sum
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import Case, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
+from core.bulk import bulk_insert
 from inventory.models import (
     MovementKind,
     PurchaseOrder,
@@ -53,15 +54,6 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _days(values: list[date | None]) -> np.ndarray:
-    """Dates → day numbers (int64); None → a far-future sentinel."""
-    out = np.array(
-        [np.datetime64(v, "D") if v is not None else np.datetime64("9999-12-31") for v in values],
-        dtype="datetime64[D]",
-    )
-    return (out - _EPOCH).astype(np.int64)
-
-
 @dataclass(frozen=True)
 class ReceiptHistory:
     """Receipts (r,) and due PO lines (l,) of the window, as arrays."""
@@ -78,76 +70,152 @@ class ReceiptHistory:
     line_received: np.ndarray
 
 
+class DaysSinceEpoch(Func):
+    """A date as whole days since 1970-01-01, computed by the database: reading millions of
+    receipts, converting their dates in Python cost more than the query itself."""
+
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
+            **extra,
+        )
+
+
+_FAR_FUTURE = date(9999, 12, 31)
+
+
+def _columns(rows: list[tuple], n: int) -> list[np.ndarray]:
+    """``n`` int64 columns of ``rows`` (tuples of whole numbers)."""
+    if not rows:
+        return [np.zeros(0, np.int64) for _ in range(n)]
+    table = np.array(rows, dtype=np.int64)
+    return [table[:, i] for i in range(n)]
+
+
 def receipt_history(*, as_of: date, days: int | None = None) -> ReceiptHistory:
-    """Receipts booked before ``as_of`` on POs ordered in the ``days`` before it (two queries)."""
+    """Receipts booked before ``as_of`` on POs ordered in the ``days`` before it (three bulk
+    queries returning whole numbers only; a receipt is matched to its line in numpy)."""
     days = int(days or _setting("LEAD_TIME_LEARN_DAYS", 365))
     since = as_of - timedelta(days=days)
     grace = int(_setting("FILL_RATE_GRACE_DAYS", 14))
-    lines = list(
-        PurchaseOrderLine.objects.filter(
-            purchase_order__order_date__gte=since,
-            purchase_order__order_date__lt=as_of,
-        )
-        .exclude(
-            purchase_order__status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]
-        )
-        .values_list(
-            "purchase_order__number",
-            "sku_id",
-            "purchase_order__supplier_id",
-            "purchase_order__order_date",
-            "purchase_order__expected_arrival",
-            "quantity_ordered",
-            "quantity_received",
-            "purchase_order__status",
+    orders = PurchaseOrder.objects.filter(order_date__gte=since, order_date__lt=as_of).exclude(
+        status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]
+    )
+    po_of_number = dict(orders.values_list("number", "pk"))
+    (line_po, line_sku, line_supplier, order_day, expected_day, ordered, received_units, done) = (
+        _columns(
+            list(
+                PurchaseOrderLine.objects.filter(purchase_order__in=orders)
+                .annotate(
+                    order_day=DaysSinceEpoch("purchase_order__order_date"),
+                    expected_day=DaysSinceEpoch(
+                        Coalesce("purchase_order__expected_arrival", Value(_FAR_FUTURE))
+                    ),
+                    done=Case(
+                        When(purchase_order__status=PurchaseOrder.Status.RECEIVED, then=1),
+                        default=0,
+                        output_field=IntegerField(),
+                    ),
+                )
+                .values_list(
+                    "purchase_order_id",
+                    "sku_id",
+                    "purchase_order__supplier_id",
+                    "order_day",
+                    "expected_day",
+                    "quantity_ordered",
+                    "quantity_received",
+                    "done",
+                )
+            ),
+            8,
         )
     )
-    received = list(
+    receipts = list(
         StockMovement.objects.filter(
             kind=MovementKind.RECEIPT,
             document_type="purchase_order",
             created_at__gte=_start_of(since),
             created_at__lt=_start_of(as_of),
         )
-        .annotate(day=TruncDate("created_at"))
+        .annotate(day=DaysSinceEpoch(TruncDate("created_at")))
         .values("document_ref", "sku_id", "day")
         .annotate(units=Sum("quantity"))
         .values_list("document_ref", "sku_id", "day", "units")
     )
-    line_of = {(row[0], row[1]): k for k, row in enumerate(lines)}
-    picked = [(line_of.get((r[0], r[1])), r) for r in received]
-    picked = [(k, r) for k, r in picked if k is not None]
-    k = np.array([p[0] for p in picked], dtype=np.int64)
-    order_day = _days([row[3] for row in lines])
-    expected_day = _days([row[4] for row in lines])
-    got_day = _days([p[1][2] for p in picked])
-    today = _days([as_of])[0]
-    line_supplier = np.array([row[2] for row in lines], dtype=np.int64)
-    line_sku = np.array([row[1] for row in lines], dtype=np.int64)
-    due = np.array([row[7] == PurchaseOrder.Status.RECEIVED for row in lines], dtype=bool) | (
-        expected_day + grace <= today
+    # Receipts name their PO by number: its id (or -1 outside the window), then the line.
+    r_po, r_sku, got_day, r_units = _columns(
+        [(po_of_number.get(ref, -1), sku, day, units) for ref, sku, day, units in receipts], 4
     )
+    width = int(max(line_sku.max(initial=0), r_sku.max(initial=0))) + 1
+    line_key = line_po * width + line_sku
+    order = np.argsort(line_key, kind="stable")
+    sorted_keys = line_key[order]
+    pos = np.searchsorted(sorted_keys, r_po * width + r_sku)
+    pos = np.minimum(pos, max(sorted_keys.size - 1, 0))
+    hit = (
+        (r_po >= 0) & (sorted_keys.size > 0) & (sorted_keys[pos] == r_po * width + r_sku)
+        if sorted_keys.size
+        else np.zeros(r_po.size, bool)
+    )
+    k = order[pos[hit]] if sorted_keys.size else np.zeros(0, np.int64)
+    got_day, r_units = got_day[hit], r_units[hit]
+    today = int((np.datetime64(as_of, "D") - _EPOCH).astype(np.int64))
+    due = (done == 1) | (expected_day + grace <= today)
     return ReceiptHistory(
-        supplier_id=line_supplier[k] if k.size else np.zeros(0, np.int64),
-        sku_id=line_sku[k] if k.size else np.zeros(0, np.int64),
-        units=np.array([p[1][3] for p in picked], dtype=np.int64),
-        lead_days=got_day - order_day[k] if k.size else np.zeros(0, np.int64),
-        days_late=got_day - expected_day[k] if k.size else np.zeros(0, np.int64),
+        supplier_id=line_supplier[k],
+        sku_id=line_sku[k],
+        units=r_units,
+        lead_days=got_day - order_day[k],
+        days_late=got_day - expected_day[k],
         age_days=today - got_day,
         line_supplier_id=line_supplier[due],
         line_sku_id=line_sku[due],
-        line_ordered=np.array([row[5] for row in lines], dtype=np.int64)[due]
-        if lines
-        else np.zeros(0, np.int64),
-        line_received=np.array([row[6] for row in lines], dtype=np.int64)[due]
-        if lines
-        else np.zeros(0, np.int64),
+        line_ordered=ordered[due],
+        line_received=received_units[due],
     )
 
 
-def _nan_none(values: np.ndarray, i: int, digits: int = 4) -> float | None:
-    v = float(values[i])
-    return None if not np.isfinite(v) else round(v, digits)
+# The columns written, in the order ``_rows`` gives them (``core.bulk.bulk_insert``).
+COLUMNS = (
+    "supplier_id",
+    "sku_id",
+    "computed_on",
+    "receipts",
+    "units_received",
+    "stated_mean_days",
+    "stated_sd_days",
+    "observed_mean_days",
+    "observed_sd_days",
+    "observed_p50_days",
+    "observed_p90_days",
+    "data_share",
+    "learned_mean_days",
+    "learned_sd_days",
+    "on_time_rate",
+    "fill_rate",
+    "average_delay_days",
+    "recent_on_time_rate",
+    "previous_on_time_rate",
+    "recent_delay_days",
+    "previous_delay_days",
+    "worsening",
+)
+
+
+def _figures(values: np.ndarray, digits: int = 4) -> list[float | None]:
+    """Rounded floats, ``None`` where not finite (a column that may be NULL)."""
+    values = np.round(np.asarray(values, dtype=np.float64), digits)
+    return [v if np.isfinite(v) else None for v in values.tolist()]
 
 
 def _rows(
@@ -159,34 +227,35 @@ def _rows(
     prior_sd: np.ndarray,
     est,
     card,
-) -> list[SupplierPerformance]:
-    return [
-        SupplierPerformance(
-            supplier_id=int(supplier_ids[i]),
-            sku_id=None if sku_ids is None else int(sku_ids[i]),
-            computed_on=as_of,
-            receipts=int(est.receipts[i]),
-            units_received=int(est.units[i]),
-            stated_mean_days=round(float(prior_mean[i]), 4),
-            stated_sd_days=round(float(prior_sd[i]), 4),
-            observed_mean_days=_nan_none(est.observed_mean, i),
-            observed_sd_days=_nan_none(est.observed_sd, i),
-            observed_p50_days=_nan_none(est.observed_p50, i),
-            observed_p90_days=_nan_none(est.observed_p90, i),
-            data_share=round(float(est.data_share[i]), 4),
-            learned_mean_days=round(float(est.mean[i]), 4),
-            learned_sd_days=round(float(est.sd[i]), 4),
-            on_time_rate=_nan_none(card.on_time_rate, i),
-            fill_rate=_nan_none(card.fill_rate, i),
-            average_delay_days=_nan_none(card.average_delay_days, i),
-            recent_on_time_rate=_nan_none(card.recent_on_time, i),
-            previous_on_time_rate=_nan_none(card.previous_on_time, i),
-            recent_delay_days=_nan_none(card.recent_delay_days, i),
-            previous_delay_days=_nan_none(card.previous_delay_days, i),
-            worsening=bool(card.worsening[i]),
-        )
-        for i in range(supplier_ids.size)
+) -> list[tuple]:
+    """One row per group, database-ready values in ``COLUMNS`` order (column-wise: 100,000
+    model instances cost 10 of the 18 CPU s the refresh took at catalogue scale)."""
+    n = supplier_ids.size
+    columns = [
+        supplier_ids.astype(np.int64).tolist(),
+        [None] * n if sku_ids is None else sku_ids.astype(np.int64).tolist(),
+        [as_of] * n,
+        np.asarray(est.receipts, dtype=np.int64).tolist(),
+        np.asarray(est.units, dtype=np.int64).tolist(),
+        _figures(prior_mean),
+        _figures(prior_sd),
+        _figures(est.observed_mean),
+        _figures(est.observed_sd),
+        _figures(est.observed_p50),
+        _figures(est.observed_p90),
+        _figures(est.data_share),
+        _figures(est.mean),
+        _figures(est.sd),
+        _figures(card.on_time_rate),
+        _figures(card.fill_rate),
+        _figures(card.average_delay_days),
+        _figures(card.recent_on_time),
+        _figures(card.previous_on_time),
+        _figures(card.recent_delay_days),
+        _figures(card.previous_delay_days),
+        np.asarray(card.worsening, dtype=bool).tolist(),
     ]
+    return list(zip(*columns, strict=True))
 
 
 def _scorecard(history: ReceiptHistory, receipt_group, line_group, n_groups: int):
@@ -249,10 +318,11 @@ def supplier_performance_refresh(*, as_of: date) -> int:
     keys = np.unique(r_key)
     if keys.size:
         item_sup, item_sku = keys // width, keys % width
+        # Every item with an override (few), matched to the keys below: a filter on the SKUs
+        # with receipts would bind one parameter per SKU (over 65,535 fails on PostgreSQL).
         over = list(
             SupplierItem.objects.filter(
                 Q(lead_time_mean_days__isnull=False) | Q(lead_time_sd_days__isnull=False),
-                sku_id__in=np.unique(item_sku).tolist(),
             ).values_list(
                 "supplier_id",
                 "sku_id",
@@ -308,7 +378,7 @@ def supplier_performance_refresh(*, as_of: date) -> int:
         )
     with transaction.atomic():
         SupplierPerformance.objects.all().delete()
-        SupplierPerformance.objects.bulk_create(rows, batch_size=2000)
+        bulk_insert(SupplierPerformance, COLUMNS, rows)
     return len(rows)
 
 

@@ -15,10 +15,11 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core import sql
+from core.bulk import model_insert
 from core.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from core.limits import INT32_MAX
 from inventory import hooks
@@ -86,6 +87,37 @@ def _lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stoc
         )
         levels = _locked_levels(wanted)
     return levels
+
+
+def _lock_numbers(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+    """``_lock_levels`` for bulk callers that only need the numbers: (sku_id, warehouse_id) →
+    ``[row id, on hand, reserved]``, rows locked in primary-key order, missing ones created
+    at zero. No model instances (a page of postings locks a few hundred rows)."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    numbers = _locked_numbers(wanted)
+    missing = [pair for pair in wanted if pair not in numbers]
+    if missing:
+        _check_exist(missing)
+        model_insert(StockLevel, ["sku_id", "warehouse_id"], missing, ignore_conflicts=True)
+        numbers = _locked_numbers(wanted)
+    return numbers
+
+
+def _locked_numbers(wanted: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+    columns = ", ".join(
+        sql.column(StockLevel, name) for name in ("id", "sku", "warehouse", "on_hand", "reserved")
+    )
+    statement = (
+        f"SELECT {columns} FROM {sql.table(StockLevel)}"
+        f" WHERE ({sql.column(StockLevel, 'sku')}, {sql.column(StockLevel, 'warehouse')})"
+        f" IN (VALUES {', '.join(['(%s, %s)'] * len(wanted))})"
+        f" ORDER BY {sql.column(StockLevel, 'id')}{sql.for_update()}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [value for pair in wanted for value in pair])
+        return {(sku, wh): [pk, on_hand, reserved] for pk, sku, wh, on_hand, reserved in cursor}
 
 
 def _check_exist(pairs: Sequence[tuple[int, int]]) -> None:

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import sql
+from core.bulk import model_insert
 from inventory import hooks
 from inventory.models import MovementKind, StockLevel, StockMovement, Warehouse
-from inventory.services.ledger import SYSTEM, Actor, _count_value
+from inventory.services.ledger import SYSTEM, Actor, _count_value, _within_column
 
 _CHUNK = 1000
 
@@ -40,49 +41,56 @@ def stock_opening_balances(
     sku_ids = sorted(wanted)
     written = 0
     now = timezone.now()
+    user = actor.user if actor.user and actor.user.is_authenticated else None
     for start in range(0, len(sku_ids), _CHUNK):
         chunk = sku_ids[start : start + _CHUNK]
-        StockLevel.objects.bulk_create(
-            [StockLevel(sku_id=s, warehouse=warehouse) for s in chunk], ignore_conflicts=True
-        )
-        levels = list(
-            StockLevel.objects.select_for_update()
-            .filter(warehouse=warehouse, sku_id__in=chunk)
-            .order_by("pk")
-        )
+        levels = _locked(warehouse, chunk)
+        missing = [s for s in chunk if s not in levels]
+        if missing:  # only absent rows are inserted; then all are locked again in pk order
+            model_insert(
+                StockLevel,
+                ["sku_id", "warehouse_id"],
+                [(s, warehouse.pk) for s in missing],
+                ignore_conflicts=True,
+            )
+            levels = _locked(warehouse, chunk)
         with_ledger = set(
             StockMovement.objects.filter(warehouse=warehouse, sku_id__in=chunk)
             .values_list("sku_id", flat=True)
             .distinct()
         )
-        fresh = [level for level in levels if level.sku_id not in with_ledger]
-        movements = []
-        for level in fresh:
-            quantity = wanted[level.sku_id]
-            level.on_hand += quantity
-            level.updated_at = now
-            movements.append(
-                StockMovement(
-                    sku_id=level.sku_id,
-                    warehouse=warehouse,
-                    kind=MovementKind.OPENING,
-                    quantity=quantity,
-                    on_hand_after=level.on_hand,
-                    reason=reason[:255],
-                    document_type="opening",
-                    document_ref=document_ref,
-                    user=actor.user if actor.user and actor.user.is_authenticated else None,
-                    device=actor.device,
-                    created_at=now,
-                )
-            )
+        fresh = [
+            (pk, sku_id, _within_column(on_hand + wanted[sku_id], "opening balance"))
+            for sku_id, (pk, on_hand) in sorted(levels.items(), key=lambda item: item[1][0])
+            if sku_id not in with_ledger
+        ]
         sql.update_many(
-            StockLevel, ["on_hand", "updated_at"], [(lv.on_hand, now, lv.pk) for lv in fresh]
+            StockLevel, ["on_hand", "updated_at"], [(after, now, pk) for pk, _, after in fresh]
         )
-        StockMovement.objects.bulk_create(movements)
-        pairs = [(level.sku_id, warehouse.pk) for level in fresh]
+        model_insert(
+            StockMovement,
+            ["sku_id", "warehouse_id", "kind", "quantity", "on_hand_after", "reason",
+             "document_type", "document_ref", "user_id", "device", "created_at"],
+            [
+                (sku_id, warehouse.pk, MovementKind.OPENING.value, wanted[sku_id], after,
+                 reason[:255], "opening", document_ref, user and user.pk, actor.device, now)
+                for _, sku_id, after in fresh
+            ],
+        )  # fmt: skip
+        pairs = sorted((sku_id, warehouse.pk) for _, sku_id, _ in fresh)
         if pairs:
             hooks.stock_changed(pairs)
             hooks.stock_freed(pairs)
         written += len(fresh)
     return written
+
+
+def _locked(warehouse: Warehouse, sku_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """sku id → (stock row id, on hand) at ``warehouse``, rows locked in primary-key order."""
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(warehouse=warehouse, sku_id__in=sku_ids)
+        .order_by("pk")
+        .values_list("sku_id", "pk", "on_hand")
+    )
+    return {sku_id: (pk, on_hand) for sku_id, pk, on_hand in rows}

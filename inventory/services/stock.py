@@ -28,6 +28,7 @@ from inventory.services.ledger import (
     CountResult,
     _count_value,
     _lock_levels,
+    _lock_numbers,
     _offer_to_short_orders,
     _positive,
     _replayed_movement,
@@ -194,27 +195,26 @@ def stock_reserve(
     """
     for _, quantity in lines:
         _positive(quantity)
-    levels = _lock_levels((sku_id, warehouse_id) for sku_id, _ in lines)
+    levels = _lock_numbers((sku_id, warehouse_id) for sku_id, _ in lines)
     granted: list[int] = []
     for sku_id, quantity in lines:
-        level = levels[(sku_id, warehouse_id)]
-        take = min(quantity, level.available)
+        level = levels[(sku_id, warehouse_id)]  # [row id, on hand, reserved]
+        available = level[1] - level[2]
+        take = min(quantity, available)
         if take < quantity and not allow_partial:
             raise InsufficientStock(
-                f"Only {level.available} of SKU {sku_id} available, {quantity} requested.",
-                details={"sku_id": sku_id, "available": level.available, "requested": quantity},
+                f"Only {available} of SKU {sku_id} available, {quantity} requested.",
+                details={"sku_id": sku_id, "available": available, "requested": quantity},
             )
-        level.reserved += take
+        level[2] += take
         granted.append(take)
-    now = timezone.now()
     # One prepared statement for all rows: a page of postings reserves from a hundred rows.
+    now = timezone.now()
     sql.update_many(
         StockLevel,
         ["reserved", "updated_at"],
-        [(level.reserved, now, level.pk) for level in levels.values()],
+        [(reserved, now, pk) for pk, _, reserved in levels.values()],
     )
-    for level in levels.values():
-        level.updated_at = now
     hooks.stock_changed(sorted(levels))
     return granted
 

@@ -16,12 +16,15 @@ plan does with that setting).  The plan is forecast once per replan day for ever
 ``efficient_frontier`` keeps the points no other point of the
 same policy beats on both value and fill rate, and ``at_equal_stock`` reads Zapas's curve at
 min/max's inventory value and fill rate (linear interpolation between sweep points).
+Zapas places more, smaller orders than min/max (its lots are one review's demand, min/max's
+the min), so ``at_equal_cost`` reads it where stock and orders together cost what min/max's do
+(``running_cost``: holding rate × value × days / 365 + order cost × orders).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,18 +53,67 @@ class FrontierPoint:
     orders: float = 0.0
 
 
-def efficient_frontier(points: Sequence[FrontierPoint], policy: str) -> list[FrontierPoint]:
+def efficient_frontier(
+    points: Sequence[FrontierPoint],
+    policy: str,
+    cost: Callable[[FrontierPoint], float] | None = None,
+) -> list[FrontierPoint]:
     """The points of ``policy`` not beaten by another of its points on both inventory value
-    (lower) and fill rate (higher), by increasing inventory value: what a chart draws."""
-    pts = sorted(
-        (p for p in points if p.policy == policy),
-        key=lambda p: (p.avg_inventory_value, -p.fill_rate),
-    )
+    (lower) and fill rate (higher), by increasing inventory value: what a chart draws.
+    ``cost`` (e.g. ``running_cost``) ranks by that instead of the inventory value."""
+    by = cost or (lambda p: p.avg_inventory_value)
+    pts = sorted((p for p in points if p.policy == policy), key=lambda p: (by(p), -p.fill_rate))
     out: list[FrontierPoint] = []
     for p in pts:
         if not out or p.fill_rate > out[-1].fill_rate:
             out.append(p)
     return out
+
+
+def running_cost(
+    point: FrontierPoint, order_cost: float, holding_rate_year: float, days: int
+) -> float:
+    """What the replay's stock and orders cost over its ``days``: the average inventory
+    value × ``holding_rate_year`` × days / 365 plus ``order_cost`` per order placed (one
+    SKU's order line; money)."""
+    return point.avg_inventory_value * holding_rate_year * days / 365 + order_cost * point.orders
+
+
+def at_equal_cost(
+    points: Sequence[FrontierPoint],
+    policy: str = "zapas",
+    *,
+    order_cost: float,
+    holding_rate_year: float = 0.25,
+    days: int,
+) -> list[dict[str, float | str]]:
+    """Per min/max point: Zapas's (``policy``) fill rate, cancellations and orders where its
+    stock and orders cost what min/max's do (``running_cost``; NaN where Zapas's sweep does
+    not reach), so a policy that fills more by ordering more often pays for its orders."""
+
+    def cost(p: FrontierPoint) -> float:
+        return running_cost(p, order_cost, holding_rate_year, days)
+
+    z = efficient_frontier(points, policy, cost)
+    xs = np.array([cost(p) for p in z])
+    rows = []
+    for m in (p for p in points if p.policy == "naive_min_max"):
+        c = cost(m)
+        rows.append(
+            {
+                "policy": policy,
+                "multiplier": m.setting,
+                "order_cost": order_cost,
+                "min_max_cost": c,
+                "min_max_fill_rate": m.fill_rate,
+                "min_max_cancelled": m.cancelled_orders,
+                "min_max_orders": m.orders,
+                "zapas_fill_rate": _interp(c, xs, np.array([p.fill_rate for p in z])),
+                "zapas_cancelled": _interp(c, xs, np.array([p.cancelled_orders for p in z])),
+                "zapas_orders": _interp(c, xs, np.array([p.orders for p in z])),
+            }
+        )
+    return rows
 
 
 def _interp(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
@@ -74,13 +126,14 @@ def _interp(x: float, xs: np.ndarray, ys: np.ndarray) -> float:
 def at_equal_stock(
     points: Sequence[FrontierPoint], policy: str = "zapas"
 ) -> list[dict[str, float | str]]:
-    """Per min/max point: Zapas's (``policy``) fill rate and cancellations at its inventory
-    value, and Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not
+    """Per min/max point: Zapas's (``policy``) fill rate, cancellations and orders placed at its
+    inventory value, and Zapas's inventory value at its fill rate (NaN where Zapas's sweep does not
     reach)."""
     z = efficient_frontier(points, policy)
     val = np.array([p.avg_inventory_value for p in z])
     fill = np.array([p.fill_rate for p in z])
     canc = np.array([p.cancelled_orders for p in z])
+    orders = np.array([p.orders for p in z])
     rows = []
     for m in (p for p in points if p.policy == "naive_min_max"):
         rows.append(
@@ -90,8 +143,10 @@ def at_equal_stock(
                 "min_max_value": m.avg_inventory_value,
                 "min_max_fill_rate": m.fill_rate,
                 "min_max_cancelled": m.cancelled_orders,
+                "min_max_orders": m.orders,
                 "zapas_fill_rate": _interp(m.avg_inventory_value, val, fill),
                 "zapas_cancelled": _interp(m.avg_inventory_value, val, canc),
+                "zapas_orders": _interp(m.avg_inventory_value, val, orders),
                 "zapas_value": _interp(m.fill_rate, fill, val),
             }
         )
@@ -208,10 +263,14 @@ def frontier_chart(points: Sequence[FrontierPoint], path: str, title: str = "") 
         xs = [p.avg_inventory_value for p in pts]
         ys = [100 * p.fill_rate for p in pts]
         ax.plot(xs, ys, marker=marker, label=label)
+        # the Zapas curves share their settings and run close: label one above-left
+        above = policy == "zapas"
         for p, x, y in zip(pts, xs, ys, strict=True):
             ax.annotate(
-                f"{p.setting:g}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7
-            )
+                f"{p.setting:g}", (x, y), textcoords="offset points", fontsize=7,
+                xytext=(-4, 5) if above else (4, -5), ha="right" if above else "left",
+                va="bottom" if above else "top",
+            )  # fmt: skip
     ax.set_xlabel("average inventory value")
     ax.set_ylabel("fill rate, %")
     ax.set_title(title)

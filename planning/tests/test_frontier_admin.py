@@ -50,6 +50,10 @@ def test_the_frontier_holds_both_policies_at_every_setting(shop):
     readings = [(r["policy"], r["multiplier"]) for r in result.at_equal_stock]
     assert len(readings) == 14 and len(set(readings)) == 14
     assert {p for p, _ in readings} == {"zapas", "zapas_cancellations"}
+    # with the orders each placed (min/max's from its own replay)
+    by_setting = {p["setting"]: p for p in result.points if p["policy"] == "naive_min_max"}
+    assert all(r["min_max_orders"] == by_setting[r["multiplier"]]["orders"] for r in result.at_equal_stock)  # fmt: skip
+    assert by_setting[0.5]["orders"] > 0 and all("zapas_orders" in r for r in result.at_equal_stock)
     # the spread keeps each target's stock value (the plan's reorder points, priced alike)
     spread = sorted(
         (p for p in result.points if p["policy"] == "zapas_cancellations"),
@@ -105,6 +109,7 @@ def test_the_command_stores_it_and_the_audit_page_draws_it(shop, client):
     assert chart.status_code == 200 and chart.content.startswith(b"<?xml")
     assert b"fewest cancellations" in chart.content  # the spread's curve is drawn
     assert "stock spread for the fewest cancellations" in page.content.decode()
+    assert "min/max orders placed" in page.content.decode()
 
 
 def test_the_nightly_task_is_scheduled_at_four_after_the_plan():

@@ -393,7 +393,9 @@ def _reorder_points(run) -> np.ndarray:
     return np.array(list(rows.values_list("reorder_point", flat=True)), np.float64)
 
 
-def test_a_chunked_run_spreads_the_allocation_over_the_whole_catalogue(varied_catalogue, settings):
+def test_a_chunked_run_spreads_the_allocation_over_the_whole_catalogue(
+    varied_catalogue, settings, monkeypatch
+):
     # given: the stock spread for the fewest cancellations, planned in one pass
     settings.ZAPAS = {**settings.ZAPAS, "PLAN_PARAMS": {"allocation": "cancellations"}}
     whole = runs.plan_run(plan_date=PLAN_DATE, chunk_size=1000)

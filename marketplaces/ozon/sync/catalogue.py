@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.barcodes import validate_barcode
+from core.bulk import model_insert
 from inventory.models import Barcode, Sku, Warehouse
 from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.models import OzonAccount, ProductLink, StockPush, WarehouseLink
@@ -183,53 +184,78 @@ def products_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
         offers[offer_id] = item
 
     with transaction.atomic():
-        skus = {sku.code: sku for sku in Sku.objects.filter(code__in=list(offers))}
+        skus = dict(Sku.objects.filter(code__in=list(offers)).values_list("code", "pk"))
         missing = [code for code in offers if code not in skus]
         if missing and account.create_unknown_skus:
-            Sku.objects.bulk_create(
+            model_insert(
+                Sku,
+                ["code", "name", "sale_price"],
                 [
-                    Sku(
-                        code=code,
-                        name=(offers[code].get("name") or code)[:255],
-                        sale_price=_price(offers[code].get("price")),
+                    (
+                        code,
+                        (offers[code].get("name") or code)[:255],
+                        _price(offers[code].get("price")),
                     )
                     for code in missing
                 ],
                 ignore_conflicts=True,
             )
-            skus.update({sku.code: sku for sku in Sku.objects.filter(code__in=missing)})
+            skus.update(Sku.objects.filter(code__in=missing).values_list("code", "pk"))
         elif missing:
             result.skipped += len(missing)
             result.notes.append(f"{len(missing)} offers have no Zapas SKU (creation is off)")
-        existing = {link.offer_id: link for link in account.products.all()}
-        links = []
+        existing = {
+            offer_id: rest
+            for offer_id, *rest in account.products.values_list(
+                "offer_id", "sku_id", "product_id", "ozon_sku", "barcodes", "is_archived"
+            )
+        }
+        created, changed = [], []
         for code, item in offers.items():
             if code not in skus:
                 continue
-            link = ProductLink(
-                account=account,
-                sku=skus[code],
-                offer_id=code,
-                product_id=int(item["id"]),
-                ozon_sku=item.get("sku") or None,
-                barcodes=[b for b in item.get("barcodes") or [] if isinstance(b, str)],
-                is_archived=item["_archived"],
-            )
+            values = [
+                skus[code],
+                int(item["id"]),
+                item.get("sku") or None,
+                [b for b in item.get("barcodes") or [] if isinstance(b, str)],
+                item["_archived"],
+            ]
             old = existing.get(code)
             if old is None:
                 result.created += 1
-            elif (old.sku_id, old.product_id, old.ozon_sku, old.barcodes, old.is_archived) != (
-                link.sku_id,
-                link.product_id,
-                link.ozon_sku,
-                link.barcodes,
-                link.is_archived,
-            ):
+                created.append((account.pk, code, *values))
+            elif old != values:
                 result.updated += 1
+                changed.append((code, values))
             else:
                 result.unchanged += 1
-                continue
-            links.append(link)
+        model_insert(
+            ProductLink,
+            [
+                "account_id",
+                "offer_id",
+                "sku_id",
+                "product_id",
+                "ozon_sku",
+                "barcodes",
+                "is_archived",
+            ],
+            created,
+            ignore_conflicts=True,
+        )
+        links = [
+            ProductLink(
+                account=account,
+                offer_id=code,
+                sku_id=sku_id,
+                product_id=product_id,
+                ozon_sku=ozon_sku,
+                barcodes=barcodes,
+                is_archived=is_archived,
+            )
+            for code, (sku_id, product_id, ozon_sku, barcodes, is_archived) in changed
+        ]
         for chunk in _chunks(links, 1000):
             ProductLink.objects.bulk_create(
                 chunk,
@@ -237,30 +263,29 @@ def products_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
                 unique_fields=["account", "offer_id"],
                 update_fields=["sku", "product_id", "ozon_sku", "barcodes", "is_archived"],
             )
-        _barcodes_add(links)
+        _barcodes_add([(row[2], row[5]) for row in created] + [(v[0], v[3]) for _, v in changed])
         stock_pushes_ensure(account=account)
     return result
 
 
-def _barcodes_add(links: list[ProductLink]) -> None:
-    """Ozon's barcodes become Zapas barcodes of the SKU, unless another SKU has them."""
+def _barcodes_add(links: list[tuple[int, list[str]]]) -> None:
+    """Ozon's barcodes (``[(sku_id, barcodes), …]``) become Zapas barcodes of the SKU, unless
+    another SKU has them."""
     owner: dict[str, int] = {}
     symbology: dict[str, str] = {}
-    for link in links:
-        for code in link.barcodes:
+    for sku_id, codes in links:
+        for code in codes:
             code = code.strip()
             try:
                 symbology[code] = validate_barcode(code)
             except ValidationError:
                 continue  # Ozon keeps barcodes Zapas would refuse: leave them on the link only
-            owner.setdefault(code, link.sku_id)
+            owner.setdefault(code, sku_id)
     taken = set(Barcode.objects.filter(code__in=list(owner)).values_list("code", flat=True))
-    Barcode.objects.bulk_create(
-        [
-            Barcode(sku_id=sku_id, code=code, symbology=symbology[code])
-            for code, sku_id in owner.items()
-            if code not in taken
-        ],
+    model_insert(
+        Barcode,
+        ["sku_id", "code", "symbology"],
+        [(sku_id, code, symbology[code]) for code, sku_id in owner.items() if code not in taken],
         ignore_conflicts=True,
     )
 
@@ -274,18 +299,22 @@ def stock_pushes_ensure(*, account: OzonAccount) -> int:
     )
     now = timezone.now()
     rows = [
-        StockPush(
-            account=account,
-            product_id=product_pk,
-            warehouse_link_id=link_pk,
-            sku_id=sku_id,
-            warehouse_id=warehouse_id,
-            pending_since=now,
-        )
+        (account.pk, product_pk, link_pk, sku_id, warehouse_id, now)
         for product_pk, sku_id in products
         for link_pk, warehouse_id in warehouses
         if (product_pk, link_pk) not in have
     ]
-    for chunk in _chunks(rows, 2000):
-        StockPush.objects.bulk_create(chunk, ignore_conflicts=True)
+    model_insert(
+        StockPush,
+        [
+            "account_id",
+            "product_id",
+            "warehouse_link_id",
+            "sku_id",
+            "warehouse_id",
+            "pending_since",
+        ],
+        rows,
+        ignore_conflicts=True,
+    )
     return len(rows)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import queue
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,8 +27,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from core.bulk import model_insert
 from core.errors import DomainError
 from fulfilment import services as orders
 from fulfilment.intake_bulk import OrderIntakeInput, orders_intake_bulk
@@ -42,7 +45,6 @@ from marketplaces.ozon.models import (
     OzonAccount,
     Posting,
     PostingScheme,
-    ProductLink,
     SyncConflict,
 )
 from marketplaces.ozon.sync.catalogue import StepResult
@@ -141,7 +143,8 @@ def _cancel_mapping(cancellation: dict[str, Any]) -> tuple[str, str]:
 
 
 class _Catalogue:
-    """Offer id → SKU for one account, filled as postings name offers."""
+    """Offer id → SKU for one account, filled as postings name offers (kept for a whole sync:
+    a later page naming the same offers costs no query)."""
 
     def __init__(self, account: OzonAccount) -> None:
         self.account = account
@@ -151,10 +154,11 @@ class _Catalogue:
         wanted = {o for o in offers if o and o not in self.skus}
         if not wanted:
             return
-        for link in ProductLink.objects.filter(
-            account=self.account, offer_id__in=wanted
-        ).select_related("sku"):
-            self.skus[link.offer_id] = link.sku
+        # The linked SKUs in one read, one instance each (not a link and its SKU).
+        for sku in Sku.objects.filter(
+            ozon_links__account=self.account, ozon_links__offer_id__in=wanted
+        ).annotate(offer=F("ozon_links__offer_id")):
+            self.skus[sku.offer] = sku
         for sku in Sku.objects.filter(code__in=wanted - set(self.skus)):
             self.skus[sku.code] = sku
         unknown = wanted - set(self.skus)
@@ -166,26 +170,52 @@ class _Catalogue:
                 self.skus[sku.code] = sku
 
 
-def _posting_row(account: OzonAccount, data: dict[str, Any], order: Order | None) -> Posting:
+_POSTING_FIELDS = (
+    "account_id",
+    "posting_number",
+    "scheme",
+    "order_id",
+    "ozon_warehouse_id",
+    "status",
+    "substatus",
+    "parent_posting_number",
+    "in_process_at",
+    "shipment_date",
+    "cancel_reason_id",
+    "cancel_reason",
+    "cancellation_initiator",
+    "affect_cancellation_rating",
+    "products",
+)
+
+
+def _posting_values(account_id: int, data: dict[str, Any], order_id: int | None) -> tuple:
+    """A posting row's values in ``_POSTING_FIELDS`` order."""
     cancellation = data.get("cancellation") or {}
     delivery = data.get("delivery_method") or {}
-    return Posting(
-        account=account,
-        posting_number=data["posting_number"],
-        scheme=PostingScheme.FBS,
-        order=order,
-        ozon_warehouse_id=delivery.get("warehouse_id"),
-        status=(data.get("status") or "")[:32],
-        substatus=(data.get("substatus") or "")[:48],
-        parent_posting_number=(data.get("parent_posting_number") or "")[:64],
-        in_process_at=_time(data.get("in_process_at")),
-        shipment_date=_time(data.get("shipment_date")),
-        cancel_reason_id=cancellation.get("cancel_reason_id"),
-        cancel_reason=(cancellation.get("cancel_reason") or "")[:255],
-        cancellation_initiator=(cancellation.get("cancellation_initiator") or "")[:32],
-        affect_cancellation_rating=cancellation.get("affect_cancellation_rating"),
-        products=_products(data),
+    return (
+        account_id,
+        data["posting_number"],
+        PostingScheme.FBS.value,
+        order_id,
+        delivery.get("warehouse_id"),
+        (data.get("status") or "")[:32],
+        (data.get("substatus") or "")[:48],
+        (data.get("parent_posting_number") or "")[:64],
+        _time(data.get("in_process_at")),
+        _time(data.get("shipment_date")),
+        cancellation.get("cancel_reason_id"),
+        (cancellation.get("cancel_reason") or "")[:255],
+        (cancellation.get("cancellation_initiator") or "")[:32],
+        cancellation.get("affect_cancellation_rating"),
+        _products(data),
     )
+
+
+def _posting_row(account: OzonAccount, data: dict[str, Any], order: Order | None) -> Posting:
+    values = dict(zip(_POSTING_FIELDS, _posting_values(account.pk, data, None), strict=True))
+    del values["order_id"], values["account_id"]
+    return Posting(**values, account=account, order=order)
 
 
 def _products(data: dict[str, Any]) -> list[list[Any]]:
@@ -195,9 +225,15 @@ def _products(data: dict[str, Any]) -> list[list[Any]]:
 
 
 def postings_take_in(
-    *, account: OzonAccount, postings: list[dict[str, Any]], result: StepResult
+    *,
+    account: OzonAccount,
+    postings: list[dict[str, Any]],
+    result: StepResult,
+    catalogue: _Catalogue | None = None,
 ) -> None:
-    """Take one page of Ozon postings in: new ones as orders, known ones moved forward."""
+    """Take one page of Ozon postings in: new ones as orders, known ones moved forward.
+
+    ``catalogue`` carries the offers already looked up by earlier pages of the same sync."""
     numbers = [p["posting_number"] for p in postings if p.get("posting_number")]
     known = {
         row.posting_number: row
@@ -209,7 +245,7 @@ def postings_take_in(
         link.ozon_warehouse_id: link.warehouse
         for link in account.warehouses.select_related("warehouse")
     }
-    catalogue = _Catalogue(account)
+    catalogue = catalogue or _Catalogue(account)
     catalogue.load(p.get("offer_id") for data in postings for p in data.get("products") or [])
     now = timezone.now()
     new: list[tuple[dict[str, Any], OrderIntakeInput]] = []
@@ -275,9 +311,13 @@ def postings_take_in(
     with transaction.atomic():
         outcome = orders_intake_bulk(channel=CHANNEL, orders=[item for _, item in new])
         by_number = {o.external_number: o for o in [*outcome.created, *outcome.existing]}
-        Posting.objects.bulk_create(
+        model_insert(
+            Posting,
+            _POSTING_FIELDS,
             [
-                _posting_row(account, data, by_number.get(data["posting_number"]))
+                _posting_values(account.pk, data, by_number[data["posting_number"]].pk)
+                if data["posting_number"] in by_number
+                else _posting_values(account.pk, data, None)
                 for data, _ in new
                 if data["posting_number"] not in outcome.rejected
             ],
@@ -480,12 +520,12 @@ def fbs_unfulfilled_sync(*, account: OzonAccount, client: OzonClient) -> StepRes
         now - timedelta(days=30), now + timedelta(days=30), settings.OZON["CONCURRENCY"]
     )
 
-    def fetch(window: tuple[datetime, datetime]) -> list[list[dict[str, Any]]]:
+    def fetch(window: tuple[datetime, datetime]) -> Iterator[list[dict[str, Any]]]:
         body = {
             "filter": {"cutoff_from": _iso(window[0]), "cutoff_to": _iso(window[1])},
             "limit": 100,
         }
-        return list(client.pages("/v4/posting/fbs/unfulfilled/list", body, items="postings"))
+        return client.pages("/v4/posting/fbs/unfulfilled/list", body, items="postings")
 
     _fetch_and_take_in(account, windows, fetch, result)
     return result
@@ -506,7 +546,7 @@ def fbs_changes_sync(
     # The last window reaches a minute past now: a change made while this runs is not missed.
     windows = _windows(start, now + timedelta(minutes=1), min(settings.OZON["CONCURRENCY"], 4))
 
-    def fetch(window: tuple[datetime, datetime]) -> list[list[dict[str, Any]]]:
+    def fetch(window: tuple[datetime, datetime]) -> Iterator[list[dict[str, Any]]]:
         body = {
             "filter": {
                 "since": _iso(window[0] - timedelta(days=30)),
@@ -515,7 +555,7 @@ def fbs_changes_sync(
             },
             "limit": 100,
         }
-        return list(client.pages("/v4/posting/fbs/list", body, items="postings"))
+        return client.pages("/v4/posting/fbs/list", body, items="postings")
 
     _fetch_and_take_in(account, windows, fetch, result)
     OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=now)
@@ -523,11 +563,53 @@ def fbs_changes_sync(
     return result
 
 
+_DONE = object()
+_BATCH_POSTINGS = 1000  # postings taken in per transaction at most
+
+
 def _fetch_and_take_in(account, windows, fetch, result: StepResult) -> None:
-    # Requests run concurrently within the account's budget; the database work stays on this
-    # thread (one transaction per page), taking pages in as the windows complete.
+    """Requests run on worker threads within the account's budget and hand each page over as
+    it arrives; the database work stays on this thread, so taking pages in overlaps
+    requesting the next ones. Pages that arrived while the last batch was written are taken
+    in together (one transaction, one reservation call per warehouse, up to
+    ``_BATCH_POSTINGS``; a page naming a posting already in the batch waits for the next).
+    A failed request fails the step once the pages already received are taken in."""
+    pages: queue.SimpleQueue = queue.SimpleQueue()
+
+    def produce(window) -> None:
+        try:
+            for page in fetch(window):
+                pages.put(page)
+        finally:
+            pages.put(_DONE)
+
+    catalogue = _Catalogue(account)
     with ThreadPoolExecutor(max_workers=len(windows)) as pool:
-        for pages in pool.map(fetch, windows):
-            for page in pages:
-                if page:
-                    postings_take_in(account=account, postings=page, result=result)
+        futures = [pool.submit(produce, window) for window in windows]
+        running, held = len(futures), None
+        while running or held is not None:
+            page, held = (held if held is not None else pages.get()), None
+            if page is _DONE:
+                running -= 1
+                continue
+            batch, numbers = list(page), {p.get("posting_number") for p in page}
+            while len(batch) < _BATCH_POSTINGS:
+                try:
+                    more = pages.get_nowait()
+                except queue.Empty:
+                    break
+                if more is _DONE:
+                    running -= 1
+                    continue
+                more_numbers = {p.get("posting_number") for p in more}
+                if more_numbers & numbers:
+                    held = more
+                    break
+                batch += more
+                numbers |= more_numbers
+            if batch:
+                postings_take_in(
+                    account=account, postings=batch, result=result, catalogue=catalogue
+                )
+        for future in futures:
+            future.result()

@@ -3,19 +3,22 @@
 import math
 
 import numpy as np
+import pytest
 
 from planning.engine.frontier import (
     FrontierPoint,
+    at_equal_cost,
     at_equal_stock,
     efficient_frontier,
+    running_cost,
     sweep_policies,
 )
 
 from ._factory import snapshot
 
 
-def _p(policy, setting, fill, value, cancelled=0.0):
-    return FrontierPoint(policy, setting, fill, value, 0.0, cancelled, 0.0)
+def _p(policy, setting, fill, value, cancelled=0.0, orders=0.0):
+    return FrontierPoint(policy, setting, fill, value, 0.0, cancelled, 0.0, orders)
 
 
 def test_frontier_drops_beaten_points_by_hand():
@@ -44,6 +47,30 @@ def test_zapas_read_at_min_max_stock_by_hand():
     assert abs(rows[0]["zapas_value"] - 133.333333) < 1e-5
     # beyond Zapas's sweep: not extrapolated
     assert math.isnan(rows[1]["zapas_fill_rate"]) and math.isnan(rows[1]["zapas_value"])
+
+
+def test_orders_are_read_at_equal_stock_and_paid_for_at_equal_cost_by_hand():
+    # Zapas orders twice as often as min/max: at equal stock it looks better than it is
+    pts = [
+        _p("zapas", 0.9, 0.90, 1000, cancelled=40, orders=200),
+        _p("zapas", 0.95, 0.96, 2000, cancelled=10, orders=180),
+        _p("naive_min_max", 2, 0.92, 1500, cancelled=60, orders=95),
+    ]
+    # at equal stock (value 1500, halfway): 25 cancellations and 190 orders
+    (stock,) = at_equal_stock(pts)
+    assert stock["zapas_orders"] == 190 and stock["min_max_orders"] == 95
+    # 365 days at 20 %/year and 1 per order: min/max costs 300 + 95 = 395; Zapas 400 and 380
+    assert running_cost(pts[0], 1.0, 0.2, 365) == 400
+    (free,) = at_equal_cost(pts, order_cost=0.0, holding_rate_year=0.2, days=365)
+    (paid,) = at_equal_cost(pts, order_cost=1.0, holding_rate_year=0.2, days=365)
+    assert free["zapas_cancelled"] == 25 and free["min_max_cost"] == 300
+    # with orders paid for, Zapas's cheapest point (400) already costs more than min/max's
+    # 395: not reached (at equal stock it had 25 against 60 cancellations)
+    assert paid["min_max_cost"] == 395 and math.isnan(paid["zapas_cancelled"])
+    # at 0.5 per order: min/max 347.5, Zapas 300 and 490 -> 47.5/190 of the way: 40 - 7.5
+    (half,) = at_equal_cost(pts, order_cost=0.5, holding_rate_year=0.2, days=365)
+    assert half["zapas_cancelled"] == pytest.approx(40 - 30 * 47.5 / 190)
+    assert half["zapas_orders"] == pytest.approx(200 - 20 * 47.5 / 190)
 
 
 def test_sweep_has_every_setting_and_more_stock_fills_more():
