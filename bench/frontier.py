@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 from bench._data import load_retail_lines, synthetic_panel, write_section  # noqa: E402
 from bench.engine_accuracy import snapshot_for  # noqa: E402
 from planning.engine import PlanParams  # noqa: E402
+from planning.engine.backtest import first_possible_arrival  # noqa: E402
 from planning.engine.frontier import (  # noqa: E402
     at_equal_cost,
     at_equal_stock,
@@ -155,30 +156,78 @@ def fill_rate_targets(name: str, snap, days: int) -> list[str]:
     """Zapas under the fill-rate target (``PlanParams(service_target="fill_rate")``): the fill
     rate each target achieved in the replay, and how far from the target; beside it the same
     for the products sold before the window (a product never sold cannot be planned for, and
-    on the slow tail such launches bring most of the window's units)."""
+    on the slow tail such launches bring most of the window's units) and for the demand
+    within reach (``backtest.first_possible_arrival``: a launch's units before an order placed
+    after its first sale could arrive are lost whatever the policy, and are left out).  The
+    last column is the share of the units short (within reach, below the target's own
+    shortfall) borne by the 10 products short the most: where a few single lines far beyond
+    any stock make the shortfall, that share is near 100 %."""
     t = _cpu()
     params = PlanParams(service_target="fill_rate")
-    points = sweep_policies(snap, days, params, targets=FILL_TARGETS, multipliers=())
     y = np.asarray(snap.demand, np.float64)
+    reach = first_possible_arrival(y, days, snap.lead_time_mean_days)
+    points = sweep_policies(
+        snap, days, params, targets=FILL_TARGETS, multipliers=(), count_from=reach
+    )
     sold = y[:, : y.shape[1] - days].sum(axis=1) > 0
     known = sweep_policies(_rows(snap, sold), days, params, targets=FILL_TARGETS, multipliers=())
     window = y[:, y.shape[1] - days :]
     new_share = window[~sold].sum() / max(window.sum(), 1e-9)
+    out_of_reach = (window * (np.arange(days)[None, :] < reach[:, None])).sum()
+    top = _top_short(snap, days, params, reach)
     lines = [
         f"**{name}, fill-rate target** ({snap.n_skus} products, {_cpu() - t:.0f} s CPU; "
-        f"{(~sold).sum()} never sold before the window bring {new_share:.0%} of its units)",
+        f"{(~sold).sum()} never sold before the window bring {new_share:.0%} of its units, "
+        f"{out_of_reach / max(window.sum(), 1e-9):.0%} before an order could arrive)",
         "",
         "| fill-rate target | achieved | points off | avg inventory value | cancellations | "
-        "orders placed | sold before: achieved | points off |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "orders placed | sold before: achieved | points off | within reach: achieved | "
+        "points off | 10 products' share of the shortfall |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for p, k in zip(points, known, strict=True):
+    for p, k, share in zip(points, known, top, strict=True):
         lines.append(
             f"| {p.setting:g} | {p.fill_rate:.1%} | {100 * (p.fill_rate - p.setting):+.1f} | "
             f"{p.avg_inventory_value:,.0f} | {p.cancelled_orders:,.0f} | {p.orders:,.0f} | "
-            f"{k.fill_rate:.1%} | {100 * (k.fill_rate - k.setting):+.1f} |"
+            f"{k.fill_rate:.1%} | {100 * (k.fill_rate - k.setting):+.1f} | "
+            f"{p.reach_fill_rate:.1%} | {100 * (p.reach_fill_rate - p.setting):+.1f} | "
+            f"{_pct(share)} |"
         )
     return lines + [""]
+
+
+def _top_short(snap, days: int, params, reach: np.ndarray, k: int = 10) -> list[float]:
+    """Per fill-rate target: the share of the units short within reach beyond the target's
+    own allowance ((1 − β) of the demand) that the ``k`` products short the most bring."""
+    from planning.engine.backtest import simulate_policy
+    from planning.engine.plan import replenishment_levels
+
+    y = np.asarray(snap.demand, np.float64)
+    n, n_days = y.shape
+    first = n_days - days
+    lo = np.empty((len(FILL_TARGETS), n, days))
+    hi = np.empty_like(lo)
+    for d0 in range(0, days, 7):
+        end = first + d0
+        train = dataclasses.replace(
+            snap,
+            demand=snap.demand[:, :end],
+            history_end_weekday=(snap.history_end_weekday - (n_days - end)) % 7,
+        )
+        levels = [(np.full(n, t), params) for t in FILL_TARGETS]
+        for j, pol in enumerate(replenishment_levels(train, levels, params)):
+            lo[j, :, d0 : d0 + 7] = pol.reorder_point[:, None]
+            hi[j, :, d0 : d0 + 7] = pol.order_up_to[:, None]
+    shares = []
+    for j, target in enumerate(FILL_TARGETS):
+        r = simulate_policy(
+            y[:, first:], lo[j], hi[j], snap.lead_time_mean_days, snap.lead_time_sd_days,
+            snap.review_days, snap.unit_cost, snap.moq, snap.pack_size, count_from=reach,
+        )  # fmt: skip
+        excess = r.lost_from - (1 - target) * r.demand_from
+        total = np.maximum(excess, 0).sum()
+        shares.append(float(np.sort(np.maximum(excess, 0))[-k:].sum() / total) if total else nan)
+    return shares
 
 
 def datasets(windows: int, days: int):

@@ -10,7 +10,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core import jobs
@@ -90,7 +90,7 @@ class JobRunAdmin(admin.ModelAdmin):
         )
         self.message_user(
             request,
-            _("Cancelled %(n)s run(s).") % {"n": cancelled},
+            ngettext("Cancelled %(n)d run.", "Cancelled %(n)d runs.", cancelled) % {"n": cancelled},
             messages.SUCCESS if cancelled else messages.WARNING,
         )
 

@@ -13,30 +13,23 @@ The upload and what to import it with are kept in the default storage under
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from import_export.resources import Resource
 
 from core.errors import InvalidInput
-from core.jobs import Progress, job_start
+from core.jobs import Progress
 from core.models import JobRun
+from core.stored_uploads import stored_upload, stored_upload_start
 
 JOB_NAME = "spreadsheet_import"
 FOLDER = "spreadsheet-imports"
 # Rows at fault listed on the run's page; the count says how many there were in all.
 PROBLEMS_SHOWN = 200
-
-
-def _folder(run_id: int) -> str:
-    return f"{FOLDER}/{run_id}"
 
 
 def spreadsheet_import_start(
@@ -46,20 +39,15 @@ def spreadsheet_import_start(
     ``file_format`` (one of ``core.spreadsheets.FORMATS``); returns the queued run.
 
     Raises ``Conflict`` (``job_running``) while another spreadsheet import is queued or running."""
-    with transaction.atomic():  # the run is queued after commit, when the files are stored
-        run = job_start(name=JOB_NAME, user=user)
-        folder = _folder(run.pk)
-        default_storage.save(f"{folder}/upload", upload)
-        meta = {
-            "file_name": upload.name,
-            "model": model._meta.label_lower,
-            "resource": f"{resource_class.__module__}.{resource_class.__qualname__}",
-            "format": f"{file_format.__module__}.{file_format.__qualname__}",
-            "encoding": encoding,
-        }
-        default_storage.save(f"{folder}/meta.json", ContentFile(json.dumps(meta).encode()))
-    run.refresh_from_db()
-    return run
+    meta = {
+        "model": model._meta.label_lower,
+        "resource": f"{resource_class.__module__}.{resource_class.__qualname__}",
+        "format": f"{file_format.__module__}.{file_format.__qualname__}",
+        "encoding": encoding,
+    }
+    return stored_upload_start(
+        job_name=JOB_NAME, folder=FOLDER, upload=upload, meta=meta, user=user
+    )
 
 
 def _dataset(meta: dict[str, Any], content: bytes):
@@ -95,12 +83,8 @@ def problem_lines(result) -> list[str]:
 
 
 def spreadsheet_import_job(progress: Progress, run: JobRun) -> dict[str, Any]:
-    folder = _folder(run.pk)
-    try:
-        with default_storage.open(f"{folder}/meta.json", "rb") as handle:
-            meta = json.load(handle)
-        with default_storage.open(f"{folder}/upload", "rb") as handle:
-            content = handle.read()
+    with stored_upload(FOLDER, run) as (meta, upload):
+        content = upload.read()
         progress(0, 1, f"{meta['file_name']}: {len(content):,} bytes read")
         apps.get_model(meta["model"])  # an unknown model fails the run before anything else
         resource_class = import_string(meta["resource"])
@@ -117,9 +101,6 @@ def spreadsheet_import_job(progress: Progress, run: JobRun) -> dict[str, Any]:
             file_name=meta["file_name"],
             user=user,
         )
-    finally:
-        for name in ("upload", "meta.json"):
-            default_storage.delete(f"{folder}/{name}")
     problems = problem_lines(result)
     totals = {key: int(value) for key, value in result.totals.items()}
     if problems:

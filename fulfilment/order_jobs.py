@@ -8,16 +8,13 @@ until the run ends.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
 
-from core.jobs import Progress, job_start
+from core.jobs import Progress
 from core.models import JobRun
+from core.stored_uploads import stored_upload, stored_upload_start
 from fulfilment.imports import ImportReport, orders_import
 from inventory.models import Warehouse
 from inventory.services import Actor
@@ -26,29 +23,20 @@ JOB_NAME = "orders_import"
 FOLDER = "order-imports"
 
 
-def _folder(run_id: int) -> str:
-    return f"{FOLDER}/{run_id}"
-
-
 def orders_import_start(
     *, upload, channel: str, warehouse: Warehouse | None, skip_bad_rows: bool, user
 ) -> JobRun:
     """Store ``upload`` and queue its import; returns the queued run (its page shows the result).
 
     Raises ``Conflict`` (``job_running``) while another order import is queued or running."""
-    with transaction.atomic():  # the run is queued after commit, when the files are stored
-        run = job_start(name=JOB_NAME, user=user)
-        folder = _folder(run.pk)
-        default_storage.save(f"{folder}/upload", upload)
-        meta = {
-            "file_name": upload.name,
-            "channel": channel,
-            "warehouse": warehouse.pk if warehouse else None,
-            "skip_bad_rows": skip_bad_rows,
-        }
-        default_storage.save(f"{folder}/meta.json", ContentFile(json.dumps(meta).encode()))
-    run.refresh_from_db()
-    return run
+    meta = {
+        "channel": channel,
+        "warehouse": warehouse.pk if warehouse else None,
+        "skip_bad_rows": skip_bad_rows,
+    }
+    return stored_upload_start(
+        job_name=JOB_NAME, folder=FOLDER, upload=upload, meta=meta, user=user
+    )
 
 
 def report_lines(report: ImportReport) -> list[str]:
@@ -70,12 +58,8 @@ def report_lines(report: ImportReport) -> list[str]:
 
 
 def orders_import_job(progress: Progress, run: JobRun) -> dict[str, Any]:
-    folder = _folder(run.pk)
-    try:
-        with default_storage.open(f"{folder}/meta.json", "rb") as handle:
-            meta = json.load(handle)
-        with default_storage.open(f"{folder}/upload", "rb") as handle:
-            content = handle.read()
+    with stored_upload(FOLDER, run) as (meta, upload):
+        content = upload.read()
         progress(0, 1, f"{meta['file_name']}: {len(content):,} bytes read")
         user = get_user_model().objects.filter(pk=run.started_by_id).first()
         warehouse = (
@@ -89,9 +73,6 @@ def orders_import_job(progress: Progress, run: JobRun) -> dict[str, Any]:
             actor=Actor(user=user, device="admin"),
             skip_bad_rows=meta["skip_bad_rows"],
         )
-    finally:
-        for name in ("upload", "meta.json"):
-            default_storage.delete(f"{folder}/{name}")
     lines = report_lines(report)
     progress(1, 1, lines[0][:200])
     return {

@@ -21,7 +21,9 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core import sql
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
@@ -82,12 +84,21 @@ class ShipOutcome:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _positive(quantity: int, what: str = "quantity") -> int:
+def _positive(quantity: int, what: str | None = None) -> int:
+    what = gettext_lazy("quantity") if what is None else what
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        raise InvalidInput(f"The {what} must be a positive whole number, got {quantity!r}.")
+        raise InvalidInput(
+            _("The %(what)s must be a positive whole number, got %(value)s.")
+            % {"what": what, "value": repr(quantity)}
+        )
     if quantity > INT32_MAX:  # the quantity columns are 32-bit on PostgreSQL
         raise InvalidInput(
-            f"The {what} {quantity:,} is beyond the largest quantity Zapas stores ({INT32_MAX:,}).",
+            _("The %(what)s %(value)s is beyond the largest quantity Zapas stores (%(maximum)s).")
+            % {
+                "what": what,
+                "value": number_format(quantity, force_grouping=True),
+                "maximum": number_format(INT32_MAX, force_grouping=True),
+            },
             code="quantity_out_of_range",
             details={"quantity": quantity, "maximum": INT32_MAX},
         )
@@ -100,10 +111,12 @@ def order_lines_merged(lines: Sequence[OrderLineInput]) -> list[OrderLineInput]:
     summed quantity, which must fit too. Raises ``InvalidInput``."""
     merged: dict[int, OrderLineInput] = {}
     for line in lines:
-        what = f"quantity of {getattr(line.sku, 'code', line.sku)}"
+        what = _("quantity of %(sku)s") % {"sku": getattr(line.sku, "code", line.sku)}
         _positive(line.quantity, what)
         if line.unit_price is not None and Decimal(line.unit_price) < 0:
-            raise InvalidInput(f"The price of {line.sku.code} cannot be negative.")
+            raise InvalidInput(
+                _("The price of %(sku)s cannot be negative.") % {"sku": line.sku.code}
+            )
         first = merged.get(line.sku.pk)
         if first is not None:
             line = OrderLineInput(
@@ -116,7 +129,8 @@ def order_lines_merged(lines: Sequence[OrderLineInput]) -> list[OrderLineInput]:
 def _aware(moment: datetime, what: str) -> datetime:
     if not isinstance(moment, datetime) or timezone.is_naive(moment):
         raise InvalidInput(
-            f"{what} must be a date and time with a time zone.", code="naive_datetime"
+            _("%(what)s must be a date and time with a time zone.") % {"what": what},
+            code="naive_datetime",
         )
     return moment
 
@@ -152,7 +166,7 @@ def _lock_order_row(order: Order) -> Order:
     statement = f"SELECT * FROM {sql.table(Order)} WHERE {sql.column(Order, 'id')} = %s"
     found = list(Order.objects.raw(statement + sql.for_update(), [order.pk]))
     if not found:
-        raise Order.DoesNotExist(f"No order with id {order.pk}.")
+        raise Order.DoesNotExist(_("No order with id %(id)s.") % {"id": order.pk})
     return found[0]
 
 
@@ -168,17 +182,32 @@ def _lock_line_rows(order: Order) -> list[OrderLine]:
     return lines
 
 
+# What a refused transition would have done, in the sentence "only an order that is … can be …".
+_ACTIONS = {
+    "packed": pgettext_lazy("order action", "packed"),
+    "handed over": pgettext_lazy("order action", "handed over"),
+    "delivered": pgettext_lazy("order action", "delivered"),
+    "cancelled": pgettext_lazy("order action", "cancelled"),
+}
+
+
 def _transition_error(order: Order, action: str, allowed: Iterable[str]) -> InvalidTransition:
-    allowed_labels = " or ".join(OrderStatus(s).label.lower() for s in allowed)
+    # The enum's labels are plain text (the field's choices are the translated ones).
+    allowed_labels = _(" or ").join(_(OrderStatus(s).label).lower() for s in allowed)
     return InvalidTransition(
-        f"Order {order.external_number} is {order.get_status_display().lower()}; "
-        f"only an order that is {allowed_labels} can be {action}.",
+        _("Order %(order)s is %(status)s; only an order that is %(allowed)s can be %(action)s.")
+        % {
+            "order": order.external_number,
+            "status": str(order.get_status_display()).lower(),
+            "allowed": allowed_labels,
+            "action": _ACTIONS.get(action, action),
+        },
         details={"order": order.external_number, "status": order.status, "action": action},
     )
 
 
 def _describe(lines: Iterable[OrderLine], attr: str) -> str:
-    return ", ".join(f"{line.sku.code} × {getattr(line, attr)}" for line in lines) or "nothing"
+    return ", ".join(f"{line.sku.code} × {getattr(line, attr)}" for line in lines) or _("nothing")
 
 
 def _refresh_watch(order: Order, *, now: datetime | None = None) -> None:
@@ -241,17 +270,20 @@ def order_intake(
     channel = (channel or "").strip()
     external_number = (external_number or "").strip()
     if not channel or not external_number:
-        raise InvalidInput("An order needs a channel and an external (posting) number.")
+        raise InvalidInput(_("An order needs a channel and an external (posting) number."))
     if scheme not in OrderScheme.values:
         raise InvalidInput(
-            f"Unknown scheme {scheme!r}; use one of {', '.join(OrderScheme.values)}.",
+            _("Unknown scheme %(value)s; use one of %(known)s.")
+            % {"value": repr(scheme), "known": ", ".join(OrderScheme.values)},
             code="invalid_scheme",
         )
-    _aware(accepted_at, "The acceptance time")
+    _aware(accepted_at, _("The acceptance time"))
     if ship_by is not None:
-        _aware(ship_by, "The ship-by deadline")
+        _aware(ship_by, _("The ship-by deadline"))
     if not lines:
-        raise InvalidInput(f"Order {external_number} has no lines.", code="no_lines")
+        raise InvalidInput(
+            _("Order %(order)s has no lines.") % {"order": external_number}, code="no_lines"
+        )
 
     existing = Order.objects.filter(channel=channel, external_number=external_number).first()
     if existing is not None:
@@ -414,12 +446,13 @@ def order_ship_with_lines(
 ) -> tuple[Order, list[OrderLine]]:
     """``order_ship``, also returning the order's lines as they are now (their SKUs not
     loaded), so that the API answers without reading them again."""
-    at = _aware(at, "The handover time") if at is not None else timezone.now()
+    at = _aware(at, _("The handover time")) if at is not None else timezone.now()
     order = _lock_order_row(order)
     if order.status != OrderStatus.AWAITING_DELIVER:
         if order.status == OrderStatus.AWAITING_PACKAGING:
             raise InvalidTransition(
-                f"Order {order.external_number} is not packed yet; pack it before handover.",
+                _("Order %(order)s is not packed yet; pack it before handover.")
+                % {"order": order.external_number},
                 code="not_packed",
                 details={"order": order.external_number, "status": order.status},
             )
@@ -430,8 +463,14 @@ def order_ship_with_lines(
         still_missing = [line for line in lines if line.missing_quantity]
         if still_missing:
             raise InsufficientStock(
-                f"Order {order.external_number} is short of {_describe(still_missing, 'missing_quantity')}; "
-                "it cannot be handed over until the stock arrives.",
+                _(
+                    "Order %(order)s is short of %(missing)s; it cannot be handed over until the "
+                    "stock arrives."
+                )
+                % {
+                    "order": order.external_number,
+                    "missing": _describe(still_missing, "missing_quantity"),
+                },
                 code="order_short",
                 details={
                     "order": order.external_number,
@@ -473,7 +512,7 @@ def order_ship_batch(*, orders: Iterable[Order], actor: Actor = SYSTEM) -> list[
 @transaction.atomic
 def order_deliver(*, order: Order, at: datetime | None = None) -> Order:
     """The carrier delivered the order to the customer."""
-    at = _aware(at, "The delivery time") if at is not None else timezone.now()
+    at = _aware(at, _("The delivery time")) if at is not None else timezone.now()
     order = _lock_order(order)
     if order.status != OrderStatus.DELIVERING:
         raise _transition_error(order, "delivered", [OrderStatus.DELIVERING])
@@ -499,15 +538,17 @@ def order_cancel(
     """
     if reason not in CancelReason.values:
         raise InvalidInput(
-            f"Unknown cancellation reason {reason!r}; use one of {', '.join(CancelReason.values)}.",
+            _("Unknown cancellation reason %(value)s; use one of %(known)s.")
+            % {"value": repr(reason), "known": ", ".join(CancelReason.values)},
             code="invalid_cancel_reason",
         )
     if cancelled_by not in CancelledBy.values:
         raise InvalidInput(
-            f"Unknown canceller {cancelled_by!r}; use one of {', '.join(CancelledBy.values)}.",
+            _("Unknown canceller %(value)s; use one of %(known)s.")
+            % {"value": repr(cancelled_by), "known": ", ".join(CancelledBy.values)},
             code="invalid_cancelled_by",
         )
-    at = _aware(at, "The cancellation time") if at is not None else timezone.now()
+    at = _aware(at, _("The cancellation time")) if at is not None else timezone.now()
     order = _lock_order(order)
     if not order.is_open:
         raise _transition_error(order, "cancelled", Order.OPEN_STATUSES)
@@ -543,18 +584,24 @@ def order_carrier_delay_record(*, order: Order, new_estimate: date) -> Order:
     from fulfilment.notices.outbox import notice_queue
 
     if not isinstance(new_estimate, date):
-        raise InvalidInput("The new estimate must be a date.", code="invalid_date")
+        raise InvalidInput(_("The new estimate must be a date."), code="invalid_date")
     order = _lock_order(order)
     if order.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
         raise InvalidTransition(
-            f"Order {order.external_number} is {order.get_status_display().lower()}; "
-            "a carrier delay no longer applies."
+            _("Order %(order)s is %(status)s; a carrier delay no longer applies.")
+            % {"order": order.external_number, "status": str(order.get_status_display()).lower()}
         )
     today = WarehouseCalendar.for_warehouse(order.warehouse).local(timezone.now()).date()
     if new_estimate < today:
         raise InvalidInput(
-            f"The new delivery estimate {new_estimate:%d %b %Y} is in the past; "
-            f"give today ({today:%d %b %Y}) or a later date.",
+            _(
+                "The new delivery estimate %(estimate)s is in the past; give today (%(today)s) "
+                "or a later date."
+            )
+            % {
+                "estimate": date_format(new_estimate, "SHORT_DATE_FORMAT"),
+                "today": date_format(today, "SHORT_DATE_FORMAT"),
+            },
             code="date_in_past",
         )
     order.carrier_delay_until = new_estimate

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput, InvalidTransition
 from fulfilment.models import (
@@ -63,21 +64,24 @@ def order_split(
     """
     number = (external_number or "").strip()
     if not number or not lines:
-        raise InvalidInput("A split needs the new posting number and its lines.")
+        raise InvalidInput(_("A split needs the new posting number and its lines."))
     parent = _lock_order(parent)
     existing = Order.objects.filter(channel=parent.channel, external_number=number).first()
     if existing is not None:
         return SplitResult(parent, existing, False, 0, 0)
     if parent.status not in SPLITTABLE:
         raise InvalidTransition(
-            f"Order {parent.external_number} is {parent.get_status_display().lower()}; "
-            "only an open order can be split.",
+            _("Order %(order)s is %(status)s; only an open order can be split.")
+            % {"order": parent.external_number, "status": str(parent.get_status_display()).lower()},
             details={"order": parent.external_number, "status": parent.status},
         )
     wanted: dict[int, OrderLineInput] = {}
     for line in lines:
         if not isinstance(line.quantity, int) or line.quantity <= 0:
-            raise InvalidInput(f"The quantity of {line.sku.code} must be a positive whole number.")
+            raise InvalidInput(
+                _("The quantity of %(sku)s must be a positive whole number.")
+                % {"sku": line.sku.code}
+            )
         first = wanted.get(line.sku.pk)
         wanted[line.sku.pk] = (
             OrderLineInput(line.sku, first.quantity + line.quantity, first.unit_price)

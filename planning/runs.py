@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput
 from core.transactions import after_commit
@@ -210,7 +211,7 @@ def plan_run_start(
     except IntegrityError as exc:
         running = PlanRun.objects.filter(status=PlanRun.Status.RUNNING).first()
         raise Conflict(
-            "Another planning run is in progress; try again when it finishes.",
+            _("Another planning run is in progress; try again when it finishes."),
             code="plan_running",
             details={"run": running.pk if running else None},
         ) from exc
@@ -222,7 +223,8 @@ def plan_run_start(
             Sku.objects.filter(code__in=codes, is_active=True).values_list("code", flat=True)
         )
         raise InvalidInput(
-            "Unknown or inactive SKU code(s): " + ", ".join(sorted(set(codes) - known)[:20]),
+            _("Unknown or inactive SKU code(s): %(codes)s")
+            % {"codes": ", ".join(sorted(set(codes) - known)[:20])},
             code="unknown_sku",
         )
     start = history_start(plan_date=plan_date)
@@ -233,7 +235,7 @@ def plan_run_start(
     )
     size = int(chunk_size or default_size)
     if size < 1:
-        raise InvalidInput("The chunk size must be at least 1.", code="invalid_chunk_size")
+        raise InvalidInput(_("The chunk size must be at least 1."), code="invalid_chunk_size")
     chunks = _chunk_bounds(sku_ids, size)
     if len(chunks) == 1 and not codes:
         # One chunk holds the whole catalogue: it ranks its own revenue (same figures as

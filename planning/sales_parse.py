@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
-from django.utils.translation import gettext_noop
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
 
 from core.errors import InvalidInput
 from core.limits import INT32_MAX
@@ -169,8 +170,22 @@ PRESETS: dict[str, Preset] = {
 
 @dataclass(frozen=True)
 class BadRow:
+    """A refused row: ``reason`` in English (stored, machine-stable), ``template`` and ``params``
+    to say it again in the reader's language (``text``)."""
+
     line: int
     reason: str
+    template: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        if not self.template:
+            return gettext(self.reason)
+        return gettext(self.template) % self.params
+
+
+def _grouped(value: int | Decimal) -> str:
+    return number_format(value, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -245,65 +260,120 @@ class ImportReport:
         return cls(**values)
 
     def lines(self) -> list[str]:
-        """The report as human-readable lines (command output, admin page)."""
+        """The report as human-readable lines (command output, admin page), in the active
+        language: the stored figures are rendered when shown, so the page follows its reader."""
+        n = _grouped
         state = {
-            SalesImport.Status.DONE: "imported",
-            SalesImport.Status.UNCHANGED: "already imported, nothing written",
-            SalesImport.Status.FAILED: "rejected, nothing written",
+            SalesImport.Status.DONE: gettext("imported"),
+            SalesImport.Status.UNCHANGED: gettext("already imported, nothing written"),
+            SalesImport.Status.FAILED: gettext("rejected, nothing written"),
         }.get(self.status, self.status)
         if self.dry_run:
-            would = "be rejected" if self.status == SalesImport.Status.FAILED else "import"
-            state = f"dry run (would {would}), nothing written"
+            state = (
+                gettext("dry run (would be rejected), nothing written")
+                if self.status == SalesImport.Status.FAILED
+                else gettext("dry run (would import), nothing written")
+            )
         out = [
             f"{self.file_name}: {state}",
             f"sha256 {self.file_sha256}",
         ]
         if self.encoding:
-            read_as = f"read as {self.encoding}"
             if self.delimiter:
-                name = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "bar"}
-                read_as += f", {name.get(self.delimiter, repr(self.delimiter))}-separated"
-            out.append(read_as)
+                names = {
+                    "\t": gettext("tab"),
+                    ",": gettext("comma"),
+                    ";": gettext("semicolon"),
+                    "|": gettext("bar"),
+                }
+                out.append(
+                    gettext("read as %(encoding)s, %(delimiter)s-separated")
+                    % {
+                        "encoding": self.encoding,
+                        "delimiter": names.get(self.delimiter, repr(self.delimiter)),
+                    }
+                )
+            else:
+                out.append(gettext("read as %(encoding)s") % {"encoding": self.encoding})
         out += [
-            f"rows read {self.rows_read:,}: demand {self.demand_rows:,}, "
-            f"cancellations {self.cancellation_rows:,}, returns {self.return_rows:,}, "
-            f"adjustments {self.adjustment_rows:,}, non-product {self.non_product_rows:,}, "
-            f"bad {self.bad_row_count:,}, unknown SKU {self.unknown_sku_rows:,}",
-            f"units demanded {self.units:,}, cancelled {self.cancelled_units:,}, "
-            f"returned {self.returned_units:,}, adjusted {self.adjusted_units:,}; "
-            f"revenue {self.revenue:,}",
+            gettext(
+                "rows read %(read)s: demand %(demand)s, cancellations %(cancellations)s, "
+                "returns %(returns)s, adjustments %(adjustments)s, non-product %(non_product)s, "
+                "bad %(bad)s, unknown SKU %(unknown)s"
+            )
+            % {
+                "read": n(self.rows_read),
+                "demand": n(self.demand_rows),
+                "cancellations": n(self.cancellation_rows),
+                "returns": n(self.return_rows),
+                "adjustments": n(self.adjustment_rows),
+                "non_product": n(self.non_product_rows),
+                "bad": n(self.bad_row_count),
+                "unknown": n(self.unknown_sku_rows),
+            },
+            gettext(
+                "units demanded %(units)s, cancelled %(cancelled)s, returned %(returned)s, "
+                "adjusted %(adjusted)s; revenue %(revenue)s"
+            )
+            % {
+                "units": n(self.units),
+                "cancelled": n(self.cancelled_units),
+                "returned": n(self.returned_units),
+                "adjusted": n(self.adjusted_units),
+                "revenue": n(self.revenue),
+            },
         ]
         if self.first_date:
             out.append(
-                f"days {self.days} ({self.first_date} … {self.last_date}); "
-                f"cells written {self.cells_written:,}, removed {self.cells_removed:,}"
+                gettext(
+                    "days %(days)s (%(first)s … %(last)s); cells written %(written)s, "
+                    "removed %(removed)s"
+                )
+                % {
+                    "days": self.days,
+                    "first": self.first_date,
+                    "last": self.last_date,
+                    "written": n(self.cells_written),
+                    "removed": n(self.cells_removed),
+                }
             )
         if self.skipped_by_code:
             codes = ", ".join(f"{code} {count}" for code, count in self.skipped_by_code.items())
-            out.append(f"non-product codes skipped: {codes}")
+            out.append(gettext("non-product codes skipped: %(codes)s") % {"codes": codes})
         if self.skus_created:
-            out.append(f"SKUs created: {self.skus_created:,}")
+            out.append(gettext("SKUs created: %(n)s") % {"n": n(self.skus_created)})
         if self.unknown_sku_count:
             listed = ", ".join(self.unknown_skus)
             more = self.unknown_sku_count - len(self.unknown_skus)
             out.append(
-                f"unknown SKUs not imported ({self.unknown_sku_count:,}): {listed}"
-                + (f" … and {more} more" if more > 0 else "")
-                + " (--create-skus creates them, --skip-unknown-skus leaves their rows out)"
+                gettext("unknown SKUs not imported (%(n)s): %(codes)s")
+                % {"n": n(self.unknown_sku_count), "codes": listed}
+                + (gettext(" … and %(n)s more") % {"n": more} if more > 0 else "")
+                + gettext(
+                    " (--create-skus creates them, --skip-unknown-skus leaves their rows out)"
+                )
             )
         if self.duplicate_rows:
             listed = ", ".join(str(line) for line in self.duplicate_lines)
             more = self.duplicate_rows - len(self.duplicate_lines)
             out.append(
-                f"exact duplicate rows {self.duplicate_rows:,} (counted as sales, like every "
-                f"line; check the export): lines {listed}"
-                + (f" … and {more:,} more" if more > 0 else "")
+                gettext(
+                    "exact duplicate rows %(n)s (counted as sales, like every line; check the "
+                    "export): lines %(lines)s"
+                )
+                % {"n": n(self.duplicate_rows), "lines": listed}
+                + (gettext(" … and %(n)s more") % {"n": n(more)} if more > 0 else "")
             )
-        out.extend(f"warning: {text}" for text in self.warnings)
+        out.extend(gettext("warning: %(text)s") % {"text": text} for text in self.warnings)
         for bad in self.bad_rows:
-            out.append(f"line {bad.line}: {bad.reason}")
+            out.append(
+                gettext("line %(line)s: %(reason)s") % {"line": bad.line, "reason": bad.text()}
+            )
         if self.bad_row_count > len(self.bad_rows):
-            out.append(f"… and {self.bad_row_count - len(self.bad_rows):,} more bad rows")
+            out.append(
+                gettext("… and %(n)s more bad rows")
+                % {"n": n(self.bad_row_count - len(self.bad_rows))}
+            )
         return out
 
 
@@ -441,11 +511,14 @@ def parse_sales(
     duplicates = 0
     duplicate_lines = result.duplicate_lines
 
-    def bad(reason: str) -> None:
+    def bad(template: str, **params: Any) -> None:
+        # ``template`` is marked with gettext_noop: kept in English, said in the reader's
+        # language when the report is shown.
         nonlocal bad_count
         bad_count += 1
         if len(bad_rows) < MAX_LISTED:
-            bad_rows.append(BadRow(line_number(), reason))
+            reason = template % params if params else template
+            bad_rows.append(BadRow(line_number(), reason, template, params))
 
     for rows_read, row in enumerate(rows, 1):  # noqa: B007  rows_read is used after the loop
         if progress is not None and not rows_read % PROGRESS_EVERY:
@@ -454,7 +527,7 @@ def parse_sales(
             if not any(row):
                 blank += 1  # a blank line is not a row
                 continue
-            bad(f"{len(row)} columns, expected at least {width}")
+            bad(gettext_noop("%(n)s columns, expected at least %(width)s"), n=len(row), width=width)
             continue
         row_hash = hash(tuple(row))
         if row_hash in seen_rows:
@@ -468,7 +541,7 @@ def parse_sales(
         code = code_cache.get(raw_code)
         if code is None:
             if "\x00" in (raw_code or ""):
-                bad("the SKU code contains a NUL byte")
+                bad(gettext_noop("the SKU code contains a NUL byte"))
                 continue
             code = (raw_code or "").strip()
             if options.upper_codes:
@@ -481,23 +554,26 @@ def parse_sales(
             if raw_code in excluded_raw:
                 skipped[raw_code] += 1
             else:
-                bad("missing SKU code")
+                bad(gettext_noop("missing SKU code"))
             continue
         try:
             qty = int(row[qty_i])
         except (TypeError, ValueError):
             qty = _whole_quantity(row[qty_i], comma_decimals=comma_decimals)
             if qty is None:
-                bad(f"quantity {row[qty_i]!r} is not a whole number")
+                bad(
+                    gettext_noop("quantity %(value)s is not a whole number"), value=repr(row[qty_i])
+                )
                 continue
         if not qty:
-            bad("quantity is 0")
+            bad(gettext_noop("quantity is 0"))
             continue
         # PostgreSQL's integer would wrap or refuse it.
         if not -MAX_LINE_QUANTITY <= qty <= MAX_LINE_QUANTITY:
             bad(
-                f"quantity {row[qty_i]!r} is out of range "
-                f"(-{MAX_LINE_QUANTITY:,} to {MAX_LINE_QUANTITY:,} a line)"
+                gettext_noop("quantity %(value)s is out of range (-%(max)s to %(max)s a line)"),
+                value=repr(row[qty_i]),
+                max=f"{MAX_LINE_QUANTITY:,}",
             )
             continue
         stamp = row[date_i]
@@ -506,11 +582,20 @@ def parse_sales(
             try:
                 day = parse_stamp(stamp.strip()).date()
             except (TypeError, ValueError, AttributeError):
-                bad(f"date {stamp!r} does not match {date_format!r}")
+                bad(
+                    gettext_noop("date %(value)s does not match %(format)s"),
+                    value=repr(stamp),
+                    format=repr(date_format),
+                )
                 continue
             if not EARLIEST_SALE <= day <= latest_sale:
                 # A sale cannot lie ahead; 2099 or 9999-12-31 is a typo or a placeholder.
-                bad(f"date {stamp!r} is outside {EARLIEST_SALE} … {latest_sale}")
+                bad(
+                    gettext_noop("date %(value)s is outside %(first)s … %(last)s"),
+                    value=repr(stamp),
+                    first=str(EARLIEST_SALE),
+                    last=str(latest_sale),
+                )
                 continue
             day_cells = stamp_cache[stamp] = by_day.setdefault(day, {})
         if has_price:
@@ -519,13 +604,17 @@ def parse_sales(
             if price is None:
                 price = _price_units(price_text, comma_decimals=comma_decimals)
                 if price is None:
-                    bad(f"price {price_text!r} is not a number")
+                    bad(gettext_noop("price %(value)s is not a number"), value=repr(price_text))
                     continue
                 if price >= MAX_PRICE_UNITS:
-                    bad(f"price {price_text!r} is out of range (below {MAX_PRICE:,})")
+                    bad(
+                        gettext_noop("price %(value)s is out of range (below %(max)s)"),
+                        value=repr(price_text),
+                        max=f"{MAX_PRICE:,}",
+                    )
                     continue
                 if price < 0:
-                    bad(f"price {price_text!r} is negative")
+                    bad(gettext_noop("price %(value)s is negative"), value=repr(price_text))
                     continue
                 price_cache[price_text] = price
         else:
@@ -538,7 +627,11 @@ def parse_sales(
             if cell is None:
                 cell = day_cells[code] = [0, 0, 0, 0, 0, 0, 0]
             if cell[CANCELLED] + abs(qty) > INT32_MAX:
-                bad(f"the day's cancelled units of {code} exceed {INT32_MAX:,}")
+                bad(
+                    gettext_noop("the day's cancelled units of %(sku)s exceed %(max)s"),
+                    sku=code,
+                    max=f"{INT32_MAX:,}",
+                )
                 continue
             cancelled += 1
             cell[CANCEL_ROWS] += 1
@@ -552,7 +645,10 @@ def parse_sales(
                 if name:
                     sku_info[code] = (name, Decimal(price).scaleb(-4))
             if cell[UNITS] + qty > INT32_MAX or cell[REVENUE] + price * qty > MAX_REVENUE_UNITS:
-                bad(f"the day's units or revenue of {code} exceed the column's range")
+                bad(
+                    gettext_noop("the day's units or revenue of %(sku)s exceed the column's range"),
+                    sku=code,
+                )
                 continue
             demand += 1
             cell[UNITS] += qty
@@ -566,7 +662,11 @@ def parse_sales(
             if cell is None:
                 cell = day_cells[code] = [0, 0, 0, 0, 0, 0, 0]
             if cell[RETURNED] - qty > INT32_MAX:
-                bad(f"the day's returned units of {code} exceed {INT32_MAX:,}")
+                bad(
+                    gettext_noop("the day's returned units of %(sku)s exceed %(max)s"),
+                    sku=code,
+                    max=f"{INT32_MAX:,}",
+                )
                 continue
             returned += 1
             cell[RETURN_ROWS] += 1

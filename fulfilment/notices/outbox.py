@@ -184,7 +184,7 @@ def notice_queue(
     approval is required (``NOTICE_REQUIRE_APPROVAL``). Returns the new notice or ``None``.
     """
     if kind not in NoticeKind.values:
-        raise InvalidInput(f"Unknown notice kind {kind!r}.")
+        raise InvalidInput(_("Unknown notice kind %(kind)s.") % {"kind": repr(kind)})
     if Notice.objects.filter(order=order, kind=kind, event_key=event_key).exists():
         return None
     now = now or timezone.now()
@@ -263,9 +263,9 @@ def notice_send(*, notice_id: int) -> Notice:
         return notice
     if notice_date_passed(notice):
         notice.status = NoticeStatus.FAILED
-        notice.last_error = (
-            f"Not sent: its estimated date {notice.estimated_date:%d %b %Y} is already past."
-        )
+        notice.last_error = _("Not sent: its estimated date %(date)s is already past.") % {
+            "date": date_format(notice.estimated_date, "SHORT_DATE_FORMAT")
+        }
         notice.save(update_fields=["status", "last_error"])
         return notice
     retry = False
@@ -333,9 +333,9 @@ def notice_edit(
     """Change the text of a notice that has not gone out."""
     notice = _lock(notice)
     if notice.status in (NoticeStatus.SENT, NoticeStatus.SENDING):
-        raise InvalidTransition("This notice has already been sent; it cannot be edited.")
+        raise InvalidTransition(_("This notice has already been sent; it cannot be edited."))
     if not subject.strip() or not body.strip():
-        raise InvalidInput("A notice needs a subject and a body.")
+        raise InvalidInput(_("A notice needs a subject and a body."))
     notice.subject, notice.body, notice.edited = subject.strip()[:255], body, True
     notice.save(update_fields=["subject", "body", "edited"])
     return notice
@@ -347,7 +347,8 @@ def notice_approve(*, notice: Notice, user: AbstractBaseUser | None = None) -> N
     notice = _lock(notice)
     if notice.status != NoticeStatus.AWAITING_APPROVAL:
         raise InvalidTransition(
-            f"This notice is {notice.get_status_display().lower()}; only one awaiting approval can be approved."
+            _("This notice is %(status)s; only one awaiting approval can be approved.")
+            % {"status": str(notice.get_status_display()).lower()}
         )
     notice.status = NoticeStatus.PENDING
     notice.approved_by = user if user is not None and user.is_authenticated else None
@@ -409,10 +410,14 @@ def notice_resend(
             ) from exc
     if (new_channel, new_recipient) != (notice.channel, notice.recipient):
         who = user.get_username() if user is not None and user.is_authenticated else "system"
-        notice.fallback_reason = (
-            f"Sent again by {who} through {new_channel} (was {notice.channel} "
-            f"{notice.recipient or '—'})."
-        )
+        notice.fallback_reason = _(
+            "Sent again by %(who)s through %(channel)s (was %(old_channel)s %(old_recipient)s)."
+        ) % {
+            "who": who,
+            "channel": new_channel,
+            "old_channel": notice.channel,
+            "old_recipient": notice.recipient or "—",
+        }
     notice.channel, notice.recipient = new_channel, new_recipient[:200]
     notice.status, notice.attempts, notice.last_error = NoticeStatus.PENDING, 0, ""
     notice.save(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import holidays
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.errors import InvalidInput
 from inventory.models import Warehouse, WarehouseHoliday
@@ -26,7 +27,9 @@ def warehouse_calendar_seed(
         calendar = holidays.country_holidays(country.upper(), years=sorted(set(years)))
     except NotImplementedError as exc:
         raise InvalidInput(
-            f"No public holiday calendar for country {country!r}.", code="unknown_country"
+            gettext("No public holiday calendar for country %(country)s.")
+            % {"country": repr(country)},
+            code="unknown_country",
         ) from exc
     known = set(warehouse.holidays.values_list("date", flat=True))
     days_off = [

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core.errors import InvalidInput
 from inventory.models import FboStockReport, Warehouse
@@ -29,7 +30,11 @@ class FboStockRow:
 
 def _count(value: object, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidInput(f"{what} is a whole number ≥ 0, got {value!r}.", code="bad_fbo_stock")
+        raise InvalidInput(
+            gettext("%(what)s is a whole number ≥ 0, got %(value)s.")
+            % {"what": what, "value": repr(value)},
+            code="bad_fbo_stock",
+        )
     return value
 
 
@@ -49,26 +54,36 @@ def fbo_stock_report_replace(
     scope = set(warehouse_ids)
     kinds = dict(Warehouse.objects.filter(pk__in=scope).values_list("pk", "kind"))
     if set(kinds) != scope or any(kind != Warehouse.Kind.FBO for kind in kinds.values()):
-        raise InvalidInput("FBO stock is reported for FBO warehouses only.", code="not_fbo")
+        raise InvalidInput(
+            gettext("FBO stock is reported for FBO warehouses only."), code="not_fbo"
+        )
     at = reported_at or timezone.now()
     seen: set[tuple[int, int]] = set()
     objs = []
     for row in rows:
         key = (row.sku_id, row.warehouse_id)
         if row.warehouse_id not in scope:
-            raise InvalidInput(f"Warehouse {row.warehouse_id} is not being reported.")
+            raise InvalidInput(
+                gettext("Warehouse %(warehouse)s is not being reported.")
+                % {"warehouse": row.warehouse_id}
+            )
         if key in seen:
-            raise InvalidInput(f"SKU {row.sku_id} twice at warehouse {row.warehouse_id}.")
+            raise InvalidInput(
+                gettext("SKU %(sku)s twice at warehouse %(warehouse)s.")
+                % {"sku": row.sku_id, "warehouse": row.warehouse_id}
+            )
         seen.add(key)
         if row.daily_sales < 0 or (row.days_of_cover is not None and row.days_of_cover < 0):
-            raise InvalidInput("Daily sales and days of cover are ≥ 0.", code="bad_fbo_stock")
+            raise InvalidInput(
+                gettext("Daily sales and days of cover are ≥ 0."), code="bad_fbo_stock"
+            )
         objs.append(
             FboStockReport(
                 sku_id=row.sku_id,
                 warehouse_id=row.warehouse_id,
-                available=_count(row.available, "Available stock"),
-                in_transit=_count(row.in_transit, "Stock in transit"),
-                requested=_count(row.requested, "Requested stock"),
+                available=_count(row.available, gettext_lazy("Available stock")),
+                in_transit=_count(row.in_transit, gettext_lazy("Stock in transit")),
+                requested=_count(row.requested, gettext_lazy("Requested stock")),
                 daily_sales=row.daily_sales,
                 days_of_cover=row.days_of_cover,
                 reported_at=at,

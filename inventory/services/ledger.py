@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
 
 from core import sql
 from core.bulk import model_insert
@@ -126,13 +128,16 @@ def _check_exist(pairs: Sequence[tuple[int, int]]) -> None:
     warehouse_ids = {w for _, w in pairs}
     unknown_skus = sku_ids - set(Sku.objects.filter(pk__in=sku_ids).values_list("pk", flat=True))
     if unknown_skus:
-        raise NotFound(f"No SKU with id {sorted(unknown_skus)}.", code="unknown_sku")
+        raise NotFound(
+            gettext("No SKU with id %(ids)s.") % {"ids": sorted(unknown_skus)}, code="unknown_sku"
+        )
     unknown_warehouses = warehouse_ids - set(
         Warehouse.objects.filter(pk__in=warehouse_ids).values_list("pk", flat=True)
     )
     if unknown_warehouses:
         raise NotFound(
-            f"No warehouse with id {sorted(unknown_warehouses)}.", code="unknown_warehouse"
+            gettext("No warehouse with id %(ids)s.") % {"ids": sorted(unknown_warehouses)},
+            code="unknown_warehouse",
         )
 
 
@@ -170,7 +175,7 @@ def _replayed_movement(
 
 def _key_reused(idempotency_key: str | None) -> Conflict:
     return Conflict(
-        "This idempotency key was already used for a different stock change.",
+        gettext("This idempotency key was already used for a different stock change."),
         code="idempotency_key_reused",
         details={"idempotency_key": idempotency_key},
     )
@@ -193,15 +198,31 @@ def _write_movement(
     new_reserved = level.reserved + reserved_delta
     if max(new_on_hand, new_reserved) > INT32_MAX:
         raise InvalidInput(
-            f"SKU {level.sku_id} at warehouse {level.warehouse_id} would hold {new_on_hand:,} "
-            f"units; at most {INT32_MAX:,} are stored.",
+            gettext(
+                "SKU %(sku)s at warehouse %(warehouse)s would hold %(units)s units; at most "
+                "%(maximum)s are stored."
+            )
+            % {
+                "sku": level.sku_id,
+                "warehouse": level.warehouse_id,
+                "units": quantity_text(new_on_hand),
+                "maximum": quantity_text(INT32_MAX),
+            },
             code="quantity_out_of_range",
             details={"on_hand_after": new_on_hand, "maximum": INT32_MAX},
         )
     if new_on_hand < 0 or new_on_hand < new_reserved:
         raise InsufficientStock(
-            f"Only {level.available} available of SKU {level.sku_id} at warehouse "
-            f"{level.warehouse_id}; cannot take {-quantity}.",
+            gettext(
+                "Only %(available)s available of SKU %(sku)s at warehouse %(warehouse)s; "
+                "cannot take %(requested)s."
+            )
+            % {
+                "available": level.available,
+                "sku": level.sku_id,
+                "warehouse": level.warehouse_id,
+                "requested": -quantity,
+            },
             details={"available": level.available, "requested": -quantity},
         )
     level.on_hand = new_on_hand
@@ -231,16 +252,28 @@ def _write_movement(
         raise _key_reused(idempotency_key) from exc
 
 
-def _positive(quantity: int, what: str = "quantity") -> int:
+def quantity_text(quantity: int) -> str:
+    """A whole number in the active language's grouping (``2,147,483,647``, ``2 147 483 647``)."""
+    return number_format(quantity, force_grouping=True)
+
+
+def _positive(quantity: int, what: str | None = None) -> int:
+    what = gettext_lazy("quantity") if what is None else what
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        raise InvalidInput(f"The {what} must be a positive whole number, got {quantity!r}.")
+        raise InvalidInput(
+            gettext("The %(what)s must be a positive whole number, got %(value)s.")
+            % {"what": what, "value": repr(quantity)}
+        )
     return _within_column(quantity, what)
 
 
 def _count_value(quantity: int, what: str) -> int:
     """A whole number ≥ 0 that the stock columns can hold (a count, an opening balance)."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-        raise InvalidInput(f"{what} is a whole number ≥ 0, got {quantity!r}.")
+        raise InvalidInput(
+            gettext("%(what)s is a whole number ≥ 0, got %(value)s.")
+            % {"what": what, "value": repr(quantity)}
+        )
     return _within_column(quantity, what)
 
 
@@ -249,7 +282,10 @@ def _within_column(quantity: int, what: str) -> int:
     # bound server-side, wrap. Refused here, on both databases, before anything is written.
     if quantity > INT32_MAX:
         raise InvalidInput(
-            f"The {what} {quantity:,} is beyond the largest quantity Zapas stores ({INT32_MAX:,}).",
+            gettext(
+                "The %(what)s %(value)s is beyond the largest quantity Zapas stores (%(maximum)s)."
+            )
+            % {"what": what, "value": quantity_text(quantity), "maximum": quantity_text(INT32_MAX)},
             code="quantity_out_of_range",
             details={"quantity": quantity, "maximum": INT32_MAX},
         )

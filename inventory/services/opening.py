@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core import sql
 from core.bulk import model_insert
@@ -35,9 +36,11 @@ def stock_opening_balances(
     """
     wanted: dict[int, int] = {}
     for sku_id, quantity in lines:
-        _count_value(quantity, "An opening balance")
+        _count_value(quantity, gettext_lazy("An opening balance"))
         if quantity:
-            wanted[sku_id] = _count_value(wanted.get(sku_id, 0) + quantity, "An opening balance")
+            wanted[sku_id] = _count_value(
+                wanted.get(sku_id, 0) + quantity, gettext_lazy("An opening balance")
+            )
     sku_ids = sorted(wanted)
     written = 0
     now = timezone.now()
@@ -60,7 +63,7 @@ def stock_opening_balances(
             .distinct()
         )
         fresh = [
-            (pk, sku_id, _within_column(on_hand + wanted[sku_id], "opening balance"))
+            (pk, sku_id, _within_column(on_hand + wanted[sku_id], gettext_lazy("opening balance")))
             for sku_id, (pk, on_hand) in sorted(levels.items(), key=lambda item: item[1][0])
             if sku_id not in with_ledger
         ]

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import Conflict, InvalidInput, InvalidTransition
 from inventory.models import (
@@ -62,13 +63,14 @@ def purchase_order_create(
     The expected arrival is the order date plus the supplier's mean lead time.
     """
     if not lines:
-        raise InvalidInput("A purchase order needs at least one line.", code="po_empty")
+        raise InvalidInput(gettext("A purchase order needs at least one line."), code="po_empty")
     seen: set[int] = set()
     for sku, quantity, _ in lines:
         _positive(quantity)
         if sku.pk in seen:
             raise InvalidInput(
-                f"SKU {sku.code} appears twice on the purchase order.", code="duplicate_line"
+                gettext("SKU %(sku)s appears twice on the purchase order.") % {"sku": sku.code},
+                code="duplicate_line",
             )
         seen.add(sku.pk)
     order_date = order_date or timezone.localdate()
@@ -98,6 +100,10 @@ def purchase_order_create(
     return po
 
 
+def _po_state(po: PurchaseOrder) -> dict[str, str]:
+    return {"po": po.number, "status": str(po.get_status_display()).lower()}
+
+
 def _lock_po(po: PurchaseOrder) -> PurchaseOrder:
     return PurchaseOrder.objects.select_for_update().get(pk=po.pk)
 
@@ -108,10 +114,12 @@ def purchase_order_send(*, purchase_order: PurchaseOrder) -> PurchaseOrder:
     po = _lock_po(purchase_order)
     if po.status != PurchaseOrder.Status.DRAFT:
         raise InvalidTransition(
-            f"{po.number} is {po.get_status_display().lower()}; only a draft can be sent."
+            gettext("%(po)s is %(status)s; only a draft can be sent.") % _po_state(po)
         )
     if not po.lines.exists():
-        raise InvalidInput(f"{po.number} has no lines to order.", code="po_empty")
+        raise InvalidInput(
+            gettext("%(po)s has no lines to order.") % {"po": po.number}, code="po_empty"
+        )
     po.status = PurchaseOrder.Status.SENT
     po.save(update_fields=["status"])
     return po
@@ -123,7 +131,8 @@ def purchase_order_cancel(*, purchase_order: PurchaseOrder) -> PurchaseOrder:
     po = _lock_po(purchase_order)
     if po.status not in (PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.SENT):
         raise InvalidTransition(
-            f"{po.number} is {po.get_status_display().lower()}; only a draft or sent order can be cancelled."
+            gettext("%(po)s is %(status)s; only a draft or sent order can be cancelled.")
+            % _po_state(po)
         )
     po.status = PurchaseOrder.Status.CANCELLED
     po.save(update_fields=["status"])
@@ -133,7 +142,8 @@ def purchase_order_cancel(*, purchase_order: PurchaseOrder) -> PurchaseOrder:
 def _check_receivable(po: PurchaseOrder) -> None:
     if po.status not in PurchaseOrder.RECEIVABLE_STATUSES:
         raise Conflict(
-            f"{po.number} is {po.get_status_display().lower()}; goods can only be received on a sent order.",
+            gettext("%(po)s is %(status)s; goods can only be received on a sent order.")
+            % _po_state(po),
             code="po_closed",
             details={"purchase_order": po.number, "status": po.status},
         )
@@ -152,8 +162,17 @@ def _receive_po_line(
     """Receive on a locked line into its locked stock row (the PO is locked by the caller)."""
     if quantity > line.quantity_open and not allow_over_receipt:
         raise Conflict(
-            f"{po.number}: {quantity} × {line.sku.code} would exceed the order; "
-            f"{line.quantity_open} of {line.quantity_ordered} still open.",
+            gettext(
+                "%(po)s: %(quantity)s × %(sku)s would exceed the order; %(open)s of %(ordered)s "
+                "still open."
+            )
+            % {
+                "po": po.number,
+                "quantity": quantity,
+                "sku": line.sku.code,
+                "open": line.quantity_open,
+                "ordered": line.quantity_ordered,
+            },
             code="over_receipt",
             details={
                 "line_id": line.pk,
@@ -261,7 +280,8 @@ def purchase_order_receive_lines(
     unknown = set(quantities) - set(lines)
     if unknown:
         raise InvalidInput(
-            f"Lines {sorted(unknown)} are not on {po.number}.",
+            gettext("Lines %(lines)s are not on %(po)s.")
+            % {"lines": sorted(unknown), "po": po.number},
             code="not_on_purchase_order",
             details={"line_ids": sorted(unknown)},
         )
@@ -271,7 +291,10 @@ def purchase_order_receive_lines(
             continue
         wanted[pk] = _positive(quantity)
     if not wanted:
-        raise InvalidInput(f"Nothing to receive on {po.number}.", code="nothing_to_receive")
+        raise InvalidInput(
+            gettext("Nothing to receive on %(document)s.") % {"document": po.number},
+            code="nothing_to_receive",
+        )
     if allow_over_receipt is None:
         allow_over_receipt = settings.ZAPAS["ALLOW_OVER_RECEIPT"]
     levels = _lock_levels((lines[pk].sku_id, po.warehouse_id) for pk in wanted)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from core import sql
 from core.errors import Conflict, InsufficientStock, InvalidInput
@@ -56,7 +56,9 @@ def stock_receive(
     """
     _positive(quantity)
     if kind not in (MovementKind.RECEIPT, MovementKind.RETURN, MovementKind.OPENING):
-        raise InvalidInput(f"{kind!r} is not an inbound movement.")
+        raise InvalidInput(
+            gettext("%(kind)s is not an inbound movement.") % {"kind": repr(str(kind))}
+        )
     level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
     if existing := _replayed_movement(
         warehouse.pk, idempotency_key, sku_id=sku.pk, kind=kind, quantity=quantity
@@ -128,7 +130,7 @@ def stock_count(
     that matches on hand writes no movement, so its ``idempotency_key`` is not recorded.
     Every count, matching or not, is kept as a ``StockCount`` (record accuracy).
     """
-    _count_value(counted, "A counted quantity")
+    _count_value(counted, gettext_lazy("A counted quantity"))
     level = _lock_levels([(sku.pk, warehouse.pk)])[(sku.pk, warehouse.pk)]
     if existing := _replayed_movement(
         warehouse.pk,
@@ -203,7 +205,8 @@ def stock_reserve(
         take = min(quantity, available)
         if take < quantity and not allow_partial:
             raise InsufficientStock(
-                f"Only {available} of SKU {sku_id} available, {quantity} requested.",
+                gettext("Only %(available)s of SKU %(sku)s available, %(requested)s requested.")
+                % {"available": available, "sku": sku_id, "requested": quantity},
                 details={"sku_id": sku_id, "available": available, "requested": quantity},
             )
         level[2] += take
@@ -234,7 +237,8 @@ def stock_release(*, warehouse_id: int, lines: Sequence[tuple[int, int]]) -> Non
         level = levels[(sku_id, warehouse_id)]
         if quantity > level.reserved:
             raise Conflict(
-                f"Cannot release {quantity} of SKU {sku_id}: only {level.reserved} reserved.",
+                gettext("Cannot release %(requested)s of SKU %(sku)s: only %(reserved)s reserved.")
+                % {"requested": quantity, "sku": sku_id, "reserved": level.reserved},
                 code="release_exceeds_reserved",
                 details={"sku_id": sku_id, "reserved": level.reserved, "requested": quantity},
             )
@@ -268,7 +272,8 @@ def stock_ship_reserved(
         level = levels[(sku_id, warehouse_id)]
         if quantity > level.reserved:
             raise InsufficientStock(
-                f"SKU {sku_id}: {quantity} to ship but only {level.reserved} reserved.",
+                gettext("SKU %(sku)s: %(requested)s to ship but only %(reserved)s reserved.")
+                % {"sku": sku_id, "requested": quantity, "reserved": level.reserved},
                 details={"sku_id": sku_id, "reserved": level.reserved, "requested": quantity},
             )
         movements.append(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import Conflict, InvalidInput, InvalidTransition
 from inventory.models import MovementKind, Sku, Transfer, TransferLine, Warehouse
@@ -36,20 +37,23 @@ def transfer_create(
     unless it goes own → FBO. Nothing moves until ``transfer_dispatch``.
     """
     if source.pk == destination.pk:
-        raise InvalidInput("A transfer needs two different warehouses.", code="same_warehouse")
+        raise InvalidInput(
+            gettext("A transfer needs two different warehouses."), code="same_warehouse"
+        )
     if source.kind != Warehouse.Kind.OWN or destination.kind != Warehouse.Kind.FBO:
         raise InvalidInput(
-            "Transfers go from an own warehouse to a marketplace FBO warehouse.",
+            gettext("Transfers go from an own warehouse to a marketplace FBO warehouse."),
             code="transfer_direction",
         )
     if not lines:
-        raise InvalidInput("A transfer needs at least one line.", code="transfer_empty")
+        raise InvalidInput(gettext("A transfer needs at least one line."), code="transfer_empty")
     seen: set[int] = set()
     for sku, quantity in lines:
         _positive(quantity)
         if sku.pk in seen:
             raise InvalidInput(
-                f"SKU {sku.code} appears twice on the transfer.", code="duplicate_line"
+                gettext("SKU %(sku)s appears twice on the transfer.") % {"sku": sku.code},
+                code="duplicate_line",
             )
         seen.add(sku.pk)
     transfer = Transfer.objects.create(
@@ -72,7 +76,9 @@ def transfer_reserve(*, transfer: Transfer) -> Transfer:
     """
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != Transfer.Status.DRAFT:
-        raise InvalidTransition(f"{transfer.number} has left; nothing to hold back.")
+        raise InvalidTransition(
+            gettext("%(transfer)s has left; nothing to hold back.") % {"transfer": transfer.number}
+        )
     lines = [
         line
         for line in transfer.lines.select_for_update().order_by("pk")
@@ -112,10 +118,16 @@ def transfer_dispatch(*, transfer: Transfer, actor: Actor = SYSTEM) -> Transfer:
         .get(pk=transfer.pk)
     )
     if transfer.status != Transfer.Status.DRAFT:
-        raise InvalidTransition(f"{transfer.number} was already dispatched or closed.")
+        raise InvalidTransition(
+            gettext("%(transfer)s was already dispatched or closed.")
+            % {"transfer": transfer.number}
+        )
     lines = list(transfer.lines.select_for_update().order_by("pk"))
     if not lines:
-        raise InvalidInput(f"{transfer.number} has no lines.", code="transfer_empty")
+        raise InvalidInput(
+            gettext("%(transfer)s has no lines.") % {"transfer": transfer.number},
+            code="transfer_empty",
+        )
     levels = _lock_levels((line.sku_id, transfer.source_id) for line in lines)
     for line in lines:
         _write_movement(
@@ -158,7 +170,8 @@ def transfer_receive(
     )
     if transfer.status not in (Transfer.Status.IN_TRANSIT, Transfer.Status.PARTIALLY_RECEIVED):
         raise InvalidTransition(
-            f"{transfer.number} is {transfer.get_status_display().lower()}; nothing to receive."
+            gettext("%(transfer)s is %(status)s; nothing to receive.")
+            % {"transfer": transfer.number, "status": str(transfer.get_status_display()).lower()}
         )
     lines = {line.sku_id: line for line in transfer.lines.select_for_update().order_by("pk")}
     if quantities is None:
@@ -171,17 +184,27 @@ def transfer_receive(
     unknown = set(quantities) - set(lines)
     if unknown:
         raise InvalidInput(
-            f"SKUs {sorted(unknown)} are not on {transfer.number}.", code="not_on_transfer"
+            gettext("SKUs %(skus)s are not on %(transfer)s.")
+            % {"skus": sorted(unknown), "transfer": transfer.number},
+            code="not_on_transfer",
         )
     if not quantities:
-        raise InvalidInput(f"Nothing to receive on {transfer.number}.", code="nothing_to_receive")
+        raise InvalidInput(
+            gettext("Nothing to receive on %(document)s.") % {"document": transfer.number},
+            code="nothing_to_receive",
+        )
     levels = _lock_levels((sku_id, transfer.destination_id) for sku_id in quantities)
     for sku_id, quantity in quantities.items():
         _positive(quantity)
         line = lines[sku_id]
         if quantity > line.quantity_in_transit:
             raise Conflict(
-                f"{transfer.number}: {quantity} received but only {line.quantity_in_transit} in transit.",
+                gettext("%(transfer)s: %(quantity)s received but only %(in_transit)s in transit.")
+                % {
+                    "transfer": transfer.number,
+                    "quantity": quantity,
+                    "in_transit": line.quantity_in_transit,
+                },
                 code="over_receipt",
                 details={"sku_id": sku_id, "in_transit": line.quantity_in_transit},
             )
@@ -210,7 +233,10 @@ def transfer_cancel(*, transfer: Transfer) -> Transfer:
     source stock rows; a dispatched transfer cannot be cancelled."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != Transfer.Status.DRAFT:
-        raise InvalidTransition(f"{transfer.number} is already on its way; it cannot be cancelled.")
+        raise InvalidTransition(
+            gettext("%(transfer)s is already on its way; it cannot be cancelled.")
+            % {"transfer": transfer.number}
+        )
     _unreserve(transfer)
     transfer.status = Transfer.Status.CANCELLED
     transfer.save(update_fields=["status"])

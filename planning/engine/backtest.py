@@ -13,7 +13,11 @@ the policy's protection period L + R.  Figures per SKU:
 * fill rate = served units ÷ demanded units (1 when nothing was demanded);
 * cycle service level = share of review cycles without lost demand;
 * stock-out days = days with lost demand; lost units;
-* average inventory value = mean end-of-day stock × unit cost; orders placed.
+* average inventory value = mean end-of-day stock × unit cost; orders placed;
+* with ``count_from`` (a test day per SKU) the demand and lost units from that day on, for a
+  fill rate of the demand a policy could have served (``first_possible_arrival``: a product
+  never sold before the window has nothing on the shelf until an order placed after its first
+  sale arrives, whatever the policy).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ class BacktestResult:
     avg_inventory_value: np.ndarray
     demand_units: np.ndarray
     orders: np.ndarray  # replenishment orders placed
+    # demand and lost units from each SKU's ``count_from`` day on (None without it)
+    demand_from: np.ndarray | None = None
+    lost_from: np.ndarray | None = None
 
     def summary(self) -> dict[str, float]:
         """Catalogue totals: unit-weighted fill rate, mean CSL, totals of the rest."""
@@ -63,13 +70,15 @@ def simulate_policy(
     pack_size: np.ndarray | None = None,
     initial_stock: np.ndarray | None = None,
     seed: int = 0,
+    count_from: np.ndarray | None = None,
 ) -> BacktestResult:
     """Simulate an (R, s, S) policy on ``demand`` (n, T) units/day; see the module docstring.
 
     ``reorder_point`` / ``order_up_to``: (n,) fixed or (n, T) levels in force on each day.
     ``initial_stock`` defaults to the first day's order-up-to level.  Lead times are sampled with
     ``numpy.random.default_rng(seed)``, so two policies replayed with the same seed see the
-    same demand and comparable lead times.
+    same demand and comparable lead times.  ``count_from`` (n,) test-day index per SKU: also
+    sum its demand and lost units from that day on (``demand_from``, ``lost_from``).
     """
     y = np.asarray(demand, np.float64)
     n, n_days = y.shape
@@ -99,6 +108,8 @@ def simulate_policy(
     cycle_bad = np.zeros(n, bool)
     n_orders = np.zeros(n)
     rows = np.arange(n)
+    start = None if count_from is None else np.asarray(count_from, np.int64) * np.ones(n, np.int64)
+    lost_from = np.zeros(n)
     for t in range(n_days):
         if s_lo_all.shape[1] > 1:
             s_lo, s_hi = s_lo_all[:, t], s_hi_all[:, t]
@@ -113,6 +124,8 @@ def simulate_policy(
         on_hand -= sold
         served += sold
         lost += miss
+        if start is not None:
+            lost_from += np.where(start <= t, miss, 0.0)
         short = miss > 1e-9
         so_days += short
         cycle_bad |= short
@@ -139,6 +152,9 @@ def simulate_policy(
     dem_tot = y.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(dem_tot > 0, served / dem_tot, 1.0)
+    demand_from = None
+    if start is not None:
+        demand_from = np.where(np.arange(n_days)[None, :] >= start[:, None], y, 0.0).sum(axis=1)
     return BacktestResult(
         fill_rate=fill,
         cycle_service_level=good_cycles / cycles,
@@ -147,7 +163,33 @@ def simulate_policy(
         avg_inventory_value=inv_sum / n_days * cost,
         demand_units=dem_tot,
         orders=n_orders,
+        demand_from=demand_from,
+        lost_from=None if start is None else lost_from,
     )
+
+
+def first_possible_arrival(
+    demand: np.ndarray,
+    test_days: int,
+    lead_time_mean: np.ndarray,
+    replan_days: int = 7,
+) -> np.ndarray:
+    """Per SKU, the first test day (0-based, of the last ``test_days`` of ``demand``) on which
+    stock ordered in response to its demand could be on the shelf: 0 for a SKU sold before
+    the test window; for one first sold on test day f, the first replan after f (a plan made
+    on day k sees the days before k) plus the mean lead time rounded plus one day (the order
+    is placed after the day's sales); ``test_days`` for one never sold.  Before that day no
+    policy that plans from the history has stock to sell."""
+    y = np.asarray(demand, np.float64)
+    n, n_days = y.shape
+    first = n_days - test_days
+    sold_before = y[:, :first].sum(axis=1) > 0
+    sale = y[:, first:] > 0
+    f = np.where(sale.any(axis=1), sale.argmax(axis=1), test_days)
+    step = max(int(replan_days), 1)
+    lead = np.rint(np.asarray(lead_time_mean, np.float64) * np.ones(n)).astype(np.int64)
+    arrive = (f // step + 1) * step + np.maximum(lead, 1) + 1
+    return np.where(sold_before, 0, np.minimum(arrive, test_days)).astype(np.int64)
 
 
 def naive_min_max(

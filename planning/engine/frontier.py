@@ -51,6 +51,8 @@ class FrontierPoint:
     cancelled_orders: float
     stockout_days: float
     orders: float = 0.0
+    # fill rate of the demand from each SKU's ``count_from`` day on (NaN without it)
+    reach_fill_rate: float = float("nan")
 
 
 def efficient_frontier(
@@ -162,10 +164,13 @@ def sweep_policies(
     seed: int = 0,
     replan_days: int = 7,
     allocations: Sequence[str] = ("target",),
+    count_from: np.ndarray | None = None,
 ) -> list[FrontierPoint]:
     """Replay the last ``test_days`` of the history for every target and multiplier (and
     allocation: "target" = every SKU at the target, policy "zapas"; "value" = the target
-    spread by value, policy "zapas_value")."""
+    spread by value, policy "zapas_value").  ``count_from`` (a test day per SKU, e.g.
+    ``backtest.first_possible_arrival``) adds each point's fill rate of the demand from that
+    day on (``reach_fill_rate``)."""
     from .plan import replenishment_levels
 
     params = params or PlanParams()
@@ -218,6 +223,7 @@ def sweep_policies(
         "moq": snapshot.moq,
         "pack_size": snapshot.pack_size,
         "seed": seed,
+        "count_from": count_from,
     }
     test = np.asarray(y[:, first:], np.float64)
     out = []
@@ -233,6 +239,9 @@ def sweep_policies(
             cancelled_orders=float((res.lost_units / upo).sum()),
             stockout_days=s["stockout_days"],
             orders=float(res.orders.sum()),
+            reach_fill_rate=float("nan")
+            if res.demand_from is None
+            else float(1 - res.lost_from.sum() / max(res.demand_from.sum(), 1e-12)),
         )
 
     for j, (allocation, target) in enumerate(runs):

@@ -186,21 +186,18 @@ def compute_policy(
         rop = fill_rate_reorder_point(
             sl, d, sd_daily, lead_time_mean, lead_time_sd, rv, cycle_q, mu, sigma, discrete, total
         )
-        if total is not None:
-            mu = np.where(total.mean > 1e-9, total.mean, 0.0)
-            sigma = total.sd()
-            dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
+    elif total is not None:
+        rop = total.quantile(sl)
     else:
         rop = mu + special.ndtri(sl) * sigma
         if discrete.any():
             i = np.flatnonzero(discrete)
             q = discrete_ppf(sl[i], dist[i], mu[i], r[i], p[i])
             rop[i] = np.where(np.isfinite(q), q, rop[i])  # degenerate NB: keep the normal value
-        if total is not None:
-            mu = np.where(total.mean > 1e-9, total.mean, 0.0)
-            sigma = total.sd()
-            dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
-            rop = total.quantile(sl)
+    if total is not None:  # the moments and the distribution's name come from it too
+        mu = np.where(total.mean > 1e-9, total.mean, 0.0)
+        sigma = total.sd()
+        dist = np.full(mu.shape, DIST_EMPIRICAL, np.int8)
     ss = rop - mu
     # a fill-rate reorder point may sit below the mean: one lot alone can fill beyond the target
     if not params.allow_negative_safety_stock and not fill:
@@ -312,14 +309,14 @@ def allocate_levels(
     """
     t, c, w, ok = _allocation_weights(levels, quantile, unit_cost, units_per_order, cycle, cap)
     if log_lambda is not None:
-        return np.where(ok, np.clip(1 - np.exp(log_lambda) * w, floor, cap), t)
+        return _levels_at(log_lambda, t, w, ok, floor, cap)
     if not ok.any():
         return t.copy()
-    held = float((c * quantile(t))[ok].sum()) if budget is None else float(budget)
+    held = _spend(t, quantile, c, ok) if budget is None else float(budget)
 
     def at(log_lam: float) -> tuple[np.ndarray, float]:
-        lv = np.where(ok, np.clip(1 - np.exp(log_lam) * w, floor, cap), t)
-        return lv, float((c * quantile(lv))[ok].sum())
+        lv = _levels_at(log_lam, t, w, ok, floor, cap)
+        return lv, _spend(lv, quantile, c, ok)
 
     lo = float(np.log((1 - cap) / w[ok].max()))  # every SKU at the cap: the most stock
     hi = float(np.log((1 - floor) / w[ok].min()))  # every SKU at the floor: the least
@@ -345,6 +342,17 @@ def _allocation_weights(levels, quantile, unit_cost, units_per_order, cycle, cap
     w = c * np.maximum(_f64(units_per_order), 1.0) * np.maximum(_f64(cycle), 1e-9)
     ok = (w > 0) & (quantile(np.full(t.shape, cap)) > 0)
     return t, c, w, ok
+
+
+def _levels_at(log_lam: float, t, w, ok, floor: float, cap: float) -> np.ndarray:
+    """The allocation's levels at one λ: 1 − λ·wᵢ within [floor, cap] for the SKUs taking
+    part, their own level ``t`` for the rest."""
+    return np.where(ok, np.clip(1 - np.exp(log_lam) * w, floor, cap), t)
+
+
+def _spend(levels: np.ndarray, quantile, c: np.ndarray, ok: np.ndarray) -> float:
+    """Σ cᵢ·qᵢ(levelᵢ) over the SKUs taking part: the stock value those levels hold."""
+    return float((c * quantile(levels))[ok].sum())
 
 
 # log λ where a chunk's spending is tabulated: λ·w spans [1 − cap, 1 − floor] for weights
@@ -375,11 +383,10 @@ def allocation_spend(
     t, c, w, ok = _allocation_weights(levels, quantile, unit_cost, units_per_order, cycle, cap)
     if not ok.any():
         return AllocationSpend(np.zeros(LOG_LAMBDAS.size), 0.0)
-    held = float((c * quantile(t))[ok].sum())
+    held = _spend(t, quantile, c, ok)
     spent = np.empty(LOG_LAMBDAS.size)
     for k, log_lam in enumerate(LOG_LAMBDAS):
-        lv = np.where(ok, np.clip(1 - np.exp(log_lam) * w, floor, cap), t)
-        spent[k] = float((c * quantile(lv))[ok].sum())
+        spent[k] = _spend(_levels_at(log_lam, t, w, ok, floor, cap), quantile, c, ok)
     return AllocationSpend(spent, held)
 
 

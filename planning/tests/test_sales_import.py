@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from core.errors import InvalidInput
@@ -16,7 +17,7 @@ from inventory.models import Sku
 from inventory.tests.factories import SkuFactory
 from planning.models import DemandHistory, DemandSource, SalesImport
 from planning.sales_import import sales_import
-from planning.sales_parse import ImportOptions
+from planning.sales_parse import ImportOptions, ImportReport
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,37 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(skus):
     assert record.report["bad_rows"][0] == {
         "line": 3,
         "reason": "quantity 'two' is not a whole number",
+        "template": "quantity %(value)s is not a whole number",
+        "params": {"value": "'two'"},
     }
+
+
+def test_the_import_report_is_said_in_the_readers_language(skus):
+    # given a failed import whose report was stored in English
+    run(csv_file(BAD_ROWS))
+    report = ImportReport.from_json(SalesImport.objects.get().report)
+
+    # when it is shown to a Russian and a Chinese reader, and to an English one
+    with translation.override("ru"):
+        russian = report.lines()
+    with translation.override("zh-hans"):
+        chinese = report.lines()
+    english = report.lines()
+
+    # then every line but the file's name and hash follows the reader's language
+    assert english[3] == (
+        "rows read 8: demand 2, cancellations 0, returns 0, adjustments 0, non-product 0, "
+        "bad 6, unknown SKU 0"
+    )
+    assert russian[2] == "прочитан как utf-8-sig, разделитель: запятая"
+    assert russian[3] == (
+        "прочитано строк 8: спрос 2, отмены 0, возвраты 0, корректировки 0, не товары 0, "
+        "ошибочные 6, неизвестный SKU 0"
+    )
+    assert "line 3: quantity 'two' is not a whole number" in english
+    assert "строка 3: количество 'two' — не целое число" in russian
+    assert "第 3 行：数量 'two' 不是整数" in chinese
+    assert russian[0].endswith(": отклонён, ничего не записано")
 
 
 def test_bad_rows_can_be_skipped_and_the_good_rows_imported(skus):

@@ -173,6 +173,6 @@ def test_the_admin_cancels_a_stuck_job_run(client):
         {"action": "cancel_runs", "_selected_action": [stuck.pk]},
         follow=True,
     )
-    assert "Cancelled 1 run(s)." in response.content.decode()
+    assert "Cancelled 1 run." in response.content.decode()
     stuck.refresh_from_db()
     assert (stuck.status, stuck.error) == (JobRun.Status.FAILED, "Cancelled by admin:boss.")

@@ -3,8 +3,9 @@
 Called by the notice outbox (``fulfilment.notices.outbox.notice_send``) outside any
 transaction, after the notice committed and was claimed; the notice table is the outbox of
 these calls (pending → sending → sent/failed, retried with backoff, shown in the admin).
-Both methods need a Premium Plus or Premium Pro subscription: Ozon answers 403 otherwise, and
-the notice goes by e-mail instead (``ChannelFallback``) with Ozon's answer kept as the reason.
+Both methods need a Premium Plus or Premium Pro subscription and an API key allowed the chat:
+Ozon answers 403 otherwise, and the notice goes by e-mail instead (``ChannelFallback``) with
+Ozon's answer and both possible causes kept as the reason.
 """
 
 from __future__ import annotations
@@ -97,9 +98,12 @@ def _delivery_for(notice: Notice, posting: Posting, parts: list[str]) -> ChatDel
 
 
 def _fallback(posting: Posting, exc: OzonError, address: str) -> PermanentChannelError:
+    # A 403 says "access denied", not why: a seller without the subscription gets it, and so
+    # does an API key without the chat among its roles. Name both; quote Ozon's own words.
     reason = (
-        f"Ozon refused the buyer chat for {posting.account.name} (HTTP {exc.status}: "
-        f"{exc.message}); the chat needs a Premium Plus or Premium Pro subscription."
+        f"Ozon denied {posting.account.name} the buyer chat (HTTP {exc.status}: {exc.message}). "
+        "Ozon opens the chat only to sellers with a Premium Plus or Premium Pro subscription, "
+        "and only to an API key whose roles include the chat: check both in Ozon's seller pages."
     )
     if not address:
         return PermanentChannelError(

@@ -18,7 +18,7 @@ from core.errors import InvalidInput, NotFound
 from fulfilment.scan_apis import order_by_number
 from inventory.models import Warehouse
 from marketplaces.ozon.handover import labels
-from marketplaces.ozon.handover.carriage import carriage_act_pdf
+from marketplaces.ozon.handover.carriage import carriage_act_pdf, carriage_container_labels_pdf
 from marketplaces.ozon.handover.models import Carriage
 
 
@@ -77,26 +77,45 @@ class WarehouseLabelsApi(APIView):
         return pdf_response(labels.labels_pdf(postings=postings), f"labels-{warehouse.code}.pdf")
 
 
+def _carriage(request: Request, pk: int) -> Carriage:
+    # A number past 64 bits is no row (and would overflow the database's integer).
+    carriage = (
+        Carriage.objects.select_related("account", "warehouse_link").filter(pk=pk).first()
+        if pk < 2**63
+        else None
+    )
+    if carriage is None:
+        raise NotFound(f"No carriage {pk}.", code="unknown_carriage")
+    check_warehouse(request, carriage.warehouse_link.warehouse_id, what=f"carriage {pk}")
+    return carriage
+
+
+_CARRIAGE_PK = OpenApiParameter(
+    "pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Zapas's carriage id."
+)
+
+
 class CarriageActApi(APIView):
     @extend_schema(
         operation_id="ozon_carriage_act",
         summary="The act (acceptance certificate and waybill) of an Ozon carriage (PDF)",
-        parameters=[
-            OpenApiParameter(
-                "pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Zapas's carriage id."
-            )
-        ],
+        parameters=[_CARRIAGE_PK],
         responses={(200, "application/pdf"): _PDF, **error_responses(403, 404, 409, 503)},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        # A number past 64 bits is no row (and would overflow the database's integer).
-        carriage = (
-            Carriage.objects.select_related("account", "warehouse_link").filter(pk=pk).first()
-            if pk < 2**63
-            else None
-        )
-        if carriage is None:
-            raise NotFound(f"No carriage {pk}.", code="unknown_carriage")
-        check_warehouse(request, carriage.warehouse_link.warehouse_id, what=f"carriage {pk}")
+        carriage = _carriage(request, pk)
         content = carriage_act_pdf(carriage=carriage)
         return pdf_response(content, f"act-{carriage.carriage_id}.pdf")
+
+
+class CarriageContainerLabelsApi(APIView):
+    @extend_schema(
+        operation_id="ozon_carriage_container_labels",
+        summary="The labels of an Ozon carriage's containers (PDF)",
+        parameters=[_CARRIAGE_PK],
+        responses={(200, "application/pdf"): _PDF, **error_responses(403, 404, 409, 503)},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        carriage = _carriage(request, pk)
+        content = carriage_container_labels_pdf(carriage=carriage)
+        return pdf_response(content, f"containers-{carriage.carriage_id}.pdf")

@@ -4,9 +4,14 @@
 after commit; ``carriage_send`` claims the row, then, outside any transaction, creates the
 carriage at Ozon (``/v1/carriage/create``: every packed posting of the delivery method),
 stores its id at once, approves it (``/v1/carriage/approve``) and records the postings of
-its act (``/v2/posting/fbs/act/get-postings``). A retry after a crash between create and
-approve approves the stored carriage instead of creating a second. The act — acceptance
-certificate and waybill — is read on demand from ``/v2/posting/fbs/act/get-pdf``.
+its act (``/v2/posting/fbs/act/get-postings``) and how many containers it has
+(``/v1/carriage/get``). A retry after a crash between create and approve approves the stored
+carriage instead of creating a second; before creating one, the method's carriages that day
+are read (``/v2/carriage/delivery/list``), so a carriage whose id was never stored (the worker
+died between Ozon's answer and the write) or that the seller made in Ozon's own pages is taken
+instead of a second. The act — acceptance certificate and waybill — and the containers' labels
+are read on demand from ``/v2/posting/fbs/act/get-pdf`` and
+``/v2/posting/fbs/act/get-container-labels``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ DELIVERY_LIST, CREATE, APPROVE = (
     "/v1/carriage/approve",
 )
 ACT_POSTINGS, ACT_PDF = "/v2/posting/fbs/act/get-postings", "/v2/posting/fbs/act/get-pdf"
+CARRIAGE_GET, CONTAINER_LABELS = "/v1/carriage/get", "/v2/posting/fbs/act/get-container-labels"
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 10
 
@@ -110,6 +116,10 @@ def carriage_send(carriage_id: int, *, client: OzonClient | None = None) -> str:
     delay: timedelta | None = None
     try:
         if carriage.carriage_id is None:
+            carriage.carriage_id = existing_carriage_id(carriage=carriage, client=client)
+            if carriage.carriage_id is not None:
+                _remember_id(carriage)
+        if carriage.carriage_id is None:
             departure = datetime.combine(carriage.departure_date, time(12), tzinfo=UTC)
             answer = client.call(
                 CREATE,
@@ -119,10 +129,12 @@ def carriage_send(carriage_id: int, *, client: OzonClient | None = None) -> str:
                 },
             )
             carriage.carriage_id = int(answer["carriage_id"])
-            Carriage.objects.filter(pk=carriage.pk).update(carriage_id=carriage.carriage_id)
+            _remember_id(carriage)
         client.call(APPROVE, {"carriage_id": carriage.carriage_id})
         act = client.call(ACT_POSTINGS, {"id": carriage.carriage_id})
         postings = [item.get("posting_number") for item in act.get("result") or []]
+        details = client.call(CARRIAGE_GET, {"carriage_id": carriage.carriage_id})
+        containers = int(details.get("containers_count") or 0)
         status, error = CarriageStatus.APPROVED, ""
     except OzonCircleOpen as exc:
         status, error, delay = CarriageStatus.PENDING, str(exc), timedelta(seconds=exc.retry_after)
@@ -139,30 +151,72 @@ def carriage_send(carriage_id: int, *, client: OzonClient | None = None) -> str:
     now = timezone.now()
     fields: dict[str, Any] = {"status": status, "last_error": error[:2000]}
     if status == CarriageStatus.APPROVED:
-        fields.update(approved_at=now, postings=postings)
+        fields.update(approved_at=now, postings=postings, containers_count=containers)
     fields["next_attempt_at"] = now + delay if delay else now
     Carriage.objects.filter(pk=carriage.pk, status=CarriageStatus.SENDING).update(**fields)
     return status
 
 
+def _remember_id(carriage: Carriage) -> None:
+    """Store Ozon's carriage id at once: every retry from now on approves this carriage."""
+    Carriage.objects.filter(pk=carriage.pk).update(carriage_id=carriage.carriage_id)
+
+
+def existing_carriage_id(*, carriage: Carriage, client: OzonClient) -> int | None:
+    """The id of a carriage Ozon already has for the method and day (cancelled ones aside)."""
+    body = {
+        "limit": 100,
+        "filter": {
+            "delivery_method_id": carriage.delivery_method_id,
+            "departure_date": carriage.departure_date.isoformat(),
+        },
+    }
+    for page in client.pages(DELIVERY_LIST, body, items="methods"):
+        for method in page:
+            if method.get("delivery_method_id") != carriage.delivery_method_id:
+                continue
+            for found in method.get("carriages") or []:
+                if found.get("id") and "cancel" not in str(found.get("status", "")).lower():
+                    return int(found["id"])
+    return None
+
+
 def carriage_act_pdf(*, carriage: Carriage, client: OzonClient | None = None) -> bytes:
     """The act (acceptance certificate and waybill) of an approved carriage, as Ozon's PDF."""
+    return _approved_carriage_file(carriage, ACT_PDF, what="its act", client=client)
+
+
+def carriage_container_labels_pdf(*, carriage: Carriage, client: OzonClient | None = None) -> bytes:
+    """The labels of an approved carriage's containers (package units), as Ozon's PDF."""
+    if carriage.status == CarriageStatus.APPROVED and not carriage.containers_count:
+        raise Conflict(
+            f"Carriage {carriage} has no containers at Ozon: there is nothing to label.",
+            code="no_containers",
+        )
+    return _approved_carriage_file(
+        carriage, CONTAINER_LABELS, what="its containers' labels", client=client
+    )
+
+
+def _approved_carriage_file(
+    carriage: Carriage, path: str, *, what: str, client: OzonClient | None
+) -> bytes:
     if carriage.status != CarriageStatus.APPROVED or carriage.carriage_id is None:
         raise Conflict(
-            f"Carriage {carriage} is {carriage.get_status_display().lower()}: its act exists "
-            "once Ozon has approved it.",
+            f"Carriage {carriage} is {carriage.get_status_display().lower()}: Ozon makes "
+            f"{what} once it has approved the carriage.",
             code="carriage_not_approved",
         )
     own = client is None
     client = client or OzonClient.for_account(carriage.account, max_attempts=2)
     try:
-        return client.call_file(ACT_PDF, {"id": carriage.carriage_id})
+        return client.call_file(path, {"id": carriage.carriage_id})
     except OzonRetryable as exc:
         raise OzonUnavailable(
-            f"Ozon did not answer for the act ({exc.message}); try again in a minute."
+            f"Ozon did not answer for {what} ({exc.message}); try again in a minute."
         ) from exc
     except OzonError as exc:
-        raise Conflict(f"Ozon refused the act: {exc.message}", code="ozon_refused") from exc
+        raise Conflict(f"Ozon refused {what}: {exc.message}", code="ozon_refused") from exc
     finally:
         if own:
             client.close()

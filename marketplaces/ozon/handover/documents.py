@@ -43,18 +43,30 @@ def warehouse_documents(warehouse: Warehouse) -> list[OrderDocument]:
 
 
 def carriage_documents(warehouse: Warehouse) -> list[OrderDocument]:
-    """The acts of the warehouse's carriages approved today (local date of the warehouse)."""
+    """The acts of the warehouse's carriages approved today (local date of the warehouse) and
+    the labels of their containers, if they have any."""
     today = timezone.now().astimezone(ZoneInfo(warehouse.time_zone)).date()
     carriages = Carriage.objects.filter(
         warehouse_link__warehouse=warehouse,
         departure_date=today,
         status=CarriageStatus.APPROVED,
     ).order_by("pk")
-    return [
-        OrderDocument(
-            kind="act",
-            title=_("Hand-over act of carriage %(carriage)s (PDF)") % {"carriage": c.carriage_id},
-            url=reverse("ozon-carriage-act", args=[c.pk]),
+    documents = []
+    for c in carriages:
+        documents.append(
+            OrderDocument(
+                kind="act",
+                title=_("Hand-over act of carriage %(carriage)s (PDF)")
+                % {"carriage": c.carriage_id},
+                url=reverse("ozon-carriage-act", args=[c.pk]),
+            )
         )
-        for c in carriages
-    ]
+        if c.containers_count:
+            title = ngettext(
+                "Label of the %(count)d container of carriage %(carriage)s (PDF)",
+                "Labels of the %(count)d containers of carriage %(carriage)s (PDF)",
+                c.containers_count,
+            ) % {"count": c.containers_count, "carriage": c.carriage_id}
+            url = reverse("ozon-carriage-container-labels", args=[c.pk])
+            documents.append(OrderDocument(kind="containers", title=title, url=url))
+    return documents

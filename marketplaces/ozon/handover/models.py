@@ -40,6 +40,9 @@ class Carriage(models.Model):
     postings = models.JSONField(
         default=list, blank=True, help_text=_("Posting numbers in the act.")
     )
+    containers_count = models.PositiveIntegerField(
+        _("containers"), default=0, help_text=_("Package units of the carriage at Ozon.")
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     approved_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,4 +8,9 @@ urlpatterns = [
     path("labels/", apis.WarehouseLabelsApi.as_view(), name="ozon-labels"),
     path("postings/<str:number>/label/", apis.PostingLabelApi.as_view(), name="ozon-posting-label"),
     path("carriages/<int:pk>/act/", apis.CarriageActApi.as_view(), name="ozon-carriage-act"),
+    path(
+        "carriages/<int:pk>/container-labels/",
+        apis.CarriageContainerLabelsApi.as_view(),
+        name="ozon-carriage-container-labels",
+    ),
 ]

@@ -9,7 +9,12 @@ from scipy import stats
 
 from planning.engine import PlanParams, plan_catalogue
 from planning.engine.plan import replenishment_levels
-from planning.engine.policy import allocate_levels
+from planning.engine.policy import (
+    LOG_LAMBDAS,
+    allocate_levels,
+    allocation_log_lambda,
+    allocation_spend,
+)
 
 from ._factory import snapshot
 
@@ -49,6 +54,27 @@ def test_allocation_floor_and_the_budget():
     # 150 = 100(1 − λ) + 100(1 − λ) → 0.75 each
     lv = allocate_levels(np.full(2, 0.8), _uniform([100.0, 100.0]), np.ones(2), budget=150.0)
     assert np.allclose(lv, [0.75, 0.75])
+
+
+def test_allocation_spend_table_is_the_allocation_at_each_lambda():
+    # the chunked run's table and the one-pass allocation share one rule: at every tabulated
+    # λ the table holds exactly what allocate_levels(log_lambda=…) spends, and the budget is
+    # the SKUs' own levels; SKU 3 (no cost) takes no part in either
+    lv, cost = np.array([0.9, 0.8, 0.95]), np.array([1.0, 2.0, 0.0])
+    q = _uniform([100.0, 50.0, 80.0])
+    part = allocation_spend(lv, q, cost, 2.0, 7.0)
+    assert part.held == 90.0 + 2 * 40.0
+    for k in (0, 300, 500, 800):
+        at = allocate_levels(lv, q, cost, 2.0, 7.0, log_lambda=float(LOG_LAMBDAS[k]))
+        assert at[2] == 0.95
+        assert part.spent[k] == float((cost * q(at))[:2].sum())
+    # λ = e⁻³: w = c·u·T = (14, 28), levels 1 − 14e⁻³ = 0.303 → the floor 0.5 for both
+    at = allocate_levels(lv, q, cost, 2.0, 7.0, log_lambda=-3.0)
+    assert np.array_equal(at, [0.5, 0.5, 0.95])
+    # one part: the λ found spends the part's own budget, as the bisection's does
+    log_lam = allocation_log_lambda([part])
+    spent = float((cost * q(allocate_levels(lv, q, cost, 2.0, 7.0, log_lambda=log_lam)))[:2].sum())
+    assert abs(spent - 170.0) < 0.5
 
 
 def test_allocation_leaves_skus_without_cost_or_demand():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from planning.engine import compare_policies, naive_min_max, simulate_policy
+from planning.engine.backtest import first_possible_arrival
 
 from ._factory import snapshot
 
@@ -44,3 +45,31 @@ def test_compare_policies_runs_and_zapas_meets_its_target_better():
     }
     assert z["fill_rate"] > n["fill_rate"]
     assert z["fill_rate"] > 0.9
+
+
+def test_first_possible_arrival_by_hand():
+    # 20 days of history, 28 test days, weekly replans, lead time 3 (rounded from 2.6):
+    # SKU 0 sold before the window → 0; SKU 1 first sold on test day 9 → replan day 14 sees it,
+    # the order is placed after day 14's sales and is sellable on 14 + 3 + 1 = 18; SKU 2 first
+    # sold on day 7 (a replan day, whose plan sees only the days before) → 14 + 4 = 18 too;
+    # SKU 3 on day 25 → 28 + 4 past the window → 28; SKU 4 never sold → 28
+    y = np.zeros((5, 48))
+    y[0, 3] = y[1, 20 + 9] = y[2, 20 + 7] = y[3, 20 + 25] = 1.0
+    reach = first_possible_arrival(y, 28, np.full(5, 2.6))
+    assert reach.tolist() == [0, 18, 18, 28, 28]
+
+
+def test_count_from_sums_demand_and_lost_units_from_that_day():
+    # nothing on the shelf and a level of 0 until day 5, then S = 10 with L = 1: days 0–4 are
+    # lost (5 units); on day 5 (a review, R = 5) an order of 10 arrives on day 7, so days 5
+    # and 6 are lost too and the rest is served
+    demand = np.ones((1, 20))
+    lo = np.where(np.arange(20) < 5, 0.0, 5.0)[None, :]
+    hi = np.where(np.arange(20) < 5, 0.0, 10.0)[None, :]
+    res = simulate_policy(demand, lo, hi, [1.0], [0.0], [5.0], [1.0], count_from=np.array([5]))
+    assert res.lost_units[0] == 7.0
+    assert res.demand_from[0] == 15.0 and res.lost_from[0] == 2.0
+    # without count_from the fields stay None and nothing else changes
+    plain = simulate_policy(demand, lo, hi, [1.0], [0.0], [5.0], [1.0])
+    assert plain.demand_from is None and plain.lost_from is None
+    assert plain.lost_units[0] == 7.0 and plain.fill_rate[0] == res.fill_rate[0]

@@ -71,6 +71,9 @@ def test_without_the_subscription_the_notice_goes_by_email_with_ozons_answer(
     )
     assert NO_SUBSCRIPTION in sent.fallback_reason
     assert "HTTP 403" in sent.fallback_reason
+    # Ozon's 403 does not say which: the reason names both causes to check
+    assert "Premium Plus or Premium Pro subscription" in sent.fallback_reason
+    assert "API key whose roles include the chat" in sent.fallback_reason
     assert sent.fallback_reason.endswith("Sent by e-mail to orders@seller.example.")
     assert [m.to for m in mailoutbox] == [["orders@seller.example"]]
     assert mailoutbox[0].body == notice.body

@@ -54,6 +54,7 @@ class HandoverFakeOzon(FakeOzon):
         self.not_ready: set[str] = set()
         self.delivery_methods: dict[int, dict[str, Any]] = {}  # id -> {warehouse_id, name}
         self.carriages: dict[int, dict[str, Any]] = {}
+        self.containers_per_carriage = 0  # package units Ozon counts for each new carriage
 
     def _file(self, path: str, name: str, content: bytes) -> Response | dict[str, Any]:
         if not self.label_as_json:
@@ -103,10 +104,19 @@ class HandoverFakeOzon(FakeOzon):
         )
 
     def do_v2_carriage_delivery_list(self, body):
+        wanted = body.get("filter", {})
+        day = wanted.get("departure_date", "")
         methods = []
         for method_id, method in sorted(self.delivery_methods.items()):
+            if wanted.get("delivery_method_id") not in (None, method_id):
+                continue
             count = len(self._awaiting(method_id))
-            if not count:
+            carriages = [
+                {"id": carriage_id, "status": c["status"], "postings_count": len(c["postings"])}
+                for carriage_id, c in sorted(self.carriages.items())
+                if c["method"] == method_id and str(c["departure_date"]).startswith(day)
+            ]
+            if not count and not carriages:
                 continue  # Ozon leaves out methods without shipments
             methods.append(
                 {
@@ -117,7 +127,9 @@ class HandoverFakeOzon(FakeOzon):
                         "name", ""
                     ),
                     "mandatory_postings_count": count,
-                    "departure_date": body.get("filter", {}).get("departure_date", ""),
+                    "carriage_postings_count": sum(c["postings_count"] for c in carriages),
+                    "carriages": carriages,
+                    "departure_date": day,
                 }
             )
         return {"methods": methods, "cursor": "", "has_next": False}
@@ -135,8 +147,37 @@ class HandoverFakeOzon(FakeOzon):
             "postings": postings,
             "status": "new",
             "departure_date": body.get("departure_date"),
+            "containers": self.containers_per_carriage,
         }
         return {"carriage_id": carriage_id}
+
+    def do_v1_carriage_get(self, body):
+        carriage = self.carriages.get(body["carriage_id"])
+        if carriage is None:
+            return self._error(404, 5, "carriage not found")
+        return {
+            "carriage_id": body["carriage_id"],
+            "delivery_method_id": carriage["method"],
+            "status": carriage["status"],
+            "containers_count": carriage["containers"],
+            "departure_date": carriage["departure_date"],
+        }
+
+    def do_v2_posting_fbs_act_get_container_labels(self, body):
+        carriage = self.carriages.get(body["id"])
+        if carriage is None:
+            return self._error(404, 5, "carriage not found")
+        if not carriage["containers"]:
+            return self._error(400, 3, "carriage has no containers")
+        pages = [
+            label_pdf(f"CONTAINER {body['id']}-{n}") for n in range(1, carriage["containers"] + 1)
+        ]
+        content = pages[0] if len(pages) == 1 else pdf_merge(pages)
+        return self._file(
+            "/v2/posting/fbs/act/get-container-labels",
+            f"carriage-containers-{body['id']}.pdf",
+            content,
+        )
 
     def do_v1_carriage_approve(self, body):
         carriage = self.carriages.get(body["carriage_id"])
