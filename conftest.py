@@ -35,9 +35,8 @@ def _empty_device_cache():
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    # LocaleMiddleware activates a request's language for the thread and leaves it there: a
-    # test after a Russian page would read services' messages in Russian. Start each in the
-    # default language.
+    # Each test starts in the default language, whatever the one before it activated (the
+    # middleware and the tasks give the thread its language back: tests/test_language_leak.py).
     from django.conf import settings as django_settings
     from django.utils import translation
 

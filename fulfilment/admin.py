@@ -4,7 +4,6 @@ packing, handover, cancellation, approval and resending are actions calling serv
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,13 +14,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_actions import apply_each
 from core.errors import DomainError
+from core.times import warehouse_time
 from fulfilment import conf, hooks
 from fulfilment.deadline_watch import deadline_watch_run
 from fulfilment.models import (
@@ -99,10 +98,14 @@ class NoticeInline(admin.TabularInline):
         "recipient",
         "estimated_date",
         "compensation_kind",
-        "created_at",
+        "created_local",
     ]
     readonly_fields = fields
     show_change_link = True
+    created_local = warehouse_time("created_at", _("created at"), warehouse="order.warehouse")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order__warehouse")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -152,7 +155,7 @@ class OrderAdmin(admin.ModelAdmin):
         "warehouse",
         "scheme",
         "stock_state",
-        "accepted_at",
+        "accepted_local",
         "customer_name",
     ]
     list_filter = [
@@ -185,20 +188,20 @@ class OrderAdmin(admin.ModelAdmin):
         "status",
         "watch",
         "stock_state",
-        "accepted_at",
-        "ship_by",
+        "accepted_local",
+        "ship_by_local",
         "ship_by_source",
-        "packed_at",
-        "shipped_at",
+        "packed_local",
+        "shipped_local",
         "handed_over",
-        "delivered_at",
-        "cancelled_at",
+        "delivered_local",
+        "cancelled_local",
         "cancel_reason",
         "cancelled_by",
         "cancel_note",
         "carrier_delay_until",
-        "watch_checked_at",
-        "created_at",
+        "watch_checked_local",
+        "created_local",
     ]
     fieldsets = [
         (
@@ -213,21 +216,26 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         (
             _("Deadline"),
-            {"fields": [("accepted_at", "ship_by", "ship_by_source"), "watch_checked_at"]},
+            {
+                "fields": [
+                    ("accepted_local", "ship_by_local", "ship_by_source"),
+                    "watch_checked_local",
+                ]
+            },
         ),
         (
             _("Progress"),
             {
                 "fields": [
-                    ("packed_at", "shipped_at", "handed_over"),
-                    "delivered_at",
+                    ("packed_local", "shipped_local", "handed_over"),
+                    "delivered_local",
                     "carrier_delay_until",
                 ]
             },
         ),
         (
             _("Cancellation"),
-            {"fields": [("cancelled_at", "cancel_reason", "cancelled_by"), "cancel_note"]},
+            {"fields": [("cancelled_local", "cancel_reason", "cancelled_by"), "cancel_note"]},
         ),
         (_("Customer"), {"fields": [("customer_name", "customer_contact", "customer_language")]}),
     ]
@@ -248,18 +256,16 @@ class OrderAdmin(admin.ModelAdmin):
             return badge(_("late"), WATCH_COLOURS.get("overdue"))
         return _("on time")
 
-    # Warehouse work in the warehouse's own time, its zone shown (not the server's TIME_ZONE).
-    @admin.display(description=_("ship by (warehouse time)"), ordering="ship_by")
-    def ship_by_local(self, obj: Order) -> str:
-        if obj.ship_by is None:
-            return "—"
-        zone = ZoneInfo(obj.warehouse.time_zone)
-        local = timezone.localtime(obj.ship_by, zone)
-        return format_html(
-            '{} <small class="quiet">{}</small>',
-            date_format(local, "SHORT_DATETIME_FORMAT"),
-            local.tzname(),
-        )
+    # Warehouse work in the warehouse's own time, its zone shown (not the server's TIME_ZONE):
+    # every instant of an order (core.times).
+    ship_by_local = warehouse_time("ship_by", _("ship by (warehouse time)"))
+    accepted_local = warehouse_time("accepted_at", _("accepted at"))
+    packed_local = warehouse_time("packed_at", _("packed at"))
+    shipped_local = warehouse_time("shipped_at", _("shipped at"))
+    delivered_local = warehouse_time("delivered_at", _("delivered at"))
+    cancelled_local = warehouse_time("cancelled_at", _("cancelled at"))
+    watch_checked_local = warehouse_time("watch_checked_at", _("watch checked at"))
+    created_local = warehouse_time("created_at", _("created at"))
 
     @admin.display(description=_("watch"), ordering="watch_state")
     def watch(self, obj: Order) -> str:
@@ -497,10 +503,10 @@ class NoticeAdmin(admin.ModelAdmin):
         "language",
         "compensation_kind",
         "attempts",
-        "created_at",
+        "created_local",
     ]
     list_filter = ["status", "kind", "channel", "language", "compensation_kind"]
-    list_select_related = ["order"]
+    list_select_related = ["order__warehouse"]
     search_fields = ["order__external_number", "recipient", "subject"]
     actions = ["approve_notices", "resend_notices"]
     readonly_fields = [
@@ -519,9 +525,9 @@ class NoticeAdmin(admin.ModelAdmin):
         "fallback_reason",
         "edited",
         "approved_by",
-        "approved_at",
-        "created_at",
-        "sent_at",
+        "approved_local",
+        "created_local",
+        "sent_local",
         "preview",
     ]
     fieldsets = [
@@ -537,8 +543,15 @@ class NoticeAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("History"), {"fields": [("approved_by", "approved_at"), ("created_at", "sent_at")]}),
+        (
+            _("History"),
+            {"fields": [("approved_by", "approved_local"), ("created_local", "sent_local")]},
+        ),
     ]
+    # A notice is about an order: its times in that order's warehouse time, like the order's.
+    approved_local = warehouse_time("approved_at", _("approved at"), warehouse="order.warehouse")
+    created_local = warehouse_time("created_at", _("created at"), warehouse="order.warehouse")
+    sent_local = warehouse_time("sent_at", _("sent at"), warehouse="order.warehouse")
 
     @admin.display(description=_("status"), ordering="status")
     def state(self, obj: Notice) -> str:

@@ -8,17 +8,20 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.times import warehouse_time
 from fulfilment.models import SavableShortOrder
 from fulfilment.substitutes import savable_short_orders, substitute_offers_for
 
 
 @admin.register(SavableShortOrder)
 class SavableShortOrderAdmin(admin.ModelAdmin):
-    list_display = ("external_number", "warehouse", "ship_by", "offers")
+    list_display = ("external_number", "warehouse", "ship_by_local", "offers")
     list_filter = ("warehouse",)
     list_select_related = ("warehouse",)
     search_fields = ("external_number",)
     ordering = ("ship_by",)
+
+    ship_by_local = warehouse_time("ship_by", _("ship by (warehouse time)"))
 
     def get_queryset(self, request: HttpRequest):
         return savable_short_orders().select_related("warehouse")

@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.admin_actions import apply_each
 from core.errors import DomainError
 from core.money import base_currency, money_format
+from core.times import local_time, moment_html
 from inventory.models import FulfilmentScheme, Sku, Supplier, Warehouse
 from planning import runs, services, views
 from planning.admin_selectors import (
@@ -523,7 +524,13 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     search_fields = ("sku__code", "sku__name")
     list_select_related = ("sku", "decided_by")
     actions = ("approve_selected", "dismiss_selected")
-    readonly_fields = [f.name for f in FulfilmentDecision._meta.fields]
+    # Times in the user's time zone with the zone shown, like every instant (core.times).
+    readonly_fields = [
+        {"decided_at": "decided_local", "created_at": "created_local"}.get(f.name, f.name)
+        for f in FulfilmentDecision._meta.fields
+    ]
+    decided_local = local_time("decided_at", _("decided at"))
+    created_local = local_time("created_at", _("created at"))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": _("FBO/FBS decisions"), **(extra_context or {})}
@@ -557,8 +564,8 @@ class FulfilmentDecisionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
     def decided(self, obj):
         if not obj.decided_at:
             return "—"
-        who = obj.decided_by.get_username() if obj.decided_by else "system"
-        return f"{who}, {obj.decided_at:%Y-%m-%d %H:%M}"
+        who = obj.decided_by.get_username() if obj.decided_by else _("system")
+        return format_html("{}, {}", who, moment_html(obj.decided_at))
 
     @admin.action(description=_("Approve: switch the SKUs' scheme"), permissions=["approve"])
     def approve_selected(self, request, queryset):
