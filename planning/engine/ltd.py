@@ -19,7 +19,8 @@ distribution of the total is read off what happened after past forecasts:
    ``ZERO_F`` units is read as "no forecast" and A itself is pooled).  The recent bucket is a
    learned level correction: how far totals ran above or below forecasts that lagged recent
    sales.  Thin pools are shrunk towards the neighbouring velocity buckets of their kind, and
-   those towards the same buckets over all kinds (quantile averaging, weights n : ``POOL_PRIOR``);
+   those towards the same buckets over all kinds (quantile averaging, weights n : ``POOL_PRIOR``),
+   and an all-kind bucket with under ``POOL_PRIOR`` pairs towards its nearest filled buckets;
    for launches the all-kind pools are first scaled by the launches' own level
    (``kind_levels``), because their forecasts run low as a kind.
 3. **Own level (optional, off by default).**  With ``own_prior`` κ a SKU's own pairs correct
@@ -188,6 +189,7 @@ def fit_pools(
         by_v[bb], n_v[bb] = _grid_of(r[rows]), rows.size
     filled = np.flatnonzero(n_v > 0)
     if filled.size:
+        by_v = _shrink_thin_buckets(by_v, n_v, filled)
         for bb in np.flatnonzero(n_v == 0):
             by_v[bb] = by_v[filled[np.argmin(np.abs(filled - bb))]]
     else:  # nothing to learn from: the forecast is the promise (no forecast: no demand)
@@ -218,6 +220,26 @@ def fit_pools(
     if wk is not None and f.size:
         drift = level_drift(_reference(f) * out.mean(axis=-1)[k, b, rb], a, wk[ok])
     return PoolTable(ratio=out, count=count, drift=drift)
+
+
+def _shrink_thin_buckets(by_v: np.ndarray, n_v: np.ndarray, filled: np.ndarray) -> np.ndarray:
+    """All-kind velocity pools with under ``POOL_PRIOR`` pairs shrunk (weights n :
+    ``POOL_PRIOR``) towards the other filled buckets nearest to them, taken in order of
+    distance until they hold ``POOL_PRIOR`` pairs (count-weighted): the all-kind pool is the
+    last prior, so without this a bucket holding one SKU's pairs alone (a launch far above the
+    catalogue's other forecasts, with nothing sold since) would be that SKU's own ratio, 0
+    included."""
+    out = by_v.copy()
+    for bb in filled[n_v[filled] < POOL_PRIOR]:
+        other = filled[filled != bb]
+        if not other.size:
+            continue
+        order = other[np.argsort(np.abs(other - bb), kind="stable")]
+        took = np.cumsum(n_v[order])
+        near = order[: int(np.searchsorted(took, POOL_PRIOR)) + 1]
+        prior = (by_v[near] * n_v[near, None]).sum(axis=0) / n_v[near].sum()
+        out[bb] = _blend(by_v[bb], np.asarray(float(n_v[bb])), prior)
+    return out
 
 
 def kind_levels(

@@ -3,14 +3,18 @@
 The hourly FBO postings step keeps each posting's route (``PostingRoute``) and recomputes the
 ``planning.ClusterDemand`` of the days it touched from every FBO posting kept for them, so a
 re-read changes nothing. Ozon names clusters by a string: matched to the account's clusters
-by identifier or by name (case-insensitive); a posting whose cluster is unknown is left out
-until the clusters are imported (which recomputes the last weeks). A posting shipped from
-another cluster than the buyer's counts as non-local (Ozon's surcharge applies to it).
+by identifier or by name, compared as words (case, "ё", punctuation and spacing aside:
+"Москва, МО и Дальние регионы" is "москва мо и дальние регионы"); a posting whose cluster is
+unknown is left out until the clusters are imported (which recomputes the last weeks), and the
+FBO postings step names it with its units, so no demand goes missing unseen. A posting shipped
+from another cluster than the buyer's counts as non-local (Ozon's surcharge applies to it).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,6 +25,19 @@ from marketplaces.ozon.models import OzonAccount, Posting, PostingScheme, Produc
 from planning.fbo_inputs import cluster_demand_replace
 
 REBUILD_DAYS = 56
+_NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+def cluster_key(name: str) -> str:
+    """A cluster's name or id as words: case, "ё", punctuation and spacing do not matter."""
+    return " ".join(_NOT_A_WORD.sub(" ", name.casefold().replace("ё", "е")).split())
+
+
+@dataclass
+class ClusterDemandResult:
+    rows: int = 0
+    # buyer's clusters Ozon named that match none of the account's: name → units left out
+    unmatched: Counter[str] = field(default_factory=Counter)
 
 
 def posting_routes_record(*, account: OzonAccount, postings: list[dict[str, Any]]) -> set[str]:
@@ -65,14 +82,16 @@ def _cluster_lookup(account: OzonAccount) -> dict[str, int]:
     found: dict[str, int] = {}
     for link in ClusterLink.objects.filter(account=account):
         found[str(link.ozon_cluster_id)] = link.cluster_id
-        found[link.name.strip().lower()] = link.cluster_id
+        found[cluster_key(link.name)] = link.cluster_id
     return found
 
 
-def cluster_demand_recompute(*, account: OzonAccount, days: set[date]) -> int:
-    """Recompute the account's cluster demand of ``days`` (local dates); rows written."""
+def cluster_demand_recompute(*, account: OzonAccount, days: set[date]) -> ClusterDemandResult:
+    """Recompute the account's cluster demand of ``days`` (local dates): the rows written and
+    the units of postings whose buyer's cluster is unknown (left out)."""
+    result = ClusterDemandResult()
     if not days:
-        return 0
+        return result
     tz = timezone.get_current_timezone()
     lo = datetime.combine(min(days), datetime.min.time(), tzinfo=tz)
     hi = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=tz)
@@ -95,27 +114,31 @@ def cluster_demand_recompute(*, account: OzonAccount, days: set[date]) -> int:
         route = routes.get(posting.posting_number)
         if day not in days or route is None:
             continue
-        to = clusters.get(route.cluster_to.strip().lower())
-        if to is None:
-            continue
-        origin = route.cluster_from.strip().lower()
+        to = clusters.get(cluster_key(route.cluster_to))
+        origin = cluster_key(route.cluster_from)
         away = bool(origin) and clusters.get(origin, origin) != to
         for _sku, offer, quantity, *_price in posting.products:
             sku_id = skus.get(offer)
             if sku_id is None or not isinstance(quantity, int) or quantity <= 0:
                 continue
+            if to is None:
+                result.unmatched[route.cluster_to.strip() or "(none)"] += quantity
+                continue
             cell = cells[(sku_id, to, day)]
             cell[0] += quantity
             cell[1] += 1
             cell[2] += quantity if away else 0
-    return cluster_demand_replace(
+    result.rows = cluster_demand_replace(
         source=f"ozon:{account.pk}",
         days=days,
         cells={key: tuple(value) for key, value in cells.items()},
     )
+    return result
 
 
-def cluster_demand_rebuild(*, account: OzonAccount, days: int = REBUILD_DAYS) -> int:
+def cluster_demand_rebuild(
+    *, account: OzonAccount, days: int = REBUILD_DAYS
+) -> ClusterDemandResult:
     """Recompute the last ``days`` days (after the clusters changed)."""
     today = timezone.localdate()
     return cluster_demand_recompute(

@@ -102,8 +102,15 @@ def fbo_postings_sync(
             for d in postings
             if d.get("posting_number") in routed
         ]
-        cluster_demand_recompute(
+        demand = cluster_demand_recompute(
             account=account, days={timezone.localdate(m) for m in moments if m}
+        )
+    if demand.unmatched:
+        named = ", ".join(f"{name!r} {units:,}" for name, units in demand.unmatched.most_common(5))
+        result.notes.append(
+            f"FBO units to buyer's clusters Zapas does not know, left out of the demand per "
+            f"cluster until the clusters are read again (ozon_fbo_import): {named}"
+            + (f" and {len(demand.unmatched) - 5} more" if len(demand.unmatched) > 5 else "")
         )
     return result
 

@@ -186,3 +186,19 @@ def test_recent_demand_splits_the_pools():
     q2 = w * 2 + (1 - w) * glob
     np.testing.assert_allclose(pools.ratio[0, b, 4, 50], w * 2 + (1 - w) * q2)
     assert pools.ratio[0, b, 2].mean() < pools.ratio[0, b, 4].mean()
+
+
+def test_a_velocity_bucket_of_one_pair_shrinks_to_its_nearest_buckets():
+    # 1,000 pairs at F = 10 (bucket 11) with ratio 1 and one pair at F = 1,000 (bucket 17,
+    # far above every other forecast) that sold nothing, all of kind 0.  The all-kind pool of
+    # bucket 17 is no longer that one pair (ratio 0: a promise of nothing) but shrinks towards
+    # bucket 11: (1·0 + 200·1) / 201; the kind's pool then blends three more times with weight
+    # 200 / 201 on its prior (per recent bucket, over neighbouring buckets, the pool itself),
+    # so every ratio is (200 / 201)⁴ = 0.980248
+    f = np.r_[np.full(1000, 10.0), 1000.0]
+    a = np.r_[np.full(1000, 10.0), 0.0]
+    pools = fit_pools(f, a, np.zeros(1001, int))
+    assert velocity_bucket(np.array([1000.0]))[0] == 17
+    np.testing.assert_allclose(pools.ratio[0, 17, N_RECENT - 1], (200 / 201) ** 4, rtol=1e-6)
+    # the full bucket keeps its own distribution
+    np.testing.assert_allclose(pools.ratio[0, 11, N_RECENT - 1], 1.0, rtol=1e-6)

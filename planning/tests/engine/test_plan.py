@@ -3,6 +3,7 @@
 import dataclasses
 
 import numpy as np
+import pytest
 
 from planning.engine import CataloguePlan, FboSnapshot, PlanParams, plan_catalogue
 from planning.engine.schema import FBO, METHOD_NAMES, NO_DEMAND
@@ -145,3 +146,43 @@ def test_a_spike_is_a_spike_not_a_new_level():
     np.testing.assert_allclose(
         np.median(plan.reorder_point[1:]), np.median(clean.reorder_point[1:]), rtol=0.1
     )
+
+
+@pytest.mark.parametrize("days_ago", [1, 3, 7, 13])
+def test_a_launch_with_one_large_order_gets_a_sane_forecast(days_ago):
+    # the issue's launch: a product whose first and only sale, days_ago days back, was one
+    # order of 588 units (the former engine forecast 360 a day and a reorder point of 7,064
+    # against 482 units sold in the next 28 days).  The 28 kept days before the first sale
+    # are its exposure, so the rate is at most 588 / 29 = 20.3 a day (SBA on one sale after
+    # 29 usable days: 588 / 29 × 0.95 = 19.26); the other 199 SKUs sell 1 a day
+    rng = np.random.default_rng(0)
+    y = rng.poisson(1.0, (200, 300)).astype(np.float32)
+    y[0] = 0
+    y[0, -days_ago] = 588
+    snap = dataclasses.replace(snapshot(n=200, n_days=300, fbo=False), demand=y)
+    plan = plan_catalogue(snap)
+    assert plan.protection_days[0] == 17
+    assert 588 / 60 < plan.forecast_mean[0] <= 588 / 29
+    # then its promise over the 17 days is that rate, and its reorder point stays below the
+    # one order it has seen (it was 12 × that), far above the 1-a-day SKUs'
+    assert 17 * 588 / 60 < plan.promise_mean[0] <= 17 * 588 / 29
+    assert plan.promise_mean[0] < plan.reorder_point[0] < 588
+    assert plan.reorder_point[0] > 10 * np.median(plan.reorder_point[1:])
+
+
+@pytest.mark.parametrize("days_ago", [27, 40])
+def test_a_launch_with_one_large_order_and_nothing_since_is_still_promised_demand(days_ago):
+    # the same launch, its one order 27 or 40 days back and nothing sold since: its pairs
+    # (forecast ≈ 200–400 units over 17 days, 0 sold) were the only ones in their velocity
+    # buckets, so their pools were that SKU's own ratio 0 and it was promised 0 units and a
+    # reorder point of 0; the buckets now shrink towards the catalogue's nearest ones
+    rng = np.random.default_rng(0)
+    y = rng.poisson(1.0, (200, 300)).astype(np.float32)
+    y[0] = 0
+    y[0, -days_ago] = 588
+    snap = dataclasses.replace(snapshot(n=200, n_days=300, fbo=False), demand=y)
+    plan = plan_catalogue(snap)
+    # the chosen method's rate is at most 588 / 29 a day and decays without sales
+    assert 1.0 < plan.forecast_mean[0] <= 588 / 29
+    assert plan.promise_mean[0] < plan.reorder_point[0] < 588
+    assert plan.reorder_point[0] > np.median(plan.reorder_point[1:])
