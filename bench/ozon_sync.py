@@ -15,7 +15,10 @@ enforces 50 requests/s per account and 80 stock updates a minute, and holds 2 FB
                push step run every 20 s (as beat does): time from each change to the first
                push of its pair that carries it (p50, p95)
 
-Peak RSS of the process is reported. Writes the table to bench/results/ozon_sync.md.
+The fake serves from a process of its own (forked once its data is built), so it does not
+compete with the sync for this process's interpreter and the floor is the rate limit's alone;
+the bench reads the fake's record (requests, 429s, stock updates) through a pipe.
+Peak RSS of this process is reported. Writes the table to bench/results/ozon_sync.md.
 """
 
 from __future__ import annotations
@@ -35,6 +38,46 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "zapas_bench_ozon"
+
+
+class _FakeProcess:
+    """A built ``FakeOzon`` served from a forked process; attribute reads and method calls go
+    to it through a pipe (``fake.limited``, ``fake.calls_to(path)``, …)."""
+
+    def __init__(self, fake) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=self._serve, args=(fake, child), daemon=True)
+        self._process.start()
+        self.url = self._conn.recv()
+
+    @staticmethod
+    def _serve(fake, conn) -> None:
+        fake.start()
+        conn.send(fake.url)
+        while True:
+            name, args = conn.recv()
+            if name == "stop":
+                fake.stop()
+                conn.send(None)
+                return
+            value = getattr(fake, name)
+            conn.send(value(*args) if callable(value) else value)
+
+    def _ask(self, name: str, *args):
+        self._conn.send((name, args))
+        return self._conn.recv()
+
+    def __getattr__(self, name: str):
+        if name in ("calls_to",):
+            return lambda *args: self._ask(name, *args)
+        return self._ask(name)
+
+    def stop(self) -> None:
+        self._ask("stop")
+        self._process.join(5)
 
 
 def _peak_mb() -> float:
@@ -110,7 +153,7 @@ def run(args) -> list[tuple[str, str]]:
     from marketplaces.ozon.tests.fake import API_KEY, CLIENT_ID, FakeOzon, FakePosting
 
     random.seed(13)
-    fake = FakeOzon(validate_responses=False, enforce_limits=True).start()
+    fake = FakeOzon(validate_responses=False, enforce_limits=True)
     warehouses = [1001, 1002]
     for wh in warehouses:
         fake.add_warehouse(wh, f"FBS {wh}")
@@ -136,6 +179,7 @@ def run(args) -> list[tuple[str, str]]:
                 shipment_date=now + timedelta(hours=random.randint(1, 96)),
             )
         )
+    fake = _FakeProcess(fake)  # built here, served from its own process
     account = OzonAccount(name="Bench", client_id=CLIENT_ID, base_url=fake.url)
     account.set_api_key(API_KEY)
     account.save()
@@ -144,9 +188,9 @@ def run(args) -> list[tuple[str, str]]:
     # --- first sync -------------------------------------------------------------------------
     client = OzonClient.for_account(account)
     rss0 = _peak_mb()
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), time.process_time()
     run_, steps = sync_run(account=account, client=client)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
     requests = client.requests_made
     floor = (requests - 1) / settings.OZON["REQUESTS_PER_SECOND"]
     rows = [
@@ -155,6 +199,10 @@ def run(args) -> list[tuple[str, str]]:
             f"{args.postings:,}, {args.products * 2:,}",
         ),
         ("first sync: wall time", f"**{wall:.2f} s**"),
+        (
+            "first sync: CPU s of this process (the fake serves from its own)",
+            f"{cpu:.2f} s, load {os.getloadavg()[0]:.1f} after",
+        ),
         ("first sync: requests made (answered 429 by the fake)", f"{requests} ({fake.limited})"),
         ("first sync: rate-limit floor ((requests − 1) / 50 s)", f"{floor:.2f} s"),
         ("first sync: wall ÷ floor", f"**{wall / floor:.2f}×** (goal ≤ 1.2×)"),
@@ -215,7 +263,7 @@ def run(args) -> list[tuple[str, str]]:
     stop.set()
     thread.join()
     updates: dict[tuple[int, int], list[float]] = {}
-    for at, product, wh, _stock in fake.stock_updates:
+    for at, product, wh, _stock in fake.stock_updates:  # one read through the pipe
         updates.setdefault((product, wh), []).append(at)
     latencies = []
     for at, product, wh in changes:
@@ -223,16 +271,20 @@ def run(args) -> list[tuple[str, str]]:
         if later:
             latencies.append(min(later) - at)
     missing = len(changes) - len(latencies)
-    q = statistics.quantiles(latencies, n=20) if len(latencies) > 1 else [0] * 19
+    if latencies:
+        p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) > 1 else latencies[0]
+        spread = (
+            f"**{statistics.median(latencies):.1f} s, {p95:.1f} s**, {max(latencies):.1f} s "
+            "(goal p95 ≤ 60 s)"
+        )
+    else:  # no change recorded (a run under 30 s) or none pushed yet: nothing to measure
+        spread = "none measured: no ledger change was pushed during the run"
     rows += [
         (
             "push latency: ledger changes, pushed",
             f"{len(changes)}, {len(latencies)} ({missing} not yet pushed when the run ended)",
         ),
-        (
-            "push latency: p50, p95, max",
-            f"**{statistics.median(latencies):.1f} s, {q[18]:.1f} s**, {max(latencies):.1f} s (goal p95 ≤ 60 s)",
-        ),
+        ("push latency: p50, p95, max", spread),
         ("stock requests during the latency run", str(len(fake.calls_to("/v2/products/stocks")))),
     ]
     client.close()
