@@ -9,6 +9,13 @@ process (no broker) and the script prints seconds per stage (read = the bulk sel
 COPY of the demand history, engine = ``plan_catalogue``, write = COPY of the results,
 finalise = the atomic swap), the peak resident memory and the catalogue size.
 ``--markdown FILE`` also writes the figures as a Markdown table.
+
+``--operations`` (with ``--po-years``) times the steps that learn from operations as the
+night's run makes them: supplier learning first reads every order as of yesterday (the state
+a previous night leaves), then a day's work is booked (a day's receipts on the orders of the
+last three weeks, a day's new orders), and the run for today learns incrementally. Each step
+is timed inside the run (CPU of this process and of the database backend); a full refit as
+of today is timed after it, as the peer of the incremental one.
 """
 
 from __future__ import annotations
@@ -75,6 +82,9 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backend_pid = cursor.fetchone()[0]
+    timed: dict[str, tuple[int, float, float]] = {}
+    if args.operations:
+        last_night = _operations_prepare(backend_pid, timed)
     load_before = os.getloadavg()[0]
     cpu_before = _own_cpu(), _process_cpu(backend_pid)
     started = time.perf_counter()
@@ -116,7 +126,12 @@ def main() -> None:
         print(f"{key:<{width}}  {value}")
     lines = ["| stage | figure |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
     if args.operations:
-        lines += ["", *_operations_table(run.plan_date, backend_pid, wall, python_cpu + server_cpu)]
+        lines += [
+            "",
+            *_operations_table(
+                run.plan_date, backend_pid, python_cpu + server_cpu, timed, last_night
+            ),
+        ]
     if args.markdown:
         args.markdown.write_text("\n".join(lines) + "\n")
 
@@ -173,47 +188,131 @@ def _po_history_seed(years: int) -> int:
     return lines
 
 
-def _operations_table(plan_date, backend_pid, run_wall: float, run_cpu: float) -> list[str]:
-    """Each step that learns from operations (issue 17), timed again on the same database
-    after the run: its share of the nightly run (which includes them) is what they add."""
-    from planning.backup_suppliers import expedite_refresh
-    from planning.cycle_counts import cycle_count_plan_build
-    from planning.prep_capacity import (
-        capacity_forecast_refresh,
-        packing_capacity_refresh,
-        prep_time_refresh,
-    )
+#: A day's work after the last night: a day's receipts (one in 15 of the lines ordered 7 to 21
+#: days before, ~7,000 at 100k SKUs) and a day's new orders (copies of those of 14 days before).
+_DAY_SQL = """
+INSERT INTO inventory_stockmovement
+    (kind, quantity, on_hand_after, reason, document_type, document_ref, device, created_at,
+     sku_id, warehouse_id)
+SELECT 'receipt', l.quantity_ordered, l.quantity_ordered, 'bench next day', 'purchase_order',
+       po.number, '', (%(day)s::date + interval '10 hours')::timestamptz, l.sku_id,
+       po.warehouse_id
+FROM inventory_purchaseorderline l JOIN inventory_purchaseorder po ON po.id = l.purchase_order_id
+WHERE po.notes = 'bench history' AND po.order_date BETWEEN %(day)s::date - 21 AND %(day)s::date - 7
+  AND (l.sku_id + (po.order_date - DATE '2000-01-01')) %% 15 = 0;
+INSERT INTO inventory_purchaseorder
+    (number, status, order_date, expected_arrival, notes, created_at, supplier_id, warehouse_id)
+SELECT number || '-next', 'sent', %(day)s::date, %(day)s::date + 14, 'bench next day', now(),
+       supplier_id, warehouse_id
+FROM inventory_purchaseorder WHERE notes = 'bench history' AND order_date = %(day)s::date - 14;
+INSERT INTO inventory_purchaseorderline
+    (quantity_ordered, quantity_received, unit_cost, purchase_order_id, sku_id)
+SELECT l.quantity_ordered, 0, l.unit_cost, n.id, l.sku_id
+FROM inventory_purchaseorderline l
+JOIN inventory_purchaseorder o ON o.id = l.purchase_order_id
+JOIN inventory_purchaseorder n ON n.number = o.number || '-next'
+WHERE o.notes = 'bench history' AND o.order_date = %(day)s::date - 14
+"""
+
+_DAY_UNDO_SQL = """
+DELETE FROM inventory_stockmovement WHERE reason = 'bench next day';
+DELETE FROM inventory_purchaseorderline
+WHERE purchase_order_id IN (SELECT id FROM inventory_purchaseorder WHERE notes = 'bench next day');
+DELETE FROM inventory_purchaseorder WHERE notes = 'bench next day'
+"""
+
+
+def _timed(name, step, backend_pid, timed):
+    """``step`` that adds (rows, wall s, CPU s of this process + the backend) to ``timed``."""
+
+    def run(*args, **kwargs):
+        cpu0, server0, t0 = _own_cpu(), _process_cpu(backend_pid), time.perf_counter()
+        written = step(*args, **kwargs)
+        cpu = _own_cpu() - cpu0 + _process_cpu(backend_pid) - server0
+        timed[name] = (written, time.perf_counter() - t0, cpu)
+        return written
+
+    return run
+
+
+_STEPS = [
+    ("prep time", "prep_time_refresh"),
+    ("packing capacity", "packing_capacity_refresh"),
+    ("capacity outlook", "capacity_forecast_refresh"),
+    ("cycle-count plan", "cycle_count_plan_build"),
+    ("expedite", "expedite_refresh"),
+]
+
+
+def _operations_prepare(backend_pid, timed) -> tuple[int, float, float]:
+    """Last night's state (a full read as of yesterday), then a day's work; the run's own
+    operations steps are timed into ``timed``. Returns the full read's figures."""
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from planning import operations, runs
     from planning.supplier_learning import supplier_performance_refresh
 
-    steps = [
-        ("supplier lead times + scorecards", supplier_performance_refresh),
-        ("prep time", prep_time_refresh),
-        ("packing capacity", packing_capacity_refresh),
-        ("capacity outlook", capacity_forecast_refresh),
-        ("cycle-count plan", cycle_count_plan_build),
-        ("expedite", expedite_refresh),
-    ]
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        for statement in _DAY_UNDO_SQL.split(";\n"):  # a previous bench's day, if any
+            cursor.execute(statement)
+    cpu0, server0, t0 = _own_cpu(), _process_cpu(backend_pid), time.perf_counter()
+    rows = supplier_performance_refresh(as_of=today - timedelta(days=1), full=True)
+    last_night = (
+        rows,
+        time.perf_counter() - t0,
+        _own_cpu() - cpu0 + _process_cpu(backend_pid) - server0,
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in _DAY_SQL.split(";\n"):
+            cursor.execute(statement, {"day": today - timedelta(days=1)})
+    runs.supplier_performance_refresh = _timed(
+        "supplier lead times + scorecards", runs.supplier_performance_refresh, backend_pid, timed
+    )
+    for name, attr in _STEPS:
+        setattr(operations, attr, _timed(name, getattr(operations, attr), backend_pid, timed))
+    return last_night
+
+
+def _operations_table(plan_date, backend_pid, run_cpu: float, timed, last_night) -> list[str]:
+    """Each step that learns from operations (issue 17) as the run made it, its share of the
+    rest of the run, and the full refit as of the same day (the incremental step's peer)."""
+    from planning.supplier_learning import supplier_performance_refresh
+
     out = [
-        "| operations step | rows | wall s | CPU s (Python + PostgreSQL) |",
+        "| operations step (in the run) | rows | wall s | CPU s (Python + PostgreSQL) |",
         "|---|---:|---:|---:|",
     ]
+    names = ["supplier lead times + scorecards", *(name for name, _ in _STEPS)]
     total_wall = total_cpu = 0.0
-    for name, step in steps:
-        cpu0, server0, t0 = _own_cpu(), _process_cpu(backend_pid), time.perf_counter()
-        written = step(as_of=plan_date)
-        wall = time.perf_counter() - t0
-        cpu = _own_cpu() - cpu0 + _process_cpu(backend_pid) - server0
+    for name in names:
+        written, wall, cpu = timed[name]
         total_wall += wall
         total_cpu += cpu
         out.append(f"| {name} | {written:,} | {wall:.2f} | {cpu:.2f} |")
         print(f"{name:<34} {written:>9,} rows {wall:7.2f} s wall {cpu:7.2f} CPU s")
-    plan_wall, plan_cpu = run_wall - total_wall, run_cpu - total_cpu
-    share = (
-        f"| **all** | | {total_wall:.2f} = {total_wall / plan_wall:.1%} of the rest of the run "
-        f"| {total_cpu:.2f} = {total_cpu / plan_cpu:.1%} |"
-    )
+    plan_cpu = run_cpu - total_cpu
+    share = f"| **all** | | {total_wall:.2f} | {total_cpu:.2f} = {total_cpu / plan_cpu:.1%} of the rest of the run ({plan_cpu:.1f} CPU s) |"
     out.append(share)
     print(share)
+    cpu0, server0, t0 = _own_cpu(), _process_cpu(backend_pid), time.perf_counter()
+    written = supplier_performance_refresh(as_of=plan_date, full=True)
+    wall = time.perf_counter() - t0
+    cpu = _own_cpu() - cpu0 + _process_cpu(backend_pid) - server0
+    incremental = timed["supplier lead times + scorecards"][2]
+    out += [
+        "",
+        "| supplier learning | rows | wall s | CPU s (Python + PostgreSQL) |",
+        "|---|---:|---:|---:|",
+        f"| last night: full read as of the day before | {last_night[0]:,} | {last_night[1]:.2f} | {last_night[2]:.2f} |",
+        f"| tonight, incremental (in the run) | {timed['supplier lead times + scorecards'][0]:,} | {timed['supplier lead times + scorecards'][1]:.2f} | {incremental:.2f} |",
+        f"| tonight, full refit (after the run, same day) | {written:,} | {wall:.2f} | {cpu:.2f} |",
+        f"| incremental ÷ full refit | | | {incremental / cpu:.2f} |",
+    ]
+    print("\n".join(out[-4:]))
     return out
 
 

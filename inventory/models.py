@@ -431,7 +431,16 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["sku", "warehouse", "created_at"])]
+        indexes = [
+            models.Index(fields=["sku", "warehouse", "created_at"]),
+            # receipts by purchase order (supplier learning reads the changed orders' only);
+            # partial, so shipments and counts do not pay for it
+            models.Index(
+                fields=["document_ref"],
+                condition=Q(kind="receipt", document_type="purchase_order"),
+                name="movement_po_receipt",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["warehouse", "idempotency_key"],

@@ -536,6 +536,8 @@ from planning.models_operations import (  # noqa: E402, F401
     ExpediteSuggestion,
     PackingCapacity,
     PrepTimeRecommendation,
+    SupplierLearningMark,
     SupplierPerformance,
+    SupplierReceiptChunk,
 )
 from planning.promise_models import FrontierResult, Promise, PromiseAudit  # noqa: E402,F401

@@ -70,6 +70,42 @@ class SupplierPerformance(models.Model):
         return f"{self.supplier_id}/{self.sku_id or '*'}"
 
 
+class SupplierReceiptChunk(models.Model):
+    """What supplier learning reads for the purchase orders of one order date: their lines
+    and the receipts on them, as packed arrays (``planning.supplier_learning``).
+
+    Kept between runs so that each night only the order dates whose orders or receipts
+    changed are read again; ``fingerprint`` is that of the date's orders (ids, statuses,
+    expected arrivals) when the chunk was built.
+    """
+
+    order_date = models.DateField(unique=True)
+    fingerprint = models.CharField(max_length=64)
+    receipts = models.PositiveIntegerField(default=0)
+    lines = models.PositiveIntegerField(default=0)
+    data = models.BinaryField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order_date"]
+
+    def __str__(self) -> str:
+        return f"{self.order_date}: {self.lines} lines, {self.receipts} receipts"
+
+
+class SupplierLearningMark(models.Model):
+    """One row: how far the chunks have read the ledger (the last receipt movement's id,
+    and when it was read) and what they were built under (time zone and layout; any change
+    rebuilds them all)."""
+
+    movement_id = models.BigIntegerField(default=0)
+    key = models.CharField(max_length=96)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"receipts read to movement {self.movement_id}"
+
+
 class PrepTimeRecommendation(models.Model):
     """How long a warehouse (``sku`` empty) or one SKU there really takes from acceptance to
     hand-over, and the FBS prep time that would have kept late shipments under the target.

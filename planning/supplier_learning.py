@@ -1,9 +1,13 @@
 """Learn suppliers' lead times and reliability from the receipts on their purchase orders.
 
-Two bulk reads, whatever the catalogue size: the receipt movements on the ledger grouped by
-(purchase order, SKU, local day), and the lines of the purchase orders of the window. The
-figures come from ``planning.engine.leadtime`` and replace every ``SupplierPerformance`` row in
-one transaction.
+What is read — the lines of the window's purchase orders and the receipt movements on them,
+grouped by (purchase order, SKU, local day) — is kept between runs as one packed chunk per
+order date (``SupplierReceiptChunk``). Each run reads again only the dates whose orders
+changed (their fingerprint: ids, statuses, expected arrivals) or got receipts since the
+ledger mark, so a night with a day's receipts reads a few dates, not two years; the figures
+are the same as a full read (``full=True``, ``manage.py learn_operations --full``), since a
+chunk holds exactly what a full read gives for its date. The figures come from
+``planning.engine.leadtime`` and replace every ``SupplierPerformance`` row in one transaction.
 
 - Lead time of a receipt = local day it was booked − the PO's order date (calendar days).
 - Supplier rows are shrunk toward the supplier's stated lead time. Supplier-item rows (only
@@ -20,13 +24,17 @@ Settings (``ZAPAS``): ``LEAD_TIME_LEARN_DAYS`` (365: receipts of POs ordered wit
 
 from __future__ import annotations
 
+import hashlib
+import struct
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db import OperationalError, connection, transaction
+from django.db.models import Case, FloatField, Func, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
@@ -40,18 +48,13 @@ from inventory.models import (
     SupplierItem,
 )
 from planning.engine.leadtime import learn_lead_times, supplier_scorecard
-from planning.models import SupplierPerformance
+from planning.models import SupplierLearningMark, SupplierPerformance, SupplierReceiptChunk
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
 def _setting(name: str, default):
     return settings.ZAPAS.get(name, default)
-
-
-def _start_of(day: date) -> datetime:
-    """Midnight of ``day`` in the current time zone (the index on created_at stays usable)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,18 @@ class DaysSinceEpoch(Func):
 
 _FAR_FUTURE = date(9999, 12, 31)
 
+#: Layout of the packed chunks: change it when ``_read_orders``'s columns change.
+_LAYOUT = "2"
+
+#: Receipt movements looked at again below the mark — the last ``_MARK_SLACK`` ids, booked
+#: within ``_IN_FLIGHT`` before the mark was set: a receipt whose transaction had taken its id
+#: but not yet committed then is still found, and older receipts are not read again.
+_MARK_SLACK = 10_000
+_IN_FLIGHT = timedelta(hours=1)
+
+_LINE_COLUMNS = ("supplier", "sku", "expected_day", "done", "ordered", "received")
+_RECEIPT_COLUMNS = ("supplier", "sku", "expected_day", "day", "units")
+
 
 def _columns(rows: list[tuple], n: int) -> list[np.ndarray]:
     """``n`` int64 columns of ``rows`` (tuples of whole numbers)."""
@@ -101,87 +116,301 @@ def _columns(rows: list[tuple], n: int) -> list[np.ndarray]:
     return [table[:, i] for i in range(n)]
 
 
-def receipt_history(*, as_of: date, days: int | None = None) -> ReceiptHistory:
-    """Receipts booked before ``as_of`` on POs ordered in the ``days`` before it (three bulk
-    queries returning whole numbers only; a receipt is matched to its line in numpy)."""
-    days = int(days or _setting("LEAD_TIME_LEARN_DAYS", 365))
-    since = as_of - timedelta(days=days)
-    grace = int(_setting("FILL_RATE_GRACE_DAYS", 14))
-    orders = PurchaseOrder.objects.filter(order_date__gte=since, order_date__lt=as_of).exclude(
+def _day_number(day: date) -> int:
+    return int((np.datetime64(day, "D") - _EPOCH).astype(np.int64))
+
+
+def _learning_orders():
+    return PurchaseOrder.objects.exclude(
         status__in=[PurchaseOrder.Status.DRAFT, PurchaseOrder.Status.CANCELLED]
     )
+
+
+def _read_orders(orders, *, by_number: bool) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per order day: the lines (``_LINE_COLUMNS``) of ``orders`` and the receipts on them
+    (``_RECEIPT_COLUMNS``: one per PO line and local day), sorted by (PO, SKU, day).
+
+    Two bulk queries returning whole numbers only; a receipt is matched to its line in numpy
+    and one whose PO has no line for its SKU is left out. ``by_number`` (for a few orders)
+    names them in the receipts' query, so the ledger's index of PO receipts serves it.
+    """
     po_of_number = dict(orders.values_list("number", "pk"))
-    (line_po, line_sku, line_supplier, order_day, expected_day, ordered, received_units, done) = (
-        _columns(
-            list(
-                PurchaseOrderLine.objects.filter(purchase_order__in=orders)
-                .annotate(
-                    order_day=DaysSinceEpoch("purchase_order__order_date"),
-                    expected_day=DaysSinceEpoch(
-                        Coalesce("purchase_order__expected_arrival", Value(_FAR_FUTURE))
-                    ),
-                    done=Case(
-                        When(purchase_order__status=PurchaseOrder.Status.RECEIVED, then=1),
-                        default=0,
-                        output_field=IntegerField(),
-                    ),
-                )
-                .values_list(
-                    "purchase_order_id",
-                    "sku_id",
-                    "purchase_order__supplier_id",
-                    "order_day",
-                    "expected_day",
-                    "quantity_ordered",
-                    "quantity_received",
-                    "done",
-                )
-            ),
-            8,
-        )
+    (line_po, line_sku, line_supplier, order_day, expected_day, ordered, received, done) = _columns(
+        list(
+            PurchaseOrderLine.objects.filter(purchase_order__in=orders)
+            .annotate(
+                order_day=DaysSinceEpoch("purchase_order__order_date"),
+                expected_day=DaysSinceEpoch(
+                    Coalesce("purchase_order__expected_arrival", Value(_FAR_FUTURE))
+                ),
+                done=Case(
+                    When(purchase_order__status=PurchaseOrder.Status.RECEIVED, then=1),
+                    default=0,
+                    output_field=IntegerField(),
+                ),
+            )
+            .values_list(
+                "purchase_order_id",
+                "sku_id",
+                "purchase_order__supplier_id",
+                "order_day",
+                "expected_day",
+                "quantity_ordered",
+                "quantity_received",
+                "done",
+            )
+        ),
+        8,
     )
     receipts = list(
         StockMovement.objects.filter(
             kind=MovementKind.RECEIPT,
             document_type="purchase_order",
-            created_at__gte=_start_of(since),
-            created_at__lt=_start_of(as_of),
+            document_ref__in=list(po_of_number) if by_number else orders.values("number"),
         )
         .annotate(day=DaysSinceEpoch(TruncDate("created_at")))
         .values("document_ref", "sku_id", "day")
         .annotate(units=Sum("quantity"))
         .values_list("document_ref", "sku_id", "day", "units")
     )
-    # Receipts name their PO by number: its id (or -1 outside the window), then the line.
     r_po, r_sku, got_day, r_units = _columns(
         [(po_of_number.get(ref, -1), sku, day, units) for ref, sku, day, units in receipts], 4
     )
     width = int(max(line_sku.max(initial=0), r_sku.max(initial=0))) + 1
+    order = np.lexsort((line_sku, line_po, order_day))
+    lines = np.stack(
+        [line_supplier, line_sku, expected_day, done, ordered, received, order_day, line_po]
+    )[:, order]
     line_key = line_po * width + line_sku
-    order = np.argsort(line_key, kind="stable")
-    sorted_keys = line_key[order]
-    pos = np.searchsorted(sorted_keys, r_po * width + r_sku)
-    pos = np.minimum(pos, max(sorted_keys.size - 1, 0))
-    hit = (
-        (r_po >= 0) & (sorted_keys.size > 0) & (sorted_keys[pos] == r_po * width + r_sku)
-        if sorted_keys.size
-        else np.zeros(r_po.size, bool)
+    key_order = np.argsort(line_key, kind="stable")
+    sorted_keys = line_key[key_order]
+    r_key = r_po * width + r_sku
+    pos = np.minimum(np.searchsorted(sorted_keys, r_key), max(sorted_keys.size - 1, 0))
+    if sorted_keys.size:
+        hit = (r_po >= 0) & (sorted_keys[pos] == r_key)
+    else:
+        hit = np.zeros(r_po.size, bool)
+    k = key_order[pos[hit]]
+    rows = np.stack(
+        [
+            line_supplier[k],
+            line_sku[k],
+            expected_day[k],
+            got_day[hit],
+            r_units[hit],
+            order_day[k],
+            line_po[k],
+        ]
     )
-    k = order[pos[hit]] if sorted_keys.size else np.zeros(0, np.int64)
-    got_day, r_units = got_day[hit], r_units[hit]
-    today = int((np.datetime64(as_of, "D") - _EPOCH).astype(np.int64))
-    due = (done == 1) | (expected_day + grace <= today)
+    rows = rows[:, np.lexsort((rows[3], rows[1], rows[6], rows[5]))]
+    line_slices, receipt_slices = _by_day(lines[6]), _by_day(rows[5])
+    return {
+        day: (
+            lines[:6, part],
+            rows[:5, receipt_slices.get(day, slice(0, 0))],
+        )
+        for day, part in line_slices.items()
+    }
+
+
+def _by_day(days: np.ndarray) -> dict[int, slice]:
+    """The run of each value in ``days`` (sorted)."""
+    values, starts = np.unique(days, return_index=True)
+    ends = np.append(starts[1:], days.size) if days.size else starts
+    return {
+        int(d): slice(int(a), int(b))
+        for d, a, b in zip(values.tolist(), starts.tolist(), ends.tolist(), strict=True)
+    }
+
+
+_HEADER = struct.Struct("<BBII")  # bytes per value of each table, lines, receipts
+
+
+def _pack(lines: np.ndarray, receipts: np.ndarray) -> bytes:
+    """Both tables (columns × rows), column after column, in 32 bits when every value fits."""
+    parts, widths = [], []
+    for table in (lines, receipts):
+        small = table.size == 0 or (table.min() >= -(2**31) and table.max() < 2**31)
+        table = np.ascontiguousarray(table, dtype=np.int32 if small else np.int64)
+        parts.append(table.tobytes())
+        widths.append(table.itemsize)
+    return _HEADER.pack(*widths, lines.shape[1], receipts.shape[1]) + b"".join(parts)
+
+
+def _unpack(data) -> tuple[np.ndarray, np.ndarray]:
+    """The two tables of ``_pack``, as views of ``data`` (no copy)."""
+    wl, wr, nl, nr = _HEADER.unpack_from(data)
+    lines = np.frombuffer(
+        data, dtype=f"<i{wl}", count=len(_LINE_COLUMNS) * nl, offset=_HEADER.size
+    ).reshape(len(_LINE_COLUMNS), nl)
+    receipts = np.frombuffer(
+        data,
+        dtype=f"<i{wr}",
+        count=len(_RECEIPT_COLUMNS) * nr,
+        offset=_HEADER.size + lines.nbytes,
+    ).reshape(len(_RECEIPT_COLUMNS), nr)
+    return lines, receipts
+
+
+def _order_fingerprints(since: date, until: date) -> dict[date, str]:
+    """Per order date in [since, until): a digest of its purchase orders (id, status,
+    expected arrival), whatever their status — what a chunk depends on besides receipts."""
+    out: dict[date, str] = {}
+    rows = (
+        PurchaseOrder.objects.filter(order_date__gte=since, order_date__lt=until)
+        .order_by("order_date", "pk")
+        .values_list("order_date", "pk", "status", "expected_arrival")
+    )
+    for day, group in groupby(rows, key=itemgetter(0)):
+        digest = hashlib.blake2b(digest_size=16)
+        for _, pk, status, expected in group:
+            digest.update(f"{pk}:{status}:{expected};".encode())
+        out[day] = digest.hexdigest()
+    return out
+
+
+def _chunks_key() -> str:
+    """What the packed chunks depend on besides the data: receipt days are local days."""
+    return f"{_LAYOUT}:{timezone.get_current_timezone_name()}"
+
+
+def _chunks_refresh(
+    *, since: date, until: date, full: bool
+) -> tuple[list[date], dict[date, tuple[np.ndarray, np.ndarray]]]:
+    """Bring the stored chunks of order dates [since, until) up to date and return the dates
+    read again and the fresh chunks (the others are unchanged in the database).
+
+    A date is read again when its orders' fingerprint changed (new, edited, sent, cancelled
+    or deleted orders), when a receipt was booked on one of its orders since the mark, or when
+    it has no chunk yet; chunks outside the window are dropped. ``full`` (or another time
+    zone or layout) reads every date.
+    """
+    key = _chunks_key()
+    with transaction.atomic():
+        mark = SupplierLearningMark.objects.select_for_update().order_by("pk").first()
+        receipts = StockMovement.objects.filter(
+            kind=MovementKind.RECEIPT, document_type="purchase_order"
+        )
+        marked_at = timezone.now()
+        top = receipts.aggregate(top=Max("pk"))["top"] or 0  # before reading: nothing missed
+        fingerprints = _order_fingerprints(since, until)
+        if full or mark is None or mark.key != key:
+            SupplierReceiptChunk.objects.all().delete()
+            stored: dict[date, str] = {}
+        else:
+            SupplierReceiptChunk.objects.exclude(
+                order_date__gte=since, order_date__lt=until
+            ).delete()
+            stored = dict(SupplierReceiptChunk.objects.values_list("order_date", "fingerprint"))
+        dirty = {day for day, fp in fingerprints.items() if stored.get(day) != fp}
+        if stored:
+            dirty |= set(
+                PurchaseOrder.objects.filter(
+                    order_date__gte=since,
+                    order_date__lt=until,
+                    number__in=receipts.filter(
+                        Q(pk__gt=mark.movement_id)
+                        | Q(
+                            pk__gt=mark.movement_id - _MARK_SLACK,
+                            created_at__gte=mark.updated_at - _IN_FLIGHT,
+                        )
+                    ).values("document_ref"),
+                )
+                .values_list("order_date", flat=True)
+                .distinct()
+            )
+        gone = set(stored) - set(fingerprints)
+        dirty -= gone
+        fresh: dict[date, tuple[np.ndarray, np.ndarray]] = {}
+        if dirty:
+            orders = _learning_orders().filter(order_date__gte=since, order_date__lt=until)
+            some = len(dirty) < len(fingerprints)
+            if some:
+                orders = orders.filter(order_date__in=sorted(dirty))
+            read = _read_orders(orders, by_number=some)
+            now = timezone.now()
+            chunks = []
+            for day in sorted(dirty):
+                lines, got = read.get(
+                    _day_number(day),
+                    (
+                        np.zeros((len(_LINE_COLUMNS), 0), np.int64),
+                        np.zeros((len(_RECEIPT_COLUMNS), 0), np.int64),
+                    ),
+                )
+                data = _pack(lines, got)
+                fresh[day] = _unpack(data)
+                chunks.append(
+                    SupplierReceiptChunk(
+                        order_date=day,
+                        fingerprint=fingerprints.get(day, ""),
+                        receipts=got.shape[1],
+                        lines=lines.shape[1],
+                        data=data,
+                        built_at=now,
+                    )
+                )
+            SupplierReceiptChunk.objects.filter(order_date__in=sorted(dirty | gone)).delete()
+            SupplierReceiptChunk.objects.bulk_create(chunks, batch_size=100)
+        elif gone:
+            SupplierReceiptChunk.objects.filter(order_date__in=sorted(gone)).delete()
+        if mark is None:
+            SupplierLearningMark.objects.create(movement_id=top, key=key, updated_at=marked_at)
+        else:
+            mark.movement_id, mark.key, mark.updated_at = top, key, marked_at
+            mark.save(update_fields=["movement_id", "key", "updated_at"])
+    return sorted(dirty), fresh
+
+
+def receipt_history(*, as_of: date, days: int | None = None, full: bool = False) -> ReceiptHistory:
+    """Receipts booked before ``as_of`` on POs ordered in the ``days`` before it, and the
+    lines of those POs that are due.
+
+    Read from the stored chunks, of which only the order dates that changed since the last
+    call are read again from the orders and the ledger (``full``: all of them); the figures
+    are the same either way, since a chunk holds exactly what a full read gives for its date.
+    """
+    days = int(days or _setting("LEAD_TIME_LEARN_DAYS", 365))
+    since = as_of - timedelta(days=days)
+    grace = int(_setting("FILL_RATE_GRACE_DAYS", 14))
+    _, fresh = _chunks_refresh(since=since, until=as_of, full=full)
+    stored = (
+        SupplierReceiptChunk.objects.filter(order_date__gte=since, order_date__lt=as_of)
+        .exclude(order_date__in=sorted(fresh))
+        .values_list("order_date", "data")
+    )
+    tables = dict(fresh)
+    tables.update((day, _unpack(data)) for day, data in stored)
+    ordered_days = sorted(tables)
+
+    def column(table: int, i: int) -> np.ndarray:
+        parts = [tables[d][table][i] for d in ordered_days]
+        return np.concatenate(parts, dtype=np.int64) if parts else np.zeros(0, np.int64)
+
+    today, first = _day_number(as_of), _day_number(since)
+    got_day = column(1, 3)
+    keep = (got_day >= first) & (got_day < today)
+    order_day = np.repeat(
+        np.array([_day_number(d) for d in ordered_days], dtype=np.int64),
+        [tables[d][1].shape[1] for d in ordered_days],
+    )[keep]
+    supplier, sku, expected, got_day, units = (
+        got_day[keep] if i == 3 else column(1, i)[keep] for i in range(len(_RECEIPT_COLUMNS))
+    )
+    expected_line = column(0, 2)
+    due = (column(0, 3) == 1) | (expected_line + grace <= today)
+    lines = [column(0, i)[due] for i in (0, 1, 4, 5)]
     return ReceiptHistory(
-        supplier_id=line_supplier[k],
-        sku_id=line_sku[k],
-        units=r_units,
-        lead_days=got_day - order_day[k],
-        days_late=got_day - expected_day[k],
+        supplier_id=supplier,
+        sku_id=sku,
+        units=units,
+        lead_days=got_day - order_day,
+        days_late=got_day - expected,
         age_days=today - got_day,
-        line_supplier_id=line_supplier[due],
-        line_sku_id=line_sku[due],
-        line_ordered=ordered[due],
-        line_received=received_units[due],
+        line_supplier_id=lines[0],
+        line_sku_id=lines[1],
+        line_ordered=lines[2],
+        line_received=lines[3],
     )
 
 
@@ -215,7 +444,10 @@ COLUMNS = (
 def _figures(values: np.ndarray, digits: int = 4) -> list[float | None]:
     """Rounded floats, ``None`` where not finite (a column that may be NULL)."""
     values = np.round(np.asarray(values, dtype=np.float64), digits)
-    return [v if np.isfinite(v) else None for v in values.tolist()]
+    out: list[float | None] = values.tolist()
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        out[i] = None
+    return out
 
 
 def _rows(
@@ -272,13 +504,14 @@ def _scorecard(history: ReceiptHistory, receipt_group, line_group, n_groups: int
     )
 
 
-def supplier_performance_refresh(*, as_of: date) -> int:
+def supplier_performance_refresh(*, as_of: date, full: bool = False) -> int:
     """Recompute every supplier's and supplier item's learned lead time and scorecard.
 
-    Returns the number of rows written. Runs in one transaction: readers see the old rows or
-    the new ones, never a mix.
+    Only the purchase orders whose order date had changes since the last call are read again
+    (``full``: all of them, the same figures). Returns the number of rows written. The rows
+    are replaced in one transaction: readers see the old rows or the new ones, never a mix.
     """
-    history = receipt_history(as_of=as_of)
+    history = receipt_history(as_of=as_of, full=full)
     strength = float(_setting("LEAD_TIME_PRIOR_RECEIPTS", 5))
     suppliers = list(
         Supplier.objects.order_by("pk").values_list(
@@ -377,9 +610,24 @@ def supplier_performance_refresh(*, as_of: date) -> int:
             card=card,
         )
     with transaction.atomic():
-        SupplierPerformance.objects.all().delete()
+        if not _truncated(SupplierPerformance):
+            SupplierPerformance.objects.all().delete()
         bulk_insert(SupplierPerformance, COLUMNS, rows)
     return len(rows)
+
+
+def _truncated(model) -> bool:
+    """Empty ``model``'s table by TRUNCATE on PostgreSQL (every row is replaced: no dead rows
+    for vacuum; readers wait for the commit). False where it cannot: another database, or
+    rows of this transaction whose deferred foreign-key checks are still pending."""
+    if connection.vendor != "postgresql":
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)}")
+    except OperationalError:
+        return False
+    return True
 
 
 def learned_lead_times(

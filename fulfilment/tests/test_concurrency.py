@@ -109,3 +109,35 @@ def test_receipts_racing_with_intakes_keep_orders_and_stock_consistent():
     assert row.reserved == reserved_by_orders
     assert row.reserved <= row.on_hand
     assert Order.objects.filter(is_short=True).count() == 8 - row.reserved
+
+
+def test_racing_deadline_watch_runs_queue_one_notice_per_order():
+    from datetime import timedelta
+
+    from fulfilment.deadline_watch import deadline_watch_run
+    from fulfilment.models import Notice, NoticeKind
+
+    # given six overdue orders in stock (no intake notice)
+    warehouse = WarehouseFactory()
+    sku = SkuFactory()
+    stock_level(sku=sku, warehouse=warehouse, on_hand=100)
+    now = timezone.now()
+    for i in range(6):
+        order_intake(
+            channel="ozon",
+            external_number=f"LATE-{i}",
+            warehouse=warehouse,
+            scheme="fbs",
+            accepted_at=now - timedelta(days=3),
+            ship_by=now - timedelta(hours=i + 1),
+            lines=[OrderLineInput(sku, 1)],
+        )
+
+    # when four watch runs overlap (beat and three admins pressing "Run now")
+    queued = _run_in_threads(4, lambda i: deadline_watch_run(now=now).notices_queued)
+
+    # then each order has one overdue notice, and the runs' counts add up to them
+    assert sum(queued) == 6
+    assert sorted(Notice.objects.values_list("order__external_number", "kind")) == [
+        (f"LATE-{i}", NoticeKind.OVERDUE) for i in range(6)
+    ]

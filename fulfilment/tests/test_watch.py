@@ -113,3 +113,53 @@ def test_management_command(setup):
     out = StringIO()
     call_command("deadline_watch", stdout=out)
     assert "overdue: 1" in out.getvalue()
+
+
+def test_one_notice_per_order_per_run_and_none_while_one_is_unsent(
+    setup, django_capture_on_commit_callbacks
+):
+    from fulfilment.models import NoticeStatus
+
+    placed, _, missing = setup
+    # given a short order that is also overdue: its intake notice not yet sent (pending)
+    short_overdue = placed(datetime(2026, 3, 2, 9, 0, tzinfo=MSK), sku=missing)
+    intake = Notice.objects.get(order=short_overdue)
+    assert (intake.kind, intake.status) == (NoticeKind.SHORT, NoticeStatus.PENDING)
+    overdue = placed(datetime(2026, 3, 2, 10, 0, tzinfo=MSK))
+
+    # when the watch runs: the customer who has not heard the first notice hears nothing new
+    first = deadline_watch_run(now=NOW)
+    assert (first.notices_queued, first.notices_deferred) == (1, 1)
+    assert Notice.objects.filter(order=short_overdue).count() == 1
+    # (the other order: one notice, its most urgent reason, though it is overdue on two runs)
+
+    # when the intake notice has gone out and the watch runs twice more
+    Notice.objects.filter(pk=intake.pk).update(status=NoticeStatus.SENT)
+    second = deadline_watch_run(now=NOW)
+    third = deadline_watch_run(now=NOW)
+
+    # then the deferred one is queued once, for its deadline, and nothing is queued again
+    short_overdue.refresh_from_db()
+    overdue.refresh_from_db()
+    assert (second.notices_queued, second.notices_deferred) == (1, 0)
+    assert (third.notices_queued, third.notices_deferred) == (0, 0)
+    assert sorted(Notice.objects.values_list("order_id", "kind", "event_key")) == sorted(
+        [
+            (short_overdue.pk, NoticeKind.SHORT, "intake"),
+            (short_overdue.pk, NoticeKind.OVERDUE, short_overdue.ship_by.isoformat()),
+            (overdue.pk, NoticeKind.OVERDUE, overdue.ship_by.isoformat()),
+        ]
+    )
+
+
+def test_a_failed_notice_does_not_hold_back_the_next_reason(setup):
+    from fulfilment.models import NoticeStatus
+
+    placed, _, missing = setup
+    order = placed(datetime(2026, 3, 2, 9, 0, tzinfo=MSK), sku=missing)
+    Notice.objects.filter(order=order).update(status=NoticeStatus.FAILED)
+    assert deadline_watch_run(now=NOW).notices_queued == 1
+    assert set(Notice.objects.filter(order=order).values_list("kind", flat=True)) == {
+        NoticeKind.SHORT,
+        NoticeKind.OVERDUE,
+    }

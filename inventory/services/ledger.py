@@ -194,6 +194,58 @@ def _write_movement(
     reserved_delta: int = 0,
 ) -> StockMovement:
     """Apply a signed change to a locked level and append its ledger row."""
+    _apply_change(level, quantity=quantity, reserved_delta=reserved_delta)
+    level.save(update_fields=["on_hand", "reserved", "updated_at"])
+    hooks.stock_changed([(level.sku_id, level.warehouse_id)])
+    # A savepoint only where the insert can clash (a scanner's key): two statements saved per
+    # ledger row on the hot paths, which pass no key.
+    try:
+        with transaction.atomic() if idempotency_key else nullcontext():
+            return StockMovement.objects.create(
+                **_movement_fields(
+                    level,
+                    quantity=quantity,
+                    kind=kind,
+                    actor=actor,
+                    reason=reason,
+                    document_type=document_type,
+                    document_ref=document_ref,
+                ),
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError as exc:
+        # Only the key can clash here: the other constraints are guaranteed by the checks above.
+        # The level row was already saved, but the caller's transaction rolls back with us.
+        raise _key_reused(idempotency_key) from exc
+
+
+def _movement_fields(
+    level: StockLevel,
+    *,
+    quantity: int,
+    kind: str,
+    actor: Actor,
+    reason: str,
+    document_type: str,
+    document_ref: str,
+) -> dict:
+    """The ledger row's fields for a change already applied to ``level``."""
+    return {
+        "sku_id": level.sku_id,
+        "warehouse_id": level.warehouse_id,
+        "kind": kind,
+        "quantity": quantity,
+        "on_hand_after": level.on_hand,
+        "reason": reason[:255],
+        "document_type": document_type,
+        "document_ref": document_ref,
+        "user": actor.user if actor.user and actor.user.is_authenticated else None,
+        "device": actor.device,
+    }
+
+
+def _apply_change(level: StockLevel, *, quantity: int, reserved_delta: int = 0) -> None:
+    """Check a signed change against a locked level and apply it to the instance (unsaved)."""
     new_on_hand = level.on_hand + quantity
     new_reserved = level.reserved + reserved_delta
     if max(new_on_hand, new_reserved) > INT32_MAX:
@@ -227,29 +279,6 @@ def _write_movement(
         )
     level.on_hand = new_on_hand
     level.reserved = new_reserved
-    level.save(update_fields=["on_hand", "reserved", "updated_at"])
-    hooks.stock_changed([(level.sku_id, level.warehouse_id)])
-    # A savepoint only where the insert can clash (a scanner's key): two statements saved per
-    # ledger row on the hot paths, which pass no key.
-    try:
-        with transaction.atomic() if idempotency_key else nullcontext():
-            return StockMovement.objects.create(
-                sku_id=level.sku_id,
-                warehouse_id=level.warehouse_id,
-                kind=kind,
-                quantity=quantity,
-                on_hand_after=new_on_hand,
-                reason=reason[:255],
-                document_type=document_type,
-                document_ref=document_ref,
-                user=actor.user if actor.user and actor.user.is_authenticated else None,
-                device=actor.device,
-                idempotency_key=idempotency_key or None,
-            )
-    except IntegrityError as exc:
-        # Only the key can clash here: the other constraints are guaranteed by the checks above.
-        # The level row was already saved, but the caller's transaction rolls back with us.
-        raise _key_reused(idempotency_key) from exc
 
 
 def quantity_text(quantity: int) -> str:

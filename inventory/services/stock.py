@@ -26,9 +26,11 @@ from inventory.services.ledger import (
     SYSTEM,
     Actor,
     CountResult,
+    _apply_change,
     _count_value,
     _lock_levels,
     _lock_numbers,
+    _movement_fields,
     _offer_to_short_orders,
     _positive,
     _replayed_movement,
@@ -276,19 +278,32 @@ def stock_ship_reserved(
                 % {"sku": sku_id, "requested": quantity, "reserved": level.reserved},
                 details={"sku_id": sku_id, "reserved": level.reserved, "requested": quantity},
             )
+        _apply_change(level, quantity=-quantity, reserved_delta=-quantity)
         movements.append(
-            _write_movement(
-                level,
-                quantity=-quantity,
-                reserved_delta=-quantity,
-                kind=MovementKind.SHIPMENT,
-                actor=actor,
-                reason=reason,
-                document_type=document_type,
-                document_ref=document_ref,
+            StockMovement(
+                **_movement_fields(
+                    level,
+                    quantity=-quantity,
+                    kind=MovementKind.SHIPMENT,
+                    actor=actor,
+                    reason=reason,
+                    document_type=document_type,
+                    document_ref=document_ref,
+                )
             )
         )
-    return movements
+    # A statement per kind of write, whatever the number of lines: the stock rows, the
+    # marketplaces' stock-push marks, the ledger rows.
+    now = timezone.now()
+    sql.update_many(
+        StockLevel,
+        ["on_hand", "reserved", "updated_at"],
+        [(level.on_hand, level.reserved, now, level.pk) for level in levels.values()],
+    )
+    for level in levels.values():
+        level.updated_at = now
+    hooks.stock_changed(sorted(levels))
+    return StockMovement.objects.bulk_create(movements)
 
 
 # --- purchase orders --------------------------------------------------------------------------

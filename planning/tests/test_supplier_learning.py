@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from inventory.tests.factories import (
     WarehouseFactory,
     purchase_order,
 )
-from planning.models import SupplierPerformance
+from planning.models import SupplierLearningMark, SupplierPerformance, SupplierReceiptChunk
 from planning.snapshot import plan_input_build
 from planning.supplier_learning import supplier_performance_refresh
 from planning.tests.admin_data import staff_member
@@ -168,3 +169,147 @@ def test_buyers_see_stated_and_learned_lead_times_with_receipts(history, client)
     assert "⚠ 90% → 40% on time" in body
     assert "33%" in body  # on time
     assert "83%" in body  # fill rate
+
+
+# --- incremental learning: each run reads only the order dates that changed ----------------
+
+
+class _Rollback(Exception):
+    def __init__(self, rows):
+        self.rows = rows
+
+
+def _performance_rows() -> list[tuple]:
+    fields = [f.attname for f in SupplierPerformance._meta.concrete_fields if f.name != "id"]
+    return list(SupplierPerformance.objects.order_by("supplier", "sku").values_list(*fields))
+
+
+def _full_refit_rows(as_of: date) -> list[tuple]:
+    """What a full refit gives now, leaving the stored chunks as they were."""
+    try:
+        with transaction.atomic():
+            supplier_performance_refresh(as_of=as_of, full=True)
+            raise _Rollback(_performance_rows())
+    except _Rollback as done:
+        return done.rows
+
+
+def _built() -> dict[date, datetime]:
+    return dict(SupplierReceiptChunk.objects.values_list("order_date", "built_at"))
+
+
+def test_incremental_equals_full_refit_after_new_receipts_and_changes(history):
+    supplier, sku_a, sku_b = history
+    warehouse = PurchaseOrder.objects.first().warehouse
+    # one more order on the window's first day: in at AS_OF, out of the window a day later
+    oldest = _po(supplier, warehouse, sku_a, 20, AS_OF - timedelta(days=365), AS_OF)
+    _receive(oldest, 20, AS_OF - timedelta(days=350))
+    supplier_performance_refresh(as_of=AS_OF)
+    assert _performance_rows() == _full_refit_rows(AS_OF)
+    assert SupplierPerformance.objects.get(supplier=supplier, sku=sku_a).receipts == 3
+    before = _built()
+    # the next day: 30 of the 70 ordered on 25 May came in, a new order was placed and the
+    # overdue order of 1 April was cancelled
+    open_po = PurchaseOrder.objects.get(order_date=date(2026, 5, 25))
+    _receive(open_po, 30, AS_OF)
+    _po(supplier, warehouse, sku_a, 40, AS_OF, AS_OF + timedelta(days=9))
+    overdue = PurchaseOrder.objects.get(order_date=date(2026, 4, 1))
+    services.purchase_order_cancel(purchase_order=overdue)
+    nxt = AS_OF + timedelta(days=1)
+    supplier_performance_refresh(as_of=nxt)
+    # then: the figures of a full refit
+    assert _performance_rows() == _full_refit_rows(nxt)
+    row = SupplierPerformance.objects.get(supplier=supplier, sku=None)
+    assert row.receipts == 4 and row.units_received == 180  # the oldest order left the window
+    assert row.fill_rate == pytest.approx(150 / 150)  # the cancelled order no longer counts
+    # only the changed dates were read again; the window's first day was dropped
+    after = _built()
+    changed = {d for d, at in after.items() if before.get(d) != at}
+    assert changed == {date(2026, 4, 1), date(2026, 5, 25), AS_OF}
+    assert AS_OF - timedelta(days=365) not in after
+
+
+def test_a_receipt_committed_after_the_mark_with_a_lower_id_is_still_read(history):
+    supplier, _, sku_b = history
+    open_po = PurchaseOrder.objects.get(order_date=date(2026, 5, 25))
+    _receive(open_po, 10, AS_OF - timedelta(days=1))
+    supplier_performance_refresh(as_of=AS_OF)
+    # a second partial receipt: the order's status (its fingerprint) stays the same
+    _receive(open_po, 20, AS_OF)
+    # as if the receipt's transaction had taken its id before the last run and committed after
+    top, booked = StockMovement.objects.order_by("-pk").values_list("pk", "created_at")[0]
+    SupplierLearningMark.objects.update(movement_id=top, updated_at=booked + timedelta(minutes=5))
+    nxt = AS_OF + timedelta(days=1)
+    supplier_performance_refresh(as_of=nxt)
+    assert SupplierPerformance.objects.get(supplier=supplier, sku=sku_b).receipts == 3
+    assert _performance_rows() == _full_refit_rows(nxt)
+
+
+def test_an_edited_expected_arrival_is_read_again(history):
+    supplier, sku_a, _ = history
+    supplier_performance_refresh(as_of=AS_OF)
+    assert SupplierPerformance.objects.get(supplier=supplier, sku=sku_a).on_time_rate == 0.0
+    # the buyer moves A's expected arrival to 20 March: both receipts were on time
+    PurchaseOrder.objects.filter(order_date=date(2026, 3, 1)).update(
+        expected_arrival=date(2026, 3, 20)
+    )
+    supplier_performance_refresh(as_of=AS_OF)
+    assert SupplierPerformance.objects.get(supplier=supplier, sku=sku_a).on_time_rate == 1.0
+    assert _performance_rows() == _full_refit_rows(AS_OF)
+
+
+def test_another_time_zone_reads_everything_again(history, settings):
+    supplier_performance_refresh(as_of=AS_OF)
+    before = _built()
+    settings.TIME_ZONE = "Asia/Shanghai" if settings.TIME_ZONE != "Asia/Shanghai" else "UTC"
+    supplier_performance_refresh(as_of=AS_OF)
+    after = _built()
+    assert set(after) == set(before) and all(after[d] != before[d] for d in after)
+    assert _performance_rows() == _full_refit_rows(AS_OF)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_equals_full_refit_night_after_night(seed, settings):
+    """Random orders, receipts, cancellations and date edits over three weeks of nights: the
+    stored state always gives the full refit's figures."""
+    settings.ZAPAS = {**settings.ZAPAS, "LEAD_TIME_LEARN_DAYS": 40, "SCORECARD_WINDOW_DAYS": 7}
+    rng = np.random.default_rng(seed)
+    suppliers = [SupplierFactory(lead_time_mean_days=Decimal(m)) for m in ("6", "12")]
+    warehouse = WarehouseFactory()
+    skus = [SkuFactory() for _ in range(4)]
+    for i, sku in enumerate(skus):
+        SupplierItemFactory(sku=sku, supplier=suppliers[i % 2])
+    start = AS_OF - timedelta(days=60)
+    open_orders: list[PurchaseOrder] = []
+
+    def night(day: date) -> None:
+        for _ in range(int(rng.integers(0, 3))):  # new orders, some back-dated
+            sku = skus[int(rng.integers(len(skus)))]
+            ordered = day - timedelta(days=int(rng.integers(1, 30)))
+            expected = ordered + timedelta(days=int(rng.integers(3, 15)))
+            supplier = suppliers[skus.index(sku) % 2]
+            open_orders.append(
+                _po(supplier, warehouse, sku, int(rng.integers(5, 50)), ordered, expected)
+            )
+        for po in list(open_orders):
+            line = po.lines.get()
+            roll = rng.random()
+            if roll < 0.35 and line.quantity_open:
+                _receive(po, int(rng.integers(1, line.quantity_open + 1)), day - timedelta(1))
+            elif roll < 0.4 and line.quantity_received == 0:
+                services.purchase_order_cancel(purchase_order=po)
+                open_orders.remove(po)
+            elif roll < 0.45:
+                PurchaseOrder.objects.filter(pk=po.pk).update(
+                    expected_arrival=day + timedelta(days=int(rng.integers(-5, 5)))
+                )
+            po.refresh_from_db()
+            if po.status == PurchaseOrder.Status.RECEIVED and po in open_orders:
+                open_orders.remove(po)
+
+    for n in range(21):
+        day = start + timedelta(days=n)
+        night(day)
+        supplier_performance_refresh(as_of=day)
+        assert _performance_rows() == _full_refit_rows(day), f"night {n}"
+    assert SupplierPerformance.objects.filter(receipts__gt=0).exists()

@@ -3,8 +3,8 @@
 The hourly FBO postings step keeps each posting's route (``PostingRoute``) and recomputes the
 ``planning.ClusterDemand`` of the days it touched from every FBO posting kept for them, so a
 re-read changes nothing. Ozon names clusters by a string: matched to the account's clusters
-by identifier or by name, compared as words (case, "ё", punctuation and spacing aside:
-"Москва, МО и Дальние регионы" is "москва мо и дальние регионы"); a posting whose cluster is
+by identifier or by name, compared as words in Latin letters (case, script, punctuation and
+spacing aside: "Москва, МО и Дальние регионы" is Ozon's "Moskva, MO i Dal`nie regiony`"); a posting whose cluster is
 unknown is left out until the clusters are imported (which recomputes the last weeks), and the
 FBO postings step names it with its units, so no demand goes missing unseen. A posting shipped
 from another cluster than the buyer's counts as non-local (Ozon's surcharge applies to it).
@@ -26,11 +26,21 @@ from planning.fbo_inputs import cluster_demand_replace
 
 REBUILD_DAYS = 56
 _NOT_A_WORD = re.compile(r"[\W_]+")
+# Ozon's own examples name one cluster in Cyrillic, in Latin letters ("Moskva, MO i Dal`nie
+# regiony`": soft signs as backticks) and by id: keys are compared in Latin letters.
+_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
+        **{"ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ю": "yu", "я": "ya", "ь": None, "ъ": None, "`": None, "'": None, "’": None},
+    }
+)
 
 
 def cluster_key(name: str) -> str:
-    """A cluster's name or id as words: case, "ё", punctuation and spacing do not matter."""
-    return " ".join(_NOT_A_WORD.sub(" ", name.casefold().replace("ё", "е")).split())
+    """A cluster's name or id as words in Latin letters: case, script ("Москва" is "Moskva"),
+    punctuation and spacing do not matter."""
+    return " ".join(_NOT_A_WORD.sub(" ", name.casefold().translate(_LATIN)).split())
 
 
 @dataclass

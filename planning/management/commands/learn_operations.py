@@ -20,10 +20,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", type=date.fromisoformat, help="As of (default today).")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Read every purchase order of the window again, not only the changed dates.",
+        )
 
     def handle(self, *args, **options) -> None:
         as_of = options["date"] or timezone.localdate()
-        figures = {"supplier_performance": supplier_performance_refresh(as_of=as_of)}
+        figures = {
+            "supplier_performance": supplier_performance_refresh(as_of=as_of, full=options["full"])
+        }
         figures.update(operations_refresh(as_of=as_of))
         for name, rows in figures.items():
             self.stdout.write(f"{name.replace('_', ' ')}: {rows} rows")
