@@ -262,38 +262,16 @@ def plan_results_save(
         reorder_rows,
     )
 
-    # FBO shipments
-    shipment = np.rint(np.nan_to_num(np.asarray(plan.fbo_shipment, dtype=np.float64)))
-    fbo_rows = []
-    if shipment.size:
-        for i, j in zip(*np.nonzero(shipment >= 1), strict=True):
-            warehouse_id = int(plan_input.fbo_warehouse_ids[j])
-            if (ids[i], warehouse_id) in fbo_held:
-                continue
-            fbo_rows.append(
-                (
-                    run.pk,
-                    plan_date,
-                    ids[i],
-                    warehouse_id,
-                    int(shipment[i, j]),
-                    SuggestionStatus.PROPOSED.value,
-                    now,
-                )
-            )
-    bulk_insert(
-        FboShipmentSuggestion,
-        ["run_id", "plan_date", "sku_id", "warehouse_id", "quantity", "status", "created_at"],
-        fbo_rows,
-    )
-
     # fulfilment scheme decisions: only where the recommendation differs from a single scheme
     decision_rows = []
+    leaving_fbo: set[int] = set()
     for i in np.flatnonzero(
         np.asarray(plan.recommended_scheme) != np.asarray(snap.current_scheme)
     ).tolist():
         if plan_input.scheme[i] == FulfilmentScheme.BOTH or ids[i] in decisions_held:
             continue
+        if _scheme_code(recommended[i]) == FulfilmentScheme.FBS:
+            leaving_fbo.add(ids[i])
         decision_rows.append(
             (
                 run.pk,
@@ -323,4 +301,31 @@ def plan_results_save(
             "created_at",
         ],
         decision_rows,
+    )
+
+    # FBO shipments, never for a SKU that this run proposes to take off FBO: the two would
+    # contradict each other (the planner would send stock to where the plan says to stop selling
+    # from). Once the switch is dismissed, the next run suggests the shipments again.
+    shipment = np.rint(np.nan_to_num(np.asarray(plan.fbo_shipment, dtype=np.float64)))
+    fbo_rows = []
+    if shipment.size:
+        for i, j in zip(*np.nonzero(shipment >= 1), strict=True):
+            warehouse_id = int(plan_input.fbo_warehouse_ids[j])
+            if (ids[i], warehouse_id) in fbo_held or ids[i] in leaving_fbo:
+                continue
+            fbo_rows.append(
+                (
+                    run.pk,
+                    plan_date,
+                    ids[i],
+                    warehouse_id,
+                    int(shipment[i, j]),
+                    SuggestionStatus.PROPOSED.value,
+                    now,
+                )
+            )
+    bulk_insert(
+        FboShipmentSuggestion,
+        ["run_id", "plan_date", "sku_id", "warehouse_id", "quantity", "status", "created_at"],
+        fbo_rows,
     )

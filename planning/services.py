@@ -22,7 +22,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import InsufficientStock, InvalidInput, InvalidTransition
 from inventory import services as inventory_services
 from inventory.models import (
     PurchaseOrder,
@@ -335,8 +335,38 @@ def fbo_suggestions_to_transfers(
         w.pk: w for w in Warehouse.objects.filter(pk__in={s.warehouse_id for s in locked})
     }
     groups: dict[int, list[FboShipmentSuggestion]] = defaultdict(list)
+    wanted: dict[int, int] = defaultdict(int)
     for suggestion in locked:
         groups[suggestion.warehouse_id].append(suggestion)
+        wanted[suggestion.sku_id] += suggestion.quantity
+    # Never a draft above what the source can give: the suggestion may be older than the stock
+    # (sold, counted down, reserved since the plan). The rows stay locked until the drafts hold
+    # their units (transfer_reserve), so nothing takes them in between.
+    levels = inventory_services._lock_levels((sku_id, source.pk) for sku_id in sorted(wanted))
+    short = {
+        s.sku.code: (wanted[s.sku_id], levels[(s.sku_id, source.pk)].available)
+        for s in locked
+        if wanted[s.sku_id] > levels[(s.sku_id, source.pk)].available
+    }
+    if short:
+        raise InsufficientStock(
+            _(
+                "%(warehouse)s has less than these shipments need: %(skus)s. Nothing was "
+                "created; dismiss or lower them, or receive the stock first."
+            )
+            % {
+                "warehouse": source.code,
+                "skus": ", ".join(
+                    _("%(sku)s %(wanted)s wanted, %(available)s available")
+                    % {"sku": code, "wanted": need, "available": have}
+                    for code, (need, have) in sorted(short.items())
+                ),
+            },
+            details={
+                "source": source.code,
+                "short": {code: {"wanted": n, "available": a} for code, (n, a) in short.items()},
+            },
+        )
     now = timezone.now()
     decided_by = _user_or_none(user)
     transfers: list[Transfer] = []
@@ -350,6 +380,7 @@ def fbo_suggestions_to_transfers(
             lines=[(sku, qty) for sku, qty in per_sku.values()],
             user=decided_by,
         )
+        inventory_services.transfer_reserve(transfer=transfer)  # the draft holds its units
         FboShipmentSuggestion.objects.filter(pk__in=[s.pk for s in group]).update(
             status=SuggestionStatus.ORDERED,
             transfer=transfer,

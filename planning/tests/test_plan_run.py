@@ -20,6 +20,7 @@ from inventory.tests.factories import (
     stock_level,
 )
 from planning import runs, services, tasks
+from planning.engine.schema import FBS
 from planning.models import (
     DemandHistory,
     FboShipmentSuggestion,
@@ -415,3 +416,92 @@ def test_a_chunked_run_spreads_the_allocation_over_the_whole_catalogue(
     parts = _reorder_points(chunked)
     assert len(one) == 12
     assert np.abs(parts - one).max() <= 0.5
+
+
+def _consistency_problems(run) -> list[str]:
+    """What a planner would see contradict itself: a SKU proposed off FBO that also gets FBO
+    shipments, or shipments of a SKU above its available stock in own warehouses."""
+    from django.db.models import Sum
+
+    leaving = set(
+        FulfilmentDecision.objects.filter(run=run, recommended_scheme="fbs").values_list(
+            "sku_id", flat=True
+        )
+    )
+    shipped = dict(
+        FboShipmentSuggestion.objects.filter(run=run)
+        .values("sku_id")
+        .annotate(units=Sum("quantity"))
+        .values_list("sku_id", "units")
+    )
+    available = dict(SkuPlan.objects.filter(run=run).values_list("sku_id", "available"))
+    problems = [
+        f"SKU {pk}: switch to FBS and FBO shipments" for pk in sorted(leaving & set(shipped))
+    ]
+    problems += [
+        f"SKU {pk}: ships {units}, {available.get(pk)} available"
+        for pk, units in sorted(shipped.items())
+        if units > (available.get(pk) or 0)
+    ]
+    return problems
+
+
+def test_a_sku_proposed_off_fbo_gets_no_fbo_shipment(catalogue, monkeypatch):
+    # given the fast SKU sold through FBO, and an engine that (like the real one, which ships
+    # for every SKU on FBO) both recommends FBS for it and sends it to the FBO warehouse
+    fast = catalogue["fast"]
+    fast.scheme = "fbo"
+    fast.save(update_fields=["scheme"])
+
+    def contradicting(snapshot, params, calibration=None, **extra):
+        plan = fake_plan_catalogue(snapshot, params, calibration, **extra)
+        plan.recommended_scheme[:] = FBS
+        plan.fbo_shipment[:, 0] = np.minimum(snapshot.available, 5)
+        return plan
+
+    monkeypatch.setattr(runs, "_engine_plan", contradicting)
+
+    # when the plan runs
+    run = runs.plan_run(plan_date=PLAN_DATE)
+
+    # then the switch is proposed and no shipment is: the two never appear together
+    assert run.status == PlanRun.Status.DONE, run.error
+    decision = FulfilmentDecision.objects.get(run=run)
+    assert (decision.sku, decision.current_scheme, decision.recommended_scheme) == (
+        fast,
+        "fbo",
+        "fbs",
+    )
+    assert not FboShipmentSuggestion.objects.filter(run=run, sku=fast).exists()
+    # the slow SKU stays on FBS (nothing to decide) and may still be shipped
+    assert set(
+        FboShipmentSuggestion.objects.filter(run=run).values_list("sku__code", flat=True)
+    ) == {
+        "slow",
+        "dead",
+    }
+    assert _consistency_problems(run) == []
+
+    # and once the switch is dismissed, the next run of the day suggests the shipment again
+    services.fulfilment_decision_dismiss(decision=decision, user=None)
+    again = runs.plan_run(plan_date=PLAN_DATE)
+    assert FboShipmentSuggestion.objects.get(run=again, sku=fast).quantity == 5
+
+
+def test_the_real_engines_suggestions_agree_with_each_other_and_with_stock(varied_catalogue):
+    # given the varied catalogue with every SKU on FBO (the real engine ships for those), half
+    # of them bulky (FBO storage dear: FBS cheaper)
+    from inventory.models import Sku
+
+    Sku.objects.update(scheme="fbo", volume_l=Decimal("2"))
+    bulky = list(Sku.objects.order_by("pk").values_list("pk", flat=True))[::2]
+    Sku.objects.filter(pk__in=bulky).update(volume_l=Decimal("400"), weight_kg=Decimal("60"))
+
+    # when it is planned
+    run = runs.plan_run(plan_date=PLAN_DATE)
+
+    # then there are shipments and switches, and none contradicts another or the stock
+    assert run.status == PlanRun.Status.DONE, run.error
+    assert FboShipmentSuggestion.objects.filter(run=run).exists()
+    assert FulfilmentDecision.objects.filter(run=run, recommended_scheme="fbs").exists()
+    assert _consistency_problems(run) == []

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import InsufficientStock, InvalidInput, InvalidTransition
 from inventory import exports
-from inventory.models import PurchaseOrder, Transfer
+from inventory.models import PurchaseOrder, StockLevel, Transfer
 from inventory.tests.factories import (
     FboWarehouseFactory,
     SkuFactory,
@@ -189,6 +189,7 @@ def test_fbo_suggestions_become_one_transfer_per_fbo_warehouse():
     a, b = SkuFactory(code="A"), SkuFactory(code="B")
     stock_level(sku=a, warehouse=small, on_hand=5)
     stock_level(sku=a, warehouse=big, on_hand=50)
+    stock_level(sku=b, warehouse=big, on_hand=2)
     suggestions = [
         FboShipmentSuggestion.objects.create(
             plan_date=PLAN_DATE, sku=sku, warehouse=warehouse, quantity=qty
@@ -209,10 +210,45 @@ def test_fbo_suggestions_become_one_transfer_per_fbo_warehouse():
         for t in transfers
     ) == [("BIG", "N", [("A", 4), ("B", 2)]), ("BIG", "S", [("A", 6)])]
     assert all(t.status == Transfer.Status.DRAFT for t in transfers)
+    # the drafts hold their units at the source, so nothing else can take them
+    held = {(lv.sku.code, lv.reserved) for lv in StockLevel.objects.filter(warehouse=big)}
+    assert held == {("A", 10), ("B", 2)}
     statuses = set(FboShipmentSuggestion.objects.values_list("status", flat=True))
     assert statuses == {"ordered"}
     with pytest.raises(InvalidTransition):
         services.fbo_suggestions_to_transfers(suggestions=suggestions, user=None)
+
+
+def test_fbo_suggestions_above_the_sources_available_stock_make_no_transfer():
+    # given 6 units of A at the source, 2 of them reserved for an order, and suggestions of 3 + 2
+    source, north, south = (
+        WarehouseFactory(code="MSK"),
+        FboWarehouseFactory(),
+        FboWarehouseFactory(),
+    )
+    a = SkuFactory(code="A")
+    stock_level(sku=a, warehouse=source, on_hand=6, reserved=2)
+    suggestions = [
+        FboShipmentSuggestion.objects.create(
+            plan_date=PLAN_DATE, sku=a, warehouse=warehouse, quantity=qty
+        )
+        for warehouse, qty in ((north, 3), (south, 2))
+    ]
+
+    # when they are turned into transfers
+    with pytest.raises(InsufficientStock) as refused:
+        services.fbo_suggestions_to_transfers(suggestions=suggestions, user=None)
+
+    # then nothing is created, held or marked, and the message says what is missing
+    assert refused.value.code == "insufficient_stock"
+    assert refused.value.details == {
+        "source": "MSK",
+        "short": {"A": {"wanted": 5, "available": 4}},
+    }
+    assert "A 5 wanted, 4 available" in refused.value.message
+    assert not Transfer.objects.exists()
+    assert StockLevel.objects.get(sku=a, warehouse=source).reserved == 2
+    assert set(FboShipmentSuggestion.objects.values_list("status", flat=True)) == {"proposed"}
 
 
 def test_purchase_orders_export_as_csv_and_xlsx():
