@@ -187,10 +187,13 @@ def write_section(path: Path, title: str, body: str) -> None:
     """Replace (or append) the ``## title`` section of the markdown file ``path``."""
     text = path.read_text() if path.exists() else "# Planning engine benchmarks\n"
     head = f"## {title}\n"
-    if head in text:
+    section = head + "\n" + body.rstrip("\n") + "\n"
+    if head in text:  # in place, so the file keeps its order
         start = text.index(head)
         nxt = text.find("\n## ", start + len(head))
-        text = text[:start] + text[nxt + 1 :] if nxt >= 0 else text[:start]
-    text = text.rstrip("\n") + "\n\n" + head + "\n" + body.rstrip("\n") + "\n"
+        rest = text[nxt + 1 :] if nxt >= 0 else ""
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from core import services
 from core.admin_actions import apply_each
+from core.admin_mixins import ViewOnlyAdminMixin
 from core.models import ExchangeRate, IdempotencyRecord, ScannerDevice
 
 
@@ -70,17 +71,11 @@ class ScannerDeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "principal", "key", "method", "path", "status_code")
     list_filter = ("method", "status_code")
     search_fields = ("key", "principal", "path")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 from core import admin_jobs  # noqa: E402,F401  (registers the job-run admin)

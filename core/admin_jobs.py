@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core import jobs
+from core.admin_mixins import ViewOnlyAdminMixin
 from core.errors import DomainError
 from core.models import JobRun
 
@@ -51,7 +52,7 @@ def job_run_status(run: JobRun) -> dict:
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "job_name", "status", "who", "progress", "finished_at")
     list_filter = ("job", "status", "trigger")
     list_select_related = ("started_by",)
@@ -73,9 +74,6 @@ class JobRunAdmin(admin.ModelAdmin):
     fields = readonly_fields
     actions = ["cancel_runs"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
     def has_cancel_permission(self, request) -> bool:
         return request.user.has_perm("core.run_jobs")
 
@@ -93,9 +91,6 @@ class JobRunAdmin(admin.ModelAdmin):
             ngettext("Cancelled %(n)d run.", "Cancelled %(n)d runs.", cancelled) % {"n": cancelled},
             messages.SUCCESS if cancelled else messages.WARNING,
         )
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=gettext_lazy("job"), ordering="job")
     def job_name(self, obj: JobRun) -> str:

@@ -8,13 +8,14 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.times import warehouse_time
 from fulfilment.models import SavableShortOrder
 from fulfilment.substitutes import savable_short_orders, substitute_offers_for
 
 
 @admin.register(SavableShortOrder)
-class SavableShortOrderAdmin(admin.ModelAdmin):
+class SavableShortOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("external_number", "warehouse", "ship_by_local", "offers")
     list_filter = ("warehouse",)
     list_select_related = ("warehouse",)
@@ -25,15 +26,6 @@ class SavableShortOrderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return savable_short_orders().select_related("warehouse")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_changelist_instance(self, request: HttpRequest):
         changelist = super().get_changelist_instance(request)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin_actions import apply_each
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.money import base_currency, money_format
 from core.spreadsheets import SafeImportExportModelAdmin
@@ -406,7 +407,7 @@ class StockLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockCount)
-class StockCountAdmin(admin.ModelAdmin):
+class StockCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every physical count, matching or not: read-only (counts are made at the scan station)."""
 
     list_display = [
@@ -425,18 +426,9 @@ class StockCountAdmin(admin.ModelAdmin):
     search_fields = ["sku__code", "sku__barcodes__code"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger: read-only."""
 
     list_display = [
@@ -461,15 +453,6 @@ class StockMovementAdmin(admin.ModelAdmin):
         "reason",
     ]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 # --- purchase orders --------------------------------------------------------------------------

@@ -7,22 +7,12 @@ from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_mixins import ReadOnlyAdminMixin
 from inventory.models import FboCluster, FboStockReport
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(FboCluster)
-class FboClusterAdmin(_ReadOnly):
+class FboClusterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "warehouse_count", "units_available", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code"]
@@ -47,7 +37,7 @@ class FboClusterAdmin(_ReadOnly):
 
 
 @admin.register(FboStockReport)
-class FboStockReportAdmin(_ReadOnly):
+class FboStockReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "sku",
         "cluster",

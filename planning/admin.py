@@ -18,6 +18,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin_mixins import ViewOnlyAdminMixin
 from core.errors import DomainError
 from core.models import JobRun
 from planning.forms import SalesImportForm, preset_table
@@ -27,7 +28,7 @@ from planning.sales_parse import ImportReport
 
 
 @admin.register(DemandHistory)
-class DemandHistoryAdmin(admin.ModelAdmin):
+class DemandHistoryAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "sku",
         "date",
@@ -46,12 +47,6 @@ class DemandHistoryAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     raw_id_fields = ("sku",)
     show_full_result_count = False  # millions of rows: skip the second COUNT(*)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(SalesImport)

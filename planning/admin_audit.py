@@ -22,7 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from planning.admin_planners import ReadOnlyAdminMixin
+from core.admin_mixins import ReadOnlyAdminMixin
 from planning.audit_charts import CHART_KINDS, audit_chart, frontier_chart
 from planning.models import PlanRun
 from planning.promise_audit import AuditSettings

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_mixins import ViewOnlyAdminMixin
 from inventory.models import StockCount
 from planning.models import (
     CapacityForecast,
@@ -28,7 +29,7 @@ def _pct(value: float | None) -> str:
 
 
 @admin.register(PrepTimeRecommendation)
-class PrepTimeRecommendationAdmin(admin.ModelAdmin):
+class PrepTimeRecommendationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "warehouse",
         "sku",
@@ -42,12 +43,6 @@ class PrepTimeRecommendationAdmin(admin.ModelAdmin):
     list_select_related = ("warehouse", "sku")
     search_fields = ("sku__code", "warehouse__code")
     actions = ["apply"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_apply_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("planning.apply_preptimerecommendation")
@@ -122,7 +117,7 @@ class PackingCapacityAdmin(admin.ModelAdmin):
 
 
 @admin.register(CapacityForecast)
-class CapacityForecastAdmin(admin.ModelAdmin):
+class CapacityForecastAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "warehouse",
         "day",
@@ -135,12 +130,6 @@ class CapacityForecastAdmin(admin.ModelAdmin):
     list_filter = ("warehouse",)
     list_select_related = ("warehouse",)
     date_hierarchy = "day"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("expected new"))
     def expected(self, obj: CapacityForecast) -> str:
@@ -166,7 +155,7 @@ class CapacityForecastAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleCountTask)
-class CycleCountTaskAdmin(admin.ModelAdmin):
+class CycleCountTaskAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """The day's cycle-count list per warehouse; *done* once the cell was counted that day."""
 
     list_display = (
@@ -185,12 +174,6 @@ class CycleCountTaskAdmin(admin.ModelAdmin):
     list_select_related = ("warehouse", "sku")
     search_fields = ("sku__code", "sku__name")
     ordering = ("-plan_date", "warehouse__code", "rank")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest):
         return (

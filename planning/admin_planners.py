@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_actions import apply_each
+from core.admin_mixins import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.money import base_currency, money_format
 from core.times import local_time, moment_html
@@ -196,19 +197,6 @@ class OpenStatusFilter(admin.SimpleListFilter):
 
 
 # --- SKU plans and the chart ------------------------------------------------------------------
-
-
-class ReadOnlyAdminMixin:
-    """Engine output: people look at it, only the planning run writes it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SuggestionAdminMixin:

@@ -7,10 +7,10 @@ Rows are written by ``planning.supplier_learning``; here they are only read.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_mixins import ReadOnlyAdminMixin, ViewOnlyAdminMixin
 from planning.models import ExpediteSuggestion, SupplierPerformance
 
 
@@ -40,7 +40,7 @@ class LevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(SupplierPerformance)
-class SupplierPerformanceAdmin(admin.ModelAdmin):
+class SupplierPerformanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "supplier",
         "sku",
@@ -58,15 +58,6 @@ class SupplierPerformanceAdmin(admin.ModelAdmin):
     list_select_related = ("supplier", "sku")
     search_fields = ("supplier__code", "supplier__name", "sku__code")
     ordering = ("supplier__code", "sku__code")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("stated (days)"))
     def stated(self, obj: SupplierPerformance) -> str:
@@ -109,7 +100,7 @@ class SupplierPerformanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExpediteSuggestion)
-class ExpediteSuggestionAdmin(admin.ModelAdmin):
+class ExpediteSuggestionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Both options side by side: the primary arrives after the stock-out, the backup before."""
 
     list_display = (
@@ -123,12 +114,6 @@ class ExpediteSuggestionAdmin(admin.ModelAdmin):
     list_select_related = ("sku", "primary_supplier", "backup_supplier")
     list_filter = ("backup_supplier",)
     search_fields = ("sku__code", "sku__name")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @staticmethod
     def _option(supplier, lead, purchase, cancelled, total) -> str:

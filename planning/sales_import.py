@@ -33,6 +33,7 @@ from typing import BinaryIO
 
 from django.db import IntegrityError, connection, transaction
 
+from core.bulk import copy_from
 from inventory.models import Sku
 from planning.models import DemandHistory, DemandSource, SalesImport
 from planning.sales_parse import (
@@ -284,6 +285,7 @@ def _remove_stale_cells(rows: list[tuple]) -> int:
 
 
 _UPDATED = ("units", "orders", "returned_units", "cancelled_units", "revenue")
+_CELL_COLUMNS = ("sku_id", "date", *_UPDATED)  # the temporary table of the PostgreSQL path
 
 
 def _upsert_generic(rows: list[tuple]) -> None:
@@ -368,10 +370,7 @@ def _replace_postgres(rows: list[tuple]) -> int:
             " revenue numeric(14, 2)) ON COMMIT DROP"
         )
         iso = {day: day.isoformat() for day in {row[1] for row in rows}}
-        with cursor.copy(
-            "COPY zapas_import_cells (sku_id, date, units, orders, returned_units,"
-            " cancelled_units, revenue) FROM STDIN"
-        ) as copy:
+        with copy_from("zapas_import_cells", _CELL_COLUMNS) as copy:
             # COPY text built here in chunks: write_row would adapt value by value, 3× slower.
             for start in range(0, len(rows), 50_000):
                 copy.write(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, models
 
-from core.bulk import bulk_insert
+from core.bulk import bulk_insert, copy_from
 from planning.models import DemandHistory, DemandSource
 
 
@@ -80,8 +80,7 @@ class DemandWriter:
         self.next_id = None
         if self.postgres:
             self._cursor = connection.cursor()
-            raw = self._cursor.connection  # the psycopg connection under Django's wrapper
-            columns = ", ".join(DEMAND_COLUMNS)
+            columns = DEMAND_COLUMNS
             if with_ids:
                 # The table is locked exclusively (bulk load): take ids from the sequence in one
                 # go instead of a nextval() per row; close() moves the sequence past them.
@@ -89,10 +88,8 @@ class DemandWriter:
                 self.sequence = self._cursor.fetchone()[0]
                 self._cursor.execute("SELECT nextval(%s)", [self.sequence])
                 self.next_id = self._cursor.fetchone()[0]
-                columns = "id, " + columns
-            self._copy_cm = raw.cursor().copy(
-                f"COPY {self.table} ({columns}) FROM STDIN (FORMAT BINARY)"
-            )
+                columns = ("id", *columns)
+            self._copy_cm = copy_from(self.table, columns, binary=True)
             self._copy = self._copy_cm.__enter__()
             self._copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0))
         else:
@@ -123,7 +120,7 @@ class DemandWriter:
             stocked_out.tolist(),
             strict=False,
         )
-        executemany(self.table, DEMAND_COLUMNS, rows)
+        bulk_insert(DemandHistory, DEMAND_COLUMNS, rows)
 
     def _binary_rows(self, sku_id, day, units, orders, returned, cancelled, lost, revenue_cents,
                      stocked_out) -> bytes:  # fmt: skip
@@ -192,17 +189,3 @@ def _sqlite_adapter(f: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(f, models.DateField | models.DecimalField):
         return lambda v: None if v is None else str(v)
     return None
-
-
-def executemany(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-    batch: list[tuple] = []
-    with connection.cursor() as cursor:
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 20_000:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)

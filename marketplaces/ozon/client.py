@@ -134,17 +134,21 @@ class OzonClient:
 
     # --- the one way out ---------------------------------------------------------------------
 
-    def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST ``body`` to ``path``; the decoded answer, or ``OzonError`` and subclasses."""
-        contract.validate_request(path, body)
-        retrying = Retrying(
+    def _retrying(self) -> Retrying:
+        """Retryable faults (timeouts, 5xx, 429 after its Retry-After) retried with backoff; a closed
+        circle and other 4xx raised to the caller."""
+        return Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=_wait,
             retry=retry_if_exception(_worth_retrying),
             sleep=self._sleep,
             reraise=True,
         )
-        for attempt in retrying:
+
+    def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to ``path``; the decoded answer, or ``OzonError`` and subclasses."""
+        contract.validate_request(path, body)
+        for attempt in self._retrying():
             with attempt:
                 return self._once(path, body)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -156,14 +160,7 @@ class OzonClient:
         with ``file_content`` (base64), which is read too. Anything else is an ``OzonError``.
         """
         contract.validate_request(path, body)
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=_wait,
-            retry=retry_if_exception(_worth_retrying),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        for attempt in retrying:
+        for attempt in self._retrying():
             with attempt:
                 return _file_content(path, self._once(path, body, decode=False))
         raise AssertionError("unreachable")  # pragma: no cover

@@ -1,18 +1,11 @@
 from django.contrib import admin
 
+from core.admin_mixins import ViewOnlyAdminMixin
 from marketplaces.ozon.fbo.models import ClusterLink, FboWarehouseLink, SupplyLink
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(ClusterLink)
-class ClusterLinkAdmin(ReadOnly):
+class ClusterLinkAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "ozon_cluster_id", "country", "cluster", "account", "updated_at")
     list_filter = ("account",)
     list_select_related = ("account", "cluster")
@@ -20,7 +13,7 @@ class ClusterLinkAdmin(ReadOnly):
 
 
 @admin.register(FboWarehouseLink)
-class FboWarehouseLinkAdmin(ReadOnly):
+class FboWarehouseLinkAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "ozon_warehouse_id", "warehouse", "cluster_link", "account")
     list_filter = ("account", "cluster_link")
     list_select_related = ("account", "warehouse", "cluster_link")
@@ -28,7 +21,7 @@ class FboWarehouseLinkAdmin(ReadOnly):
 
 
 @admin.register(SupplyLink)
-class SupplyLinkAdmin(ReadOnly):
+class SupplyLinkAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("order_number", "supply_id", "state", "transfer", "note", "account")
     list_filter = ("state", "account")
     list_select_related = ("account", "transfer")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_mixins import ViewOnlyAdminMixin
 from marketplaces.ozon.client import OzonClient, OzonError
 from marketplaces.ozon.handover.carriage import carriage_request, delivery_methods
 from marketplaces.ozon.handover.models import Carriage, CarriageStatus
@@ -29,7 +30,7 @@ class HandoverForm(forms.Form):
 
 
 @admin.register(Carriage)
-class CarriageAdmin(admin.ModelAdmin):
+class CarriageAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "departure_date",
         "warehouse_link",
@@ -45,12 +46,6 @@ class CarriageAdmin(admin.ModelAdmin):
     search_fields = ("carriage_id", "delivery_method_name")
     readonly_fields = [f.name for f in Carriage._meta.fields]
     actions = ["send_again"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("postings"))
     def posting_count(self, obj: Carriage) -> int:

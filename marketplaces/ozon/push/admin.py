@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin_mixins import ViewOnlyAdminMixin
 from marketplaces.ozon.push.models import PushNotification
 
 
 @admin.register(PushNotification)
-class PushNotificationAdmin(admin.ModelAdmin):
+class PushNotificationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "received_at",
         "account",
@@ -19,9 +20,3 @@ class PushNotificationAdmin(admin.ModelAdmin):
     search_fields = ("posting_number",)
     list_select_related = ("account",)
     readonly_fields = [f.name for f in PushNotification._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,18 +1,11 @@
 from django.contrib import admin
 
+from core.admin_mixins import ViewOnlyAdminMixin
 from marketplaces.ozon.rating.models import IndexPosting, RatingSnapshot
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(RatingSnapshot)
-class RatingSnapshotAdmin(ReadOnly):
+class RatingSnapshotAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "day",
         "account",
@@ -29,7 +22,7 @@ class RatingSnapshotAdmin(ReadOnly):
 
 
 @admin.register(IndexPosting)
-class IndexPostingAdmin(ReadOnly):
+class IndexPostingAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "posting_number",
         "error_type",
