@@ -13,9 +13,9 @@ cancellations ("zapas_cancellations", ``PlanParams(allocation="cancellations")``
 order is one customer order line: lost units ÷ the product's mean units per sales line in the
 file (the same rule for every policy; the synthetic panel has no lines, so one unit).  Data sets:
 UCI Online Retail, the 2,000 busiest products and the slow tail (the rest), and a synthetic
-panel (``bench/_data``).  Rows "service defaults": Zapas with the lots the service plans with
-(EOQ at ``ZAPAS_ORDER_COST`` = 100 RUB an order line, £0.95 at 105 RUB to the pound), and
-the same with ``PlanParams(reorder_lift=0.5)`` (the reorder point raised by half a lot).  Charts (the last window): bench/results/frontier_<set>.png.
+panel (``bench/_data``).  Rows "service defaults": Zapas as the service plans (EOQ lots at
+``ZAPAS_ORDER_COST`` = 100 RUB an order line, £0.95 at 105 RUB to the pound, and the reorder
+point raised by ``ZAPAS_REORDER_LIFT`` = half a lot), beside the same lots without the lift.  Charts (the last window): bench/results/frontier_<set>.png.
 """
 
 from __future__ import annotations
@@ -115,9 +115,9 @@ def report(
     for lift in (0.0, REORDER_LIFT):
         defaults = PlanParams(use_eoq=True, order_cost=SERVICE_ORDER_COST, reorder_lift=lift)
         def_points = sweep_policies(snap, days, defaults, allocations=("target", "cancellations"))
-        label = f"service defaults (EOQ lots at {SERVICE_ORDER_COST:g} an order)"
+        label = f"EOQ lots at {SERVICE_ORDER_COST:g} an order (the service's cost)"
         if lift:
-            label += f", reorder_lift {lift:g}"
+            label = f"service defaults (EOQ lots at {SERVICE_ORDER_COST:g}, reorder_lift {lift:g})"
         for policy in ("zapas", "zapas_cancellations"):
             summary.append(
                 f"| {name} | {policy}, {label} | "
