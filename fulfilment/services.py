@@ -349,6 +349,21 @@ def order_intake(
 
 
 @transaction.atomic
+def order_ship_by_move(*, order: Order, ship_by: datetime) -> Order:
+    """The marketplace moved an open order's ship-by deadline (Ozon's cut-off changed): take it.
+
+    A closed order keeps the deadline it was closed against (``shipped_late`` stays true to
+    it). The deadline watch classifies the order again on its next run.
+    """
+    _aware(ship_by, _("The ship-by deadline"))
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status in Order.OPEN_STATUSES and order.ship_by != ship_by:
+            order.ship_by, order.ship_by_source = ship_by, ShipBySource.MARKETPLACE
+            order.save(update_fields=["ship_by", "ship_by_source"])
+    return order
+
+
 def order_pack_scan(*, order: Order, sku: Sku, quantity: int = 1, actor: Actor) -> PackScanResult:
     """Record ``quantity`` units of ``sku`` scanned into the order's box.
 

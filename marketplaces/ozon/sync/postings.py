@@ -239,10 +239,10 @@ def postings_take_in(
     # What Zapas holds of these postings, compared before anything is loaded or written: an
     # answer that would change nothing (most of a sync) costs this one read.
     stored = {
-        number: (status, substatus, products)
-        for number, status, substatus, products in Posting.objects.filter(
+        number: (status, substatus, products, shipment_date)
+        for number, status, substatus, products, shipment_date in Posting.objects.filter(
             account=account, posting_number__in=numbers
-        ).values_list("posting_number", "status", "substatus", "products")
+        ).values_list("posting_number", "status", "substatus", "products", "shipment_date")
     }
     moving = [
         p["posting_number"]
@@ -433,14 +433,25 @@ def _same_or_older(status: str, substatus: str, data: dict[str, Any]) -> bool:
     )
 
 
-def _advance_needed(status: str, substatus: str, products: list, data: dict[str, Any]) -> bool:
+def _advance_needed(
+    status: str, substatus: str, products: list, shipment_date: datetime | None, data: dict
+) -> bool:
     """Whether ``_advance`` would write anything for a posting stored with these values."""
     if not _same_or_older(status, substatus, data):
         return True
     if RANK.get(data.get("status") or "", -1) != RANK.get(status, -1):
         return False
+    if _moved_deadline(shipment_date, data):
+        return True
     fresh = _products(data)
     return bool(fresh) and fresh != products and _shrunk(products, fresh)
+
+
+def _moved_deadline(shipment_date: datetime | None, data: dict[str, Any]) -> datetime | None:
+    """Ozon's new ``shipment_date`` when the answer moves the stored one (a cut-off changed
+    without a status change), else ``None``."""
+    new = _time(data.get("shipment_date"))
+    return new if new is not None and new != shipment_date else None
 
 
 def _advance(
@@ -451,9 +462,19 @@ def _advance(
     if _same_or_older(row.status, row.substatus, data):
         # A split leaves the parent with fewer units; a stale answer never grows it back.
         products = _products(data) if new_rank == old_rank else []
+        moved = _moved_deadline(row.shipment_date, data) if new_rank == old_rank else None
+        changed = []
         if products and products != row.products and _shrunk(row.products, products):
             row.products = products
-            row.save(update_fields=["products"])
+            changed.append("products")
+        if moved is not None:
+            row.shipment_date = moved
+            changed.append("shipment_date")
+        if changed:
+            with transaction.atomic(), applying_ozon_state():
+                row.save(update_fields=changed)
+                if moved is not None and row.order is not None:
+                    orders.order_ship_by_move(order=row.order, ship_by=moved)
             if count:
                 result.updated += 1
         elif count:

@@ -230,3 +230,19 @@ def test_fbo_postings_feed_the_demand_history(store):
     )
     assert Posting.objects.filter(scheme="fbo").count() == 3
     assert not Order.objects.filter(external_number__startswith="F-").exists()
+
+
+def test_a_cut_off_moved_at_ozon_moves_the_deadline(store):
+    _sync()
+    moved = DEADLINE + timedelta(hours=20)
+    posting = store.postings["1000-0001-1"]
+    posting.shipment_date, posting.changed_at = moved, store.now()  # same status and substatus
+
+    out = _sync()
+
+    order = Order.objects.get(external_number="1000-0001-1")
+    assert (order.ship_by, order.ship_by_source) == (moved, "marketplace")
+    assert order.status == OrderStatus.AWAITING_PACKAGING
+    assert Posting.objects.get(posting_number="1000-0001-1").shipment_date == moved
+    assert "ok   FBS postings   0 new, 1 updated" in out
+    assert Order.objects.get(external_number="1000-0002-1").ship_by == DEADLINE + timedelta(hours=2)
