@@ -26,6 +26,29 @@ def for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
+def datetime_value(value):
+    """A datetime as the database binds it, converted as a ``DateTimeField`` converts it."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def update_row(model: type[models.Model], pk: object, values: dict[str, object]) -> int:
+    """``UPDATE … SET field = value, … WHERE id = pk``: one row, one statement written here
+    (a model's ``save(update_fields=…)`` or a queryset's ``update()`` builds and compiles it on
+    every call). Values are converted as ``update_many`` converts them; no ``save()``, no
+    signals. Returns the number of rows changed (0 or 1)."""
+    fields = list(values)
+    adapters = [field_adapter(model._meta.get_field(name)) for name in fields]
+    params = [
+        value if adapt is None else adapt(value)
+        for adapt, value in zip(adapters, values.values(), strict=True)
+    ]
+    assignments = ", ".join(f"{column(model, name)} = %s" for name in fields)
+    statement = f"UPDATE {table(model)} SET {assignments} WHERE {column(model, 'id')} = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, pk])
+        return cursor.rowcount
+
+
 def update_many(
     model: type[models.Model], fields: list[str], rows: list[tuple[object, ...]]
 ) -> None:
@@ -54,4 +77,7 @@ def update_many(
             for row in rows
         ]
     with connection.cursor() as cursor:
-        cursor.executemany(statement, rows)
+        if len(rows) == 1:  # psycopg's executemany costs a pipeline round of its own
+            cursor.execute(statement, rows[0])
+        else:
+            cursor.executemany(statement, rows)

@@ -485,7 +485,15 @@ def order_ship_with_lines(
         document_ref=order.external_number,
         reason=f"Order {order.external_number} handed to carrier",
     )
-    OrderLine.objects.filter(order=order).update(reserved_quantity=0)
+    # Two statements written here (``core.sql``) instead of a queryset ``update()`` and a
+    # ``save(update_fields=…)`` compiled on every hand-over; Order and OrderLine have no
+    # ``save()`` of their own and no signal receivers.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.table(OrderLine)} SET {sql.column(OrderLine, 'reserved_quantity')} = 0"
+            f" WHERE {sql.column(OrderLine, 'order')} = %s",
+            [order.pk],
+        )
     for line in lines:
         line.reserved_quantity = 0
     order.status = OrderStatus.DELIVERING
@@ -493,7 +501,17 @@ def order_ship_with_lines(
     order.shipped_late = at > order.ship_by
     order.is_short = False
     order.watch_state = ""
-    order.save(update_fields=["status", "shipped_at", "shipped_late", "is_short", "watch_state"])
+    sql.update_row(
+        Order,
+        order.pk,
+        {
+            "status": order.status,
+            "shipped_at": at,
+            "shipped_late": order.shipped_late,
+            "is_short": False,
+            "watch_state": "",
+        },
+    )
     hooks.order_shipped(order, at, frozenset(line.sku_id for line in lines))
     return order, lines
 

@@ -15,10 +15,11 @@ from datetime import timedelta
 from functools import reduce
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import sql
 from core.transactions import after_commit
 from fulfilment.models import CancelReason, Order
 from inventory.models import StockLevel
@@ -95,13 +96,32 @@ def on_order_cancelled(order: Order, at, sku_ids) -> None:
 
 
 def on_stock_changed(pairs) -> None:
-    """Mark the stock outbox rows of changed (sku, warehouse) pairs pending: one UPDATE."""
+    """Mark the stock outbox rows of changed (sku, warehouse) pairs pending: one UPDATE.
+
+    Every stock change runs it, with or without an Ozon account, so the statement is written
+    here rather than built by the ORM on each call (the queryset's ``Coalesce``/``F`` update
+    cost an eighth of a hand-over's Python)."""
     if not pairs:
         return
-    match = _pairs_match(pairs)
-    StockPush.objects.filter(match).update(
-        pending_since=Coalesce(F("pending_since"), timezone.now()), version=F("version") + 1
+    by_warehouse: dict[int, list[int]] = {}
+    for sku_id, warehouse_id in pairs:
+        by_warehouse.setdefault(warehouse_id, []).append(sku_id)
+    pending, version = sql.column(StockPush, "pending_since"), sql.column(StockPush, "version")
+    warehouse, sku = sql.column(StockPush, "warehouse"), sql.column(StockPush, "sku")
+    # One term per warehouse, as in ``_pairs_match``.
+    terms = " OR ".join(
+        f"({warehouse} = %s AND {sku} IN ({', '.join(['%s'] * len(skus))}))"
+        for skus in by_warehouse.values()
     )
+    params: list = [sql.datetime_value(timezone.now())]
+    for warehouse_id, skus in by_warehouse.items():
+        params += [warehouse_id, *skus]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.table(StockPush)} SET {pending} = COALESCE({pending}, %s),"
+            f" {version} = {version} + 1 WHERE {terms}",
+            params,
+        )
 
 
 def _pairs_match(pairs) -> Q:
