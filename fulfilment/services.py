@@ -158,12 +158,33 @@ def _lock_lines(order: Order) -> list[OrderLine]:
     return lines
 
 
+# What a hand-over reads, writes and answers of the order; the other fields stay deferred.
+_SHIP_ORDER_FIELDS = (
+    "id",
+    "channel",
+    "external_number",
+    "scheme",
+    "warehouse",
+    "status",
+    "ship_by",
+    "packed_at",
+    "shipped_at",
+    "shipped_late",
+    "is_short",
+    "watch_state",
+)
+# The lines' plain columns (``unit_price``, a decimal, stays deferred).
+_SHIP_LINE_FIELDS = ("id", "order", "sku", "quantity", "reserved_quantity", "packed_quantity")
+
+
 def _lock_order_row(order: Order) -> Order:
-    """The order row alone, locked (the hand-over's lock: it needs no warehouse).
+    """The order row alone, locked (the hand-over's lock: it needs no warehouse), with the
+    fields a hand-over uses (others deferred).
 
     Written once and run through ``Manager.raw()``: the ORM queryset cost three times the
     Python on every hand-over, building and compiling the same query."""
-    statement = f"SELECT * FROM {sql.table(Order)} WHERE {sql.column(Order, 'id')} = %s"
+    names = ", ".join(sql.column(Order, name) for name in _SHIP_ORDER_FIELDS)
+    statement = f"SELECT {names} FROM {sql.table(Order)} WHERE {sql.column(Order, 'id')} = %s"
     found = list(Order.objects.raw(statement + sql.for_update(), [order.pk]))
     if not found:
         raise Order.DoesNotExist(_("No order with id %(id)s.") % {"id": order.pk})
@@ -171,12 +192,13 @@ def _lock_order_row(order: Order) -> Order:
 
 
 def _lock_line_rows(order: Order) -> list[OrderLine]:
-    """The order's lines, locked in pk order, without their SKUs (the hand-over's lock)."""
-    statement = (
-        f"SELECT * FROM {sql.table(OrderLine)} WHERE {sql.column(OrderLine, 'order')} = %s"
+    """The order's lines, locked in pk order, without their SKUs (the hand-over's lock); plain
+    columns only (``sql.select``), the unit price deferred."""
+    tail = (
+        f"WHERE {sql.column(OrderLine, 'order')} = %s"
         f" ORDER BY {sql.column(OrderLine, 'id')}{sql.for_update()}"
     )
-    lines = list(OrderLine.objects.raw(statement, [order.pk]))
+    lines = sql.select(OrderLine, _SHIP_LINE_FIELDS, tail, [order.pk])
     for line in lines:
         line.order = order
     return lines
