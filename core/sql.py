@@ -19,10 +19,14 @@ from django.utils import timezone
 from core.bulk import field_adapter
 
 
+# Names are fixed for the life of the process (one database), and every hand-over spells a
+# few dozen of them: looked up and quoted once.
+@cache
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+@cache
 def column(model: type[models.Model], name: str, alias: str | None = None) -> str:
     quoted = connection.ops.quote_name(model._meta.get_field(name).column)
     return f"{alias}.{quoted}" if alias else quoted

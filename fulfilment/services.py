@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from core import sql
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
 from core.limits import INT32_MAX
+from core.transactions import atomic_joining
 from fulfilment import hooks
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
 from fulfilment.models import (
@@ -462,12 +463,16 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
     return order_ship_with_lines(order=order, actor=actor, at=at)[0]
 
 
-@transaction.atomic
+@atomic_joining
 def order_ship_with_lines(
     *, order: Order, actor: Actor = SYSTEM, at: datetime | None = None
 ) -> tuple[Order, list[OrderLine]]:
     """``order_ship``, also returning the order's lines as they are now (their SKUs not
-    loaded), so that the API answers without reading them again."""
+    loaded), so that the API answers without reading them again.
+
+    It refuses before its first write, so inside a caller's transaction (the API's) it takes no
+    savepoint (``core.transactions.atomic_joining``); the one write before a possible refusal,
+    a short order's top-up, runs in a savepoint of its own together with the hand-over."""
     at = _aware(at, _("The handover time")) if at is not None else timezone.now()
     order = _lock_order_row(order)
     if order.status != OrderStatus.AWAITING_DELIVER:
@@ -481,24 +486,37 @@ def order_ship_with_lines(
         raise _transition_error(order, "handed over", [OrderStatus.AWAITING_DELIVER])
     lines = _lock_line_rows(order)
     if any(line.missing_quantity for line in lines):
-        _top_up_reservations(order, lines)
-        still_missing = [line for line in lines if line.missing_quantity]
-        if still_missing:
-            raise InsufficientStock(
-                _(
-                    "Order %(order)s is short of %(missing)s; it cannot be handed over until the "
-                    "stock arrives."
-                )
-                % {
-                    "order": order.external_number,
-                    "missing": _describe(still_missing, "missing_quantity"),
-                },
-                code="order_short",
-                details={
-                    "order": order.external_number,
-                    "missing": {line.sku.code: line.missing_quantity for line in still_missing},
-                },
+        with transaction.atomic():  # the top-up is undone if the order is refused after all
+            _top_up_reservations(order, lines)
+            _refuse_if_short(order, lines)
+            return _ship_locked(order, lines, actor, at)
+    return _ship_locked(order, lines, actor, at)
+
+
+def _refuse_if_short(order: Order, lines: list[OrderLine]) -> None:
+    still_missing = [line for line in lines if line.missing_quantity]
+    if still_missing:
+        raise InsufficientStock(
+            _(
+                "Order %(order)s is short of %(missing)s; it cannot be handed over until the "
+                "stock arrives."
             )
+            % {
+                "order": order.external_number,
+                "missing": _describe(still_missing, "missing_quantity"),
+            },
+            code="order_short",
+            details={
+                "order": order.external_number,
+                "missing": {line.sku.code: line.missing_quantity for line in still_missing},
+            },
+        )
+
+
+def _ship_locked(
+    order: Order, lines: list[OrderLine], actor: Actor, at: datetime
+) -> tuple[Order, list[OrderLine]]:
+    """The hand-over's writes, on a locked order with its lines locked and fully reserved."""
     stock.stock_ship_reserved(
         warehouse_id=order.warehouse_id,
         lines=[(line.sku_id, line.quantity) for line in lines],
