@@ -245,8 +245,9 @@ def main() -> None:
                     for group in (np.asarray(labels), kinds):
                         for lab in np.unique(group):
                             m = group == lab
-                            acc = by_class.setdefault((mode, p, str(lab)), np.zeros(4))
-                            acc += [m.sum(), *hit[m].sum(axis=0)]
+                            acc = by_class.setdefault((mode, p, str(lab)), np.zeros(6))
+                            stated = plan.promise_mean[sel][m].sum()
+                            acc += [m.sum(), *hit[m].sum(axis=0), stated, a[m].sum()]
                     nb = naive_bias(demand, cut, p, sel)
                     pit = None if u is None else (u[sel, None] <= levels).mean(axis=0)
                     rows.append(
@@ -332,12 +333,14 @@ def main() -> None:
         "class by Syntetos-Boylan):"
     )
     print("")
-    print("| mode | P | class | promises | cov 80 | cov 90 | cov 95 |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("| mode | P | class | promises | cov 80 | cov 90 | cov 95 | bias |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for (mode, p, lab), acc in sorted(by_class.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        cov = acc[1:] / max(acc[0], 1)
+        cov = acc[1:4] / max(acc[0], 1)
+        bias = acc[4] / max(acc[5], 1e-9) - 1
         print(
-            f"| {mode} | {p} | {lab} | {int(acc[0])} | {cov[0]:.1%} | {cov[1]:.1%} | {cov[2]:.1%} |"
+            f"| {mode} | {p} | {lab} | {int(acc[0])} | {cov[0]:.1%} | {cov[1]:.1%} | "
+            f"{cov[2]:.1%} | {bias:+.1%} |"
         )
     if args.audit:
         t1 = time.perf_counter()

@@ -13,8 +13,9 @@ cancellations ("zapas_cancellations", ``PlanParams(allocation="cancellations")``
 order is one customer order line: lost units ÷ the product's mean units per sales line in the
 file (the same rule for every policy; the synthetic panel has no lines, so one unit).  Data sets:
 UCI Online Retail, the 2,000 busiest products and the slow tail (the rest), and a synthetic
-panel (``bench/_data``).  Rows "service defaults": Zapas with the lots the service plans with
-(EOQ at ``ZAPAS_ORDER_COST`` = 100 RUB an order line, £0.95 at 105 RUB to the pound).  Charts (the last window): bench/results/frontier_<set>.png.
+panel (``bench/_data``).  Rows "service defaults": Zapas as the service plans (EOQ lots at
+``ZAPAS_ORDER_COST`` = 100 RUB an order line, £0.95 at 105 RUB to the pound, and the reorder
+point raised by ``ZAPAS_REORDER_LIFT`` = half a lot), beside the same lots without the lift.  Charts (the last window): bench/results/frontier_<set>.png.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ ORDER_COSTS = (1.0, 5.0)
 # the service's default lots (config/settings.py: EOQ at ZAPAS_ORDER_COST = 100 RUB an order
 # line) in the file's pounds: 100 RUB at 105 RUB to the pound
 SERVICE_ORDER_COST = 0.95
+# PlanParams(reorder_lift=…) replayed beside the defaults: s raised by half a lot, S unchanged
+REORDER_LIFT = 0.5
 
 
 def _cpu() -> float:
@@ -108,14 +111,28 @@ def report(
                 f"{r['zapas_orders']:,.0f} | {r['zapas_value']:,.0f} |"
             )
         summary.append(f"| {name} | {policy} | " + " | ".join(_pct(s) for s in shares) + " |")
-    defaults = PlanParams(use_eoq=True, order_cost=SERVICE_ORDER_COST)
-    def_points = sweep_policies(snap, days, defaults, allocations=("target", "cancellations"))
-    for policy in ("zapas", "zapas_cancellations"):
-        summary.append(
-            f"| {name} | {policy}, service defaults (EOQ lots at {SERVICE_ORDER_COST:g} an order) | "
-            + " | ".join(_shares(at_equal_stock(def_points, policy)))
-            + " |"
-        )
+    # the service's default lots, then with the reorder point lifted by half a lot
+    for lift in (0.0, REORDER_LIFT):
+        defaults = PlanParams(use_eoq=True, order_cost=SERVICE_ORDER_COST, reorder_lift=lift)
+        def_points = sweep_policies(snap, days, defaults, allocations=("target", "cancellations"))
+        label = f"EOQ lots at {SERVICE_ORDER_COST:g} an order (the service's cost)"
+        if lift:
+            label = f"service defaults (EOQ lots at {SERVICE_ORDER_COST:g}, reorder_lift {lift:g})"
+        for policy in ("zapas", "zapas_cancellations"):
+            summary.append(
+                f"| {name} | {policy}, {label} | "
+                + " | ".join(_shares(at_equal_stock(def_points, policy)))
+                + " |"
+            )
+            costed.append(
+                f"| {name} | {SERVICE_ORDER_COST:g} | {policy}, {label} | "
+                + " | ".join(
+                    _shares(
+                        at_equal_cost(def_points, policy, order_cost=SERVICE_ORDER_COST, days=days)
+                    )
+                )
+                + " |"
+            )
     for cost in ORDER_COSTS:
         # Zapas again with lots of the economic order quantity at this order cost
         eoq = PlanParams(use_eoq=True, order_cost=cost)

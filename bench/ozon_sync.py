@@ -55,6 +55,9 @@ class _FakeProcess:
 
     @staticmethod
     def _serve(fake, conn) -> None:
+        from marketplaces.ozon import contract
+
+        contract.spec()  # loaded before serving: Ozon does not read a description on a first call
         fake.start()
         conn.send(fake.url)
         while True:

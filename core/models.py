@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import FieldConstraintMessages
 from core.device_cache import device_forget
 from core.money import currency_validate as money_currency_validate
 
@@ -164,7 +165,7 @@ class JobRun(models.Model):
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 
-class ExchangeRate(models.Model):
+class ExchangeRate(FieldConstraintMessages, models.Model):
     """How many units of the base currency (``ZAPAS["CURRENCY"]``) one unit of ``currency``
     was worth from ``valid_from`` on. Kept by hand in the admin; amounts are converted only
     with a dated rate, and the rate used is shown next to the result (``core.money``)."""

@@ -38,11 +38,6 @@ def for_update() -> str:
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
 
 
-def datetime_value(value):
-    """A datetime as the database binds it, converted as a ``DateTimeField`` converts it."""
-    return connection.ops.adapt_datetimefield_value(value)
-
-
 def update_row(model: type[models.Model], pk: object, values: dict[str, object]) -> int:
     """``UPDATE … SET field = value, … WHERE id = pk``: one row, one statement written here
     (a model's ``save(update_fields=…)`` or a queryset's ``update()`` builds and compiles it on

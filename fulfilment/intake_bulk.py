@@ -52,10 +52,13 @@ class BulkIntakeResult:
     rejected: dict[str, DomainError]  # external number -> why
 
 
+_SCHEMES = frozenset(OrderScheme.values)  # the enum's ``values`` builds a list on every read
+
+
 def _check(item: OrderIntakeInput) -> list[OrderLineInput]:
     if not (item.external_number or "").strip():
         raise InvalidInput("An order needs an external (posting) number.")
-    if item.scheme not in OrderScheme.values:
+    if item.scheme not in _SCHEMES:
         raise InvalidInput(f"Unknown scheme {item.scheme!r}.", code="invalid_scheme")
     for moment in (item.accepted_at, item.ship_by):
         if moment is not None and (not isinstance(moment, datetime) or timezone.is_naive(moment)):

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.barcodes import EAN8, EAN13, OTHER, UPCA, validate_barcode
+from core.constraints import FieldConstraintMessages
 from core.money import currency_validate
 
 ZERO = Decimal("0")
@@ -48,7 +49,7 @@ class AbcClass(models.TextChoices):
     C = "C", "C"
 
 
-class Supplier(models.Model):
+class Supplier(FieldConstraintMessages, models.Model):
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
     contact = models.TextField(blank=True, help_text="Person, e-mail, phone.")
@@ -92,7 +93,7 @@ class Supplier(models.Model):
         return f"{self.code} · {self.name}"
 
 
-class Sku(models.Model):
+class Sku(FieldConstraintMessages, models.Model):
     code = models.CharField("offer id", max_length=64, unique=True)
     name = models.CharField(max_length=255)
     unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
@@ -173,7 +174,7 @@ class Barcode(models.Model):
             raise ValidationError({"code": exc.messages}) from exc
 
 
-class SupplierItem(models.Model):
+class SupplierItem(FieldConstraintMessages, models.Model):
     sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="supplier_items")
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="items")
     supplier_code = models.CharField(max_length=64, blank=True)
@@ -509,7 +510,7 @@ class PurchaseOrder(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
-class PurchaseOrderLine(models.Model):
+class PurchaseOrderLine(FieldConstraintMessages, models.Model):
     purchase_order = models.ForeignKey(
         PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
     )
@@ -579,7 +580,7 @@ class Transfer(models.Model):
         return self.number
 
 
-class TransferLine(models.Model):
+class TransferLine(FieldConstraintMessages, models.Model):
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="transfer_lines")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])

@@ -158,10 +158,21 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
     """Render the SKU plan chart; ``fmt`` is "svg" or "png".  Returns the image bytes."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"unsupported chart format {fmt!r}")
+    fig = sku_plan_figure(data)
+    buffer = io.BytesIO()
+    # Fixed metadata and hash salt: the same data gives the same bytes (cacheable, testable).
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    with matplotlib.rc_context({"svg.hashsalt": "zapas", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
+
+
+def sku_plan_figure(data: SkuChartData) -> Figure:
+    """The SKU plan chart's figure: demand above, projected stock below."""
     # Fixed margins, not a layout engine: constrained layout doubles the drawing time.
     fig = Figure(figsize=(10, 6.4), dpi=100)
     # left: room for five-digit tick labels and the axis label beside them (never clipped).
-    fig.subplots_adjust(left=0.095, right=0.985, top=0.86, bottom=0.05, hspace=0.62)
+    fig.subplots_adjust(left=0.095, right=0.96, top=0.86, bottom=0.05, hspace=0.62)
     # The stock panel has its own (forward-only) date axis: sharing the 180-day history axis
     # would squeeze the projection into a strip at the right edge.
     demand_ax, stock_ax = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.1, 1]})
@@ -171,7 +182,8 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
     title = f"{data.sku_code} · {data.sku_name}"
     fig.suptitle(title if len(title) <= 90 else title[:89] + "…", fontsize=12, x=0.01, ha="left")
     locale = _babel_locale()
-    demand_ax.xaxis.set_major_locator(mdates.MonthLocator())
+    demand_days = len(data.history_units) + len(data.forecast_mean)
+    demand_ax.xaxis.set_major_locator(demand_month_locator(demand_days))
     demand_ax.xaxis.set_major_formatter(_month_formatter(locale))
     stock_ax.xaxis.set_major_locator(stock_date_locator(len(data.projected_on_hand)))
     stock_ax.xaxis.set_major_formatter(_date_formatter("d MMM", locale))
@@ -194,13 +206,7 @@ def sku_plan_chart(data: SkuChartData, *, fmt: str = "svg") -> bytes:
         fontsize=8,
         color="#555555",
     )
-
-    buffer = io.BytesIO()
-    # Fixed metadata and hash salt: the same data gives the same bytes (cacheable, testable).
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with matplotlib.rc_context({"svg.hashsalt": "zapas", "svg.fonttype": "none"}):
-        fig.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
+    return fig
 
 
 def _babel_locale() -> str:
@@ -245,6 +251,18 @@ def stock_date_locator(days: int) -> mdates.DateLocator:
     while weeks / interval > STOCK_MAX_DATE_LABELS:
         interval *= 2
     return mdates.WeekdayLocator(byweekday=mdates.MO, interval=interval)
+
+
+#: At most this many month labels on the demand panel ("нояб. 2025" needs about 0.75 in).
+DEMAND_MAX_MONTH_LABELS = 10
+
+
+def demand_month_locator(days: int) -> mdates.MonthLocator:
+    """Every month, or every 2, 3, 4, 6 or 12 months from January (so that January, which
+    carries the year, keeps a label), with at most ``DEMAND_MAX_MONTH_LABELS`` labels."""
+    months = days / 30.44 + 1
+    step = next((k for k in (1, 2, 3, 4, 6) if months / k <= DEMAND_MAX_MONTH_LABELS), 12)
+    return mdates.MonthLocator(bymonth=range(1, 13, step))
 
 
 def _count(value: float) -> str:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.constraints import FieldConstraintMessages
 from inventory.models import AbcClass, FulfilmentScheme, Sku
 
 
@@ -324,7 +325,7 @@ class SuggestionStatus(models.TextChoices):
 DECIDED_STATUSES = (SuggestionStatus.APPROVED, SuggestionStatus.ORDERED)
 
 
-class ReorderSuggestion(models.Model):
+class ReorderSuggestion(FieldConstraintMessages, models.Model):
     """Buy ``quantity`` units of a SKU from a supplier into a warehouse.
 
     proposed → approved → ordered (a draft purchase order exists), or dismissed.
@@ -383,7 +384,7 @@ class ReorderSuggestion(models.Model):
         return f"{self.sku_id} × {self.quantity} ({self.get_status_display()})"
 
 
-class FboShipmentSuggestion(models.Model):
+class FboShipmentSuggestion(FieldConstraintMessages, models.Model):
     """Send ``quantity`` units of a SKU to a marketplace (FBO) warehouse.
 
     proposed → ordered (a draft transfer exists), or dismissed.
@@ -476,7 +477,7 @@ class FulfilmentDecision(models.Model):
         return self.fbo_monthly_cost - self.fbs_monthly_cost
 
 
-class ServiceLevelTarget(models.Model):
+class ServiceLevelTarget(FieldConstraintMessages, models.Model):
     """Target cycle service level of an ABC class; used when ``Sku.service_level`` is empty."""
 
     abc_class = models.CharField(max_length=1, choices=AbcClass.choices, unique=True)

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import FieldConstraintMessages
+
 
 class SupplierPerformance(models.Model):
     """Lead time and reliability of a supplier (``sku`` empty) or of one supplier item.
@@ -146,7 +148,7 @@ class PrepTimeRecommendation(models.Model):
         return None
 
 
-class PackingCapacity(models.Model):
+class PackingCapacity(FieldConstraintMessages, models.Model):
     """Orders a warehouse packs per working hour: learned from its history, or set by hand."""
 
     warehouse = models.OneToOneField(

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import sql
+from core.bulk import field_adapter
 from core.transactions import after_commit
 from fulfilment.models import CancelReason, Order
 from inventory.models import StockLevel
@@ -95,33 +96,37 @@ def on_order_cancelled(order: Order, at, sku_ids) -> None:
     _enqueue(posting, OutboxKind.CANCEL, payload)
 
 
-def on_stock_changed(pairs) -> None:
-    """Mark the stock outbox rows of changed (sku, warehouse) pairs pending: one UPDATE.
+_PAIRS_PER_UPDATE = 500
 
-    Every stock change runs it, with or without an Ozon account, so the statement is written
-    here rather than built by the ORM on each call (the queryset's ``Coalesce``/``F`` update
-    cost an eighth of a hand-over's Python)."""
+
+def on_stock_changed(pairs) -> None:
+    """Mark the stock outbox rows of changed (sku, warehouse) pairs pending: one UPDATE per
+    warehouse (on SQLite per 500 SKUs), written out: it runs in every stock transaction, and
+    the ORM's ``__in`` costs ~3 µs of Python per value, the statement itself a fraction."""
     if not pairs:
         return
     by_warehouse: dict[int, list[int]] = {}
     for sku_id, warehouse_id in pairs:
         by_warehouse.setdefault(warehouse_id, []).append(sku_id)
     pending, version = sql.column(StockPush, "pending_since"), sql.column(StockPush, "version")
-    warehouse, sku = sql.column(StockPush, "warehouse"), sql.column(StockPush, "sku")
-    # One term per warehouse, as in ``_pairs_match``.
-    terms = " OR ".join(
-        f"({warehouse} = %s AND {sku} IN ({', '.join(['%s'] * len(skus))}))"
-        for skus in by_warehouse.values()
+    now = field_adapter(StockPush._meta.get_field("pending_since"))
+    at = timezone.now() if now is None else now(timezone.now())
+    head = (
+        f"UPDATE {sql.table(StockPush)} SET {pending} = COALESCE({pending}, %s), "
+        f"{version} = {version} + 1 WHERE {sql.column(StockPush, 'warehouse')} = %s "
+        f"AND {sql.column(StockPush, 'sku')}"
     )
-    params: list = [sql.datetime_value(timezone.now())]
-    for warehouse_id, skus in by_warehouse.items():
-        params += [warehouse_id, *skus]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {sql.table(StockPush)} SET {pending} = COALESCE({pending}, %s),"
-            f" {version} = {version} + 1 WHERE {terms}",
-            params,
-        )
+        for warehouse_id, sku_ids in sorted(by_warehouse.items()):
+            if connection.vendor == "postgresql":
+                # One array parameter: the statement text stays the same for every call
+                # (psycopg parses a query with a thousand placeholders anew each time).
+                cursor.execute(f"{head} = ANY(%s)", [at, warehouse_id, sku_ids])
+                continue
+            for start in range(0, len(sku_ids), _PAIRS_PER_UPDATE):
+                chunk = sku_ids[start : start + _PAIRS_PER_UPDATE]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"{head} IN ({marks})", [at, warehouse_id, *chunk])
 
 
 def _pairs_match(pairs) -> Q:

@@ -53,6 +53,69 @@ def syntetos_boylan(
     return cls, adi, cv2
 
 
+def syntetos_boylan_at(
+    demand: np.ndarray,
+    valid: np.ndarray | None,
+    origins: list[int],
+    adi_cutoff: float = 1.32,
+    cv2_cutoff: float = 0.49,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``syntetos_boylan`` of the whole history, and the class of every row at each origin o
+    (increasing, 1 ≤ o ≤ T) from the days before o only, (n, K) int8: (class, adi, cv2, class
+    at the origins).  The sums before the first origin are taken once and running sums go on
+    from there, so this costs little more than ``syntetos_boylan``; a past pair is then
+    classed by what was known at its origin, not by the demand that followed it."""
+    y = np.asarray(demand)
+    n, t = y.shape
+    o = np.asarray(origins, np.intp)
+    first = int(o[0]) if o.size else t
+    pos = y > 0
+    if valid is not None:
+        pos &= valid
+    yz = np.where(pos, y, 0)
+    if yz.dtype.kind != "f":
+        yz = yz.astype(np.float64)
+    inner = o[o < t] - first  # segments [o₁, o₂), …, [o_m, T) of the days from o₁ on
+    take = np.r_[np.arange(inner.size + 1), np.full(o.size - inner.size, inner.size)]
+
+    def prefix(x: np.ndarray, square: bool = False) -> np.ndarray:
+        head, tail = x[:, :first], x[:, first:]
+        if square:
+            h = np.einsum("ij,ij->i", head, head, dtype=np.float64)
+            tail = np.square(tail, dtype=np.float64)
+        else:
+            h = head.sum(axis=1, dtype=np.float64)
+        run = np.zeros((n, inner.size + 1))
+        if inner.size:
+            seg = np.add.reduceat(tail, inner, axis=1, dtype=np.float64)
+            np.cumsum(seg, axis=1, out=run[:, 1:])
+        return h[:, None] + run[:, take]  # at o₁ … o_K, then at T
+
+    if valid is not None:
+        n_days = prefix(np.asarray(valid, bool))
+    else:
+        n_days = np.broadcast_to(np.r_[o, t].astype(np.float64), (n, o.size + 1))
+    k = prefix(pos)
+    cls, adi, cv2 = _classes(n_days, k, prefix(yz), prefix(yz, square=True), adi_cutoff, cv2_cutoff)
+    return cls[:, -1], adi[:, -1], cv2[:, -1], cls[:, :-1]
+
+
+def _classes(n_days, k, s1, s2, adi_cutoff: float, cv2_cutoff: float):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adi = np.where(k > 0, n_days / k, np.inf)
+        mean = np.where(k > 0, s1 / k, 0.0)
+        var = np.where(k > 0, s2 / k - mean * mean, 0.0)
+        cv2 = np.where(mean > 0, np.maximum(var, 0.0) / (mean * mean), 0.0)
+    high_adi = adi >= adi_cutoff
+    high_cv = cv2 >= cv2_cutoff
+    cls = np.select(
+        [k == 0, ~high_adi & ~high_cv, ~high_adi & high_cv, high_adi & ~high_cv],
+        [NO_DEMAND, SMOOTH, ERRATIC, INTERMITTENT],
+        default=LUMPY,
+    ).astype(np.int8)
+    return cls, adi, cv2
+
+
 def abc_classes(revenue: np.ndarray, cutoffs: tuple[float, float] = (0.8, 0.95)) -> np.ndarray:
     """ABC class by revenue (int8: 0 = A, 1 = B, 2 = C).
 

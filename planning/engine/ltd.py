@@ -10,8 +10,9 @@ distribution of the total is read off what happened after past forecasts:
    clipped (a spike is no new level); A_o is the demand that came, spikes included, because
    the promise is about that demand and large orders recur (``_grid_of`` caps the few largest
    ratios of a pool, so one huge order does not lift the whole pool).
-2. **Pools.**  A pair belongs to a pool: SKU kind (its demand class; or "launch" / "young" when
-   the first sale was under 14 / 56 days before o) × velocity bucket of F_o (factors of 2) ×
+2. **Pools.**  A pair belongs to a pool: SKU kind (its demand class from the days before o, not
+   the end class, which the pair's own actual total helped to make; or "launch" / "young"
+   when the first sale was under 14 / 56 days before o) × velocity bucket of F_o (factors of 2) ×
    recent-demand bucket (the mean daily demand of the 28 days before o, times P, against F_o:
    ≤ 0.35, ≤ 0.7, ≤ 1/0.7, ≤ 1/0.35, above, or no usable day).  A pool's distribution is the
    empirical distribution of the ratio A/F (conformal-style: no shape assumed, so

@@ -12,7 +12,7 @@ from scipy import special
 from .calendar import ShopCalendar, calendar_of
 from .calibration import QuantileCalibration, apply_calibration, calibration_groups
 from .censor import clean_demand, clip_spikes
-from .classify import abc_classes, syntetos_boylan
+from .classify import abc_classes, syntetos_boylan, syntetos_boylan_at
 from .fulfilment_choice import choose_fulfilment
 from .ltd import TotalDistribution
 from .policy import (
@@ -29,7 +29,7 @@ from .policy import (
 from .promise import PROMISE_LEVELS, make_promise, promise_from_total
 from .risk import receipts_schedule, stockout_risk
 from .schema import CataloguePlan, CatalogueSnapshot, PlanParams
-from .selection import fit_select
+from .selection import MAX_TOTAL_DAYS, fit_select, total_origins
 from .totals import (
     PROTECTION,
     LeadTimePairs,
@@ -61,7 +61,18 @@ def _forecast_block(
     yc = clip_spikes(y, valid)
     # classes on the days the shop could sell (a closed day is no zero)
     open_valid = valid if calendar is None else valid & calendar.open_days[None, :]
-    cls, adi, cv2 = syntetos_boylan(yc, open_valid, params.adi_cutoff, params.cv2_cutoff)
+    pair_cls = None
+    if total_days is None:
+        cls, adi, cv2 = syntetos_boylan(yc, open_valid, params.adi_cutoff, params.cv2_cutoff)
+    else:  # and the class at each origin of the rolling-origin totals (``totals``)
+        longest = int(np.clip(total_days[sl], 1, MAX_TOTAL_DAYS).max(initial=1))
+        cls, adi, cv2, pair_cls = syntetos_boylan_at(
+            yc,
+            open_valid,
+            total_origins(yc.shape[1], longest),
+            params.adi_cutoff,
+            params.cv2_cutoff,
+        )
     del open_valid
     w = min(params.abc_window_days, y.shape[1])
     units = y[:, y.shape[1] - w :].sum(axis=1, dtype=np.float64)
@@ -74,7 +85,16 @@ def _forecast_block(
     pos = (y > 0) & valid
     n_days = y.shape[1]
     hist = np.where(pos.any(axis=1), n_days - pos.argmax(axis=1), 0).astype(np.int32)
-    return {"sl": sl, "cls": cls, "adi": adi, "cv2": cv2, "units": units, "fs": fs, "hist": hist}
+    return {
+        "sl": sl,
+        "cls": cls,
+        "adi": adi,
+        "cv2": cv2,
+        "units": units,
+        "fs": fs,
+        "hist": hist,
+        "pair_cls": pair_cls,
+    }
 
 
 def catalogue_calendar(snapshot: CatalogueSnapshot, params: PlanParams) -> ShopCalendar | None:
@@ -139,6 +159,7 @@ def forecast_catalogue(
                     fs.pair_age,
                     fs.recent_end,
                     fs.pair_recent,
+                    res["pair_cls"],
                 )
             )
 

@@ -19,7 +19,12 @@ protection period.  Lead-time demand over P: μ = P·d, σ = √(P·σd² + d²�
 * Periodic review (R, s, S): the reorder point s = μ + SS covers demand over the protection
   period L + R plus the safety stock; the order-up-to level S = s + Q adds one order cycle of
   expected demand, Q = max(R, 1)·d (or the EOQ when enabled), so a replenishment lasts about one
-  review period and S − s is the cycle stock.  An order is due only when IP ≤ s (IP =
+  review period and S − s is the cycle stock.  ``PlanParams(reorder_lift=ℓ)`` (cycle targets)
+  then raises s to s + ℓ·Q with S unchanged: an order is due sooner, and is at least
+  (1 − ℓ)·Q.  Replayed with lost sales on Online Retail with EOQ lots, ℓ = 0.5 holds fewer
+  cancellations at equal stock than ℓ = 0 in both windows tried (bench/results/backtest.md):
+  the (s, S) rule lets the position fall to s before ordering, so a demand that grows faster
+  than the forecast meets only s; ℓ keeps the position within (1 − ℓ)·Q of S.  An order is due only when IP ≤ s (IP =
   available + on_order + in_transit); it is S − IP rounded up to the pack size and at least
   the MOQ.  Above s nothing is ordered, so a SKU is not re-ordered every night.  With no
   demand s = S = 0 and nothing is ordered.
@@ -207,6 +212,9 @@ def compute_policy(
     ss = np.where(mu > 0, ss, 0.0)
     # S = s + one order cycle of demand (R·d, or the EOQ when enabled): see the docstring
     out = np.where(mu > 0, rop + cycle_q, 0.0)
+    if params.reorder_lift > 0 and not fill:  # s + lift·Q, S unchanged
+        rop = np.where(mu > 0, rop + params.reorder_lift * cycle_q, 0.0)
+        ss = np.where(mu > 0, rop - mu, 0.0)
     ip = _f64(inventory_position)
     trigger = (ip <= rop) & (mu > 0)
     want = np.where(trigger, np.maximum(out - ip, 0), 0.0)

@@ -323,6 +323,9 @@ class PlanParams:
     (Poisson/negative binomial) for intermittent/lumpy SKUs and whenever the lead-time demand
     mean is below ``discrete_mean_below`` [20 units]; ``use_eoq`` [False] with
     ``holding_rate_year`` [0.25 × unit_cost] and ``order_cost`` [per order].
+    ``reorder_lift`` [0]: under a cycle-service target the reorder point s is raised by this
+    share of the lot Q = S − s, S unchanged (s + lift·Q), so an order is due sooner and is at
+    least (1 − lift)·Q (``policy.compute_policy``; bench/results/backtest.md for the frontier).
     ``allocation`` ["target"]: every SKU's reorder point at its own (calibrated) cycle-service
     target; "cancellations" spends the same stock value (Σ cost × reorder point of the plan, or
     of the chunk) with the fewest expected cancelled orders (``policy.allocate_levels``: each
@@ -369,6 +372,7 @@ class PlanParams:
     use_eoq: bool = False
     holding_rate_year: float = 0.25
     order_cost: float = 0.0
+    reorder_lift: float = 0.0
     stockout_lookahead_days: int = 365
     lead_time_demand: str = "empirical"
     tariffs: Tariffs = field(default_factory=Tariffs)
@@ -385,6 +389,8 @@ class PlanParams:
             raise ValueError("service_target must be 'cycle' or 'fill_rate'")
         if self.allocation not in ("target", "cancellations"):
             raise ValueError("allocation must be 'target' or 'cancellations'")
+        if not (0 <= self.reorder_lift < 1):
+            raise ValueError("reorder_lift must be in [0, 1)")
         if not (0 < self.allocation_floor <= self.allocation_cap < 1):
             raise ValueError("allocation levels must satisfy 0 < floor <= cap < 1")
         if np.shape(self.allowed) != (len(DEMAND_CLASS_NAMES), len(METHOD_NAMES)):

@@ -88,18 +88,26 @@ class LeadTimePools:
         return cls(protection=table(data["protection"]), risk=table(data["risk"]))
 
 
+def _pair_class(cls: np.ndarray, sl: slice, age: np.ndarray, pair_cls) -> np.ndarray:
+    """Demand class of each pair: at its origin when known (``classify.syntetos_boylan_at``),
+    else the SKU's class at the end of the history."""
+    if pair_cls is not None:
+        return np.asarray(pair_cls)
+    return np.broadcast_to(cls[sl, None], age.shape)
+
+
 def block_pairs(blocks: list, demand_class: np.ndarray, days: np.ndarray) -> LeadTimePairs:
     """Flatten the blocks' pairs (see ``plan.forecast_catalogue``) with their pool kinds."""
     cls = np.asarray(demand_class)
     f, a, k, wk = [], [], [], []
     rb: list[list[np.ndarray]] = [[], []]
-    for sl, _end, pf, pa, age, _rend, prec in blocks:
+    for sl, _end, pf, pa, age, _rend, prec, pcls in blocks:
         f.append(pf.reshape(-1, pf.shape[-1]))
         a.append(pa.reshape(-1, pa.shape[-1]))
         # origins are weekly and end at the history's end: the j-th of K is K − j weeks back
         n_o = pf.shape[1]
         wk.append(np.broadcast_to(n_o - np.arange(n_o, dtype=np.int16), pf.shape[:2]).ravel())
-        k.append(kind_of(np.broadcast_to(cls[sl, None], age.shape), age).ravel())
+        k.append(kind_of(_pair_class(cls, sl, age, pcls), age).ravel())
         for j in (PROTECTION, RISK):
             fj = np.nan_to_num(pf[..., j])
             rb[j].append(recent_bucket(prec, fj, days[sl, j][:, None]).ravel())
@@ -145,8 +153,8 @@ def distributions(
         n = cls.shape[0]
         parts = {k: np.empty(n) for k in ("scale", "widen", "mean")}
         row = np.zeros(n, np.intp)
-        for sl, end, pf, pa, age, rend, prec in blocks:
-            kinds = kind_of(np.broadcast_to(cls[sl, None], age.shape), age)
+        for sl, end, pf, pa, age, rend, prec, pcls in blocks:
+            kinds = kind_of(_pair_class(cls, sl, age, pcls), age)
             t = total_distribution(
                 table,
                 end[:, j],

@@ -57,3 +57,71 @@ def test_the_chart_draws_lost_demand_as_its_own_series_and_no_stock_below_zero()
     assert b"Lost demand 20" in svg
     assert b"Short" not in svg
     assert data.projected_on_hand.min() == 0
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "zh-hans"])
+@pytest.mark.parametrize("days", [14, 90, 365])
+def test_no_text_of_the_chart_is_clipped_and_no_date_labels_overlap(language, days):
+    """Five-digit stock, a year of history, the longest axis label: every text is inside the
+    image and the date labels of each panel stand apart (issue 15: overlapping dates, a
+    clipped y-axis label)."""
+    from datetime import date, timedelta
+
+    from django.utils import translation
+
+    from planning.charts import SkuChartData, sku_plan_figure
+
+    start = date(2026, 11, 20)
+    rng = np.random.default_rng(5)
+    forecast = np.full(days, 900.0)
+    data = SkuChartData(
+        sku_code="BIG-1",
+        sku_name="A product with a long name " * 3,
+        plan_date=start,
+        history_start=start - timedelta(days=365),
+        history_units=rng.poisson(900, 365).astype(float),
+        history_stocked_out=np.zeros(365, dtype=bool),
+        forecast_mean=forecast,
+        forecast_low=forecast * 0.8,
+        forecast_high=forecast * 1.2,
+        projected_on_hand=np.linspace(88_000, 0, days + 1),
+        reorder_point=40_000.0,
+        safety_stock=12_000.0,
+        projected_lost=np.zeros(days),
+    )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    with translation.override(language):
+        fig = sku_plan_figure(data)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # lays the texts out as the image does
+    renderer = canvas.get_renderer()
+    page = fig.bbox
+    ticks: set[int] = set()
+    drawn_ticks = []
+    for ax in fig.axes:
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            for label in axis.get_ticklabels(which="both"):
+                ticks.add(id(label))
+                where = label.get_position()[0 if axis is ax.xaxis else 1]
+                if min(low, high) <= where <= max(low, high):  # drawn only inside the view
+                    drawn_ticks.append(label)
+    shown = [
+        t
+        for t in [*fig.findobj(Text), *drawn_ticks]
+        if (id(t) not in ticks or t in drawn_ticks) and t.get_visible() and t.get_text().strip()
+    ]
+    assert all(ax.get_ylabel() for ax in fig.axes)
+    assert len(shown) > 10
+    for text in shown:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= page.x0 - 0.5 and box.x1 <= page.x1 + 0.5, text.get_text()
+        assert box.y0 >= page.y0 - 0.5 and box.y1 <= page.y1 + 0.5, text.get_text()
+    for ax in fig.axes:
+        assert ax.yaxis.label.get_window_extent(renderer).x0 >= 0, ax.get_ylabel()
+        labels = [t for t in ax.get_xticklabels() if t in drawn_ticks and t.get_text()]
+        boxes = sorted((t.get_window_extent(renderer) for t in labels), key=lambda b: b.x0)
+        assert len(boxes) >= 2
+        for left, right in zip(boxes, boxes[1:], strict=False):
+            assert left.x1 < right.x0, [t.get_text() for t in labels]

@@ -13,6 +13,8 @@ def test_default_lots_are_the_eoq_at_the_house_order_cost():
     params = plan_params()
     assert params.use_eoq is True and params.order_cost == 100.0
     assert PlanParams().use_eoq is False and PlanParams().order_cost == 0.0
+    # with them the reorder point is raised by half a lot; the engine's default raises nothing
+    assert params.reorder_lift == 0.5 and PlanParams().reorder_lift == 0.0
 
 
 @pytest.mark.parametrize(
@@ -24,3 +26,4 @@ def test_plan_params_replaces_the_whole_dict(monkeypatch, overrides, eoq, cost):
     monkeypatch.setattr(settings, "ZAPAS", {**settings.ZAPAS, "PLAN_PARAMS": overrides})
     params = plan_params()
     assert params.use_eoq is eoq and params.order_cost == cost
+    assert params.reorder_lift == 0.0  # no lift without EOQ lots

@@ -163,3 +163,68 @@ def test_dashboard_warns_of_packing_peaks(shop, client):
     body = client.get(reverse("admin:index")).content.decode()
     assert f"{warehouse.code} " in body
     assert "115 due, capacity 90 — 5.0 extra packer-hours" in body
+
+
+def _capacity_row(client, cap: PackingCapacity, **values) -> object:
+    url = reverse("admin:planning_packingcapacity_changelist")
+    return client.post(
+        url,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(cap.pk),
+            "form-0-orders_per_hour": values.get("orders_per_hour", ""),
+            "form-0-packers": values.get("packers", cap.packers),
+            "_save": "Save",
+        },
+        follow=True,
+    )
+
+
+def test_planner_sees_the_learned_capacity_and_sets_their_own(shop, client):
+    # given the capacity learned from the shop's packing days
+    warehouse, _x, _y = shop
+    packing_capacity_refresh(as_of=AS_OF)
+    cap = PackingCapacity.objects.get(warehouse=warehouse)
+    client.force_login(staff_member("Planner", "planner"))
+    url = reverse("admin:planning_packingcapacity_changelist")
+    # when the planner opens Packing capacities
+    page = client.get(url)
+    # then the learned rate, its days and the rate in use are in the warehouse's row
+    assert page.status_code == 200
+    row = page.context["cl"].result_list.get()
+    assert (row.learned_orders_per_hour, row.days_measured) == (0.22, 3)
+    body = page.content.decode()
+    assert '<td class="field-learned_orders_per_hour">0.22</td>' in body
+    assert '<td class="field-effective">0.2</td>' in body
+    # when they set 6 orders an hour with 2 packers, the rate in use follows
+    saved = _capacity_row(client, cap, orders_per_hour="6", packers="2")
+    cap.refresh_from_db()
+    assert (cap.orders_per_hour, cap.packers) == (6, 2)
+    assert '<td class="field-effective">6.0</td>' in saved.content.decode()
+    # and a rate of 0 is refused on the field, in words, with nothing saved
+    refused = _capacity_row(client, cap, orders_per_hour="0", packers="2")
+    assert refused.context["cl"].formset.errors[0] == {"orders_per_hour": ["Must be more than 0."]}
+    cap.refresh_from_db()
+    assert cap.orders_per_hour == 6
+
+
+def test_the_outlook_lists_each_day_with_its_warning(shop, client):
+    warehouse, _x, _y = shop
+    day = timezone.localdate() + timedelta(days=3)
+    for offset, (open_due, expected) in enumerate([(10, 20.0), (40, 75.0)]):
+        CapacityForecast.objects.create(
+            warehouse=warehouse,
+            day=day + timedelta(days=offset),
+            computed_on=timezone.localdate(),
+            open_due=open_due,
+            expected_due=expected,
+            capacity=90.0,
+            excess=max(open_due + expected - 90.0, 0.0),
+            extra_packer_hours=max(open_due + expected - 90.0, 0.0) / 5,
+        )
+    client.force_login(staff_member("Planner", "planner"))
+    body = client.get(reverse("admin:planning_capacityforecast_changelist")).content.decode()
+    assert body.count("over: ") == 1
+    assert "25 over: 5.0 extra packer-hours" in body
+    assert '<td class="field-total">115</td>' in body and '<td class="field-total">30</td>' in body

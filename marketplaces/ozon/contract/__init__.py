@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,19 @@ def _drop_hint_patterns(node: Any) -> Any:
     return node
 
 
+_spec_lock = threading.Lock()
+
+
 @cache
 def spec() -> dict[str, Any]:
+    # Read once even when several request threads ask at the same moment (``cache`` alone
+    # would let each of them parse the description).
+    with _spec_lock:
+        return _spec()
+
+
+@cache
+def _spec() -> dict[str, Any]:
     with gzip.open(SPEC_FILE, "rt", encoding="utf-8") as fh:
         return _drop_hint_patterns(json.load(fh))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import queue
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -235,10 +236,23 @@ def postings_take_in(
 
     ``catalogue`` carries the offers already looked up by earlier pages of the same sync."""
     numbers = [p["posting_number"] for p in postings if p.get("posting_number")]
+    # What Zapas holds of these postings, compared before anything is loaded or written: an
+    # answer that would change nothing (most of a sync) costs this one read.
+    stored = {
+        number: (status, substatus, products)
+        for number, status, substatus, products in Posting.objects.filter(
+            account=account, posting_number__in=numbers
+        ).values_list("posting_number", "status", "substatus", "products")
+    }
+    moving = [
+        p["posting_number"]
+        for p in postings
+        if p.get("posting_number") in stored and _advance_needed(*stored[p["posting_number"]], p)
+    ]
     known = {
         row.posting_number: row
         for row in Posting.objects.filter(
-            account=account, posting_number__in=numbers
+            account=account, posting_number__in=moving
         ).select_related("order")
     }
     links = {
@@ -246,7 +260,12 @@ def postings_take_in(
         for link in account.warehouses.select_related("warehouse")
     }
     catalogue = catalogue or _Catalogue(account)
-    catalogue.load(p.get("offer_id") for data in postings for p in data.get("products") or [])
+    catalogue.load(
+        p.get("offer_id")
+        for data in postings
+        if data.get("posting_number") not in stored
+        for p in data.get("products") or []
+    )
     now = timezone.now()
     new: list[tuple[dict[str, Any], OrderIntakeInput]] = []
     # A new posting split off one Zapas already holds takes its units (and reservations) over.
@@ -269,6 +288,9 @@ def postings_take_in(
             continue
         if number in known:
             _advance(account, known[number], data, result)
+            continue
+        if number in stored:
+            result.unchanged += 1  # Ozon's answer is what Zapas holds (or older): no write
             continue
         if RANK.get(data.get("status") or "", 0) >= RANK["cancelled"]:
             result.skipped += 1  # cancelled before Zapas ever saw it: nothing to reserve
@@ -400,17 +422,33 @@ def _split_take_in(
     return split.child
 
 
+def _same_or_older(status: str, substatus: str, data: dict[str, Any]) -> bool:
+    """Ozon's answer ``data`` names the stored state (``status``, ``substatus``) or an older one."""
+    new_status = data.get("status") or ""
+    new_rank, old_rank = RANK.get(new_status, -1), RANK.get(status, -1)
+    return new_rank < old_rank or (
+        new_rank == old_rank
+        and new_status == status
+        and data.get("substatus", substatus) == substatus
+    )
+
+
+def _advance_needed(status: str, substatus: str, products: list, data: dict[str, Any]) -> bool:
+    """Whether ``_advance`` would write anything for a posting stored with these values."""
+    if not _same_or_older(status, substatus, data):
+        return True
+    if RANK.get(data.get("status") or "", -1) != RANK.get(status, -1):
+        return False
+    fresh = _products(data)
+    return bool(fresh) and fresh != products and _shrunk(products, fresh)
+
+
 def _advance(
     account: OzonAccount, row: Posting, data: dict[str, Any], result: StepResult, count: bool = True
 ) -> None:
     """Move a known posting (and its order) to Ozon's newer state; older states are ignored."""
-    status = data.get("status") or ""
-    new_rank, old_rank = RANK.get(status, -1), RANK.get(row.status, -1)
-    if new_rank < old_rank or (
-        new_rank == old_rank
-        and status == row.status
-        and data.get("substatus", row.substatus) == row.substatus
-    ):
+    new_rank, old_rank = RANK.get(data.get("status") or "", -1), RANK.get(row.status, -1)
+    if _same_or_older(row.status, row.substatus, data):
         # A split leaves the parent with fewer units; a stale answer never grows it back.
         products = _products(data) if new_rank == old_rank else []
         if products and products != row.products and _shrunk(row.products, products):
@@ -512,13 +550,25 @@ def _windows(start: datetime, end: datetime, parts: int) -> list[tuple[datetime,
     return [(start + step * i, start + step * (i + 1)) for i in range(parts)]
 
 
-def fbs_unfulfilled_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
-    """Take in every unfulfilled FBS posting (packing deadline from 30 days ago to 30 ahead)."""
-    result = StepResult()
-    now = timezone.now()
-    windows = _windows(
-        now - timedelta(days=30), now + timedelta(days=30), settings.OZON["CONCURRENCY"]
-    )
+# Packing deadlines of open FBS postings crowd into the next few days: windows narrow there
+# and wide further out, so no one window holds most pages (its cursor chain is sequential).
+_DEADLINE_EDGES_HOURS = (-30 * 24, -24, 0, 12, 24, 48, 72, 7 * 24, 30 * 24)
+
+
+def _deadline_windows(now: datetime, parts: int) -> list[tuple[datetime, datetime]]:
+    """At most ``parts`` windows from 30 days ago to 30 ahead, on ``_DEADLINE_EDGES_HOURS``."""
+    n = len(_DEADLINE_EDGES_HOURS) - 1
+    parts = max(1, min(parts, n))
+    edges = [
+        now + timedelta(hours=_DEADLINE_EDGES_HOURS[round(i * n / parts)]) for i in range(parts + 1)
+    ]
+    return list(zip(edges, edges[1:], strict=False))
+
+
+def fbs_unfulfilled_feed(*, account: OzonAccount, client: OzonClient) -> PageFeed:
+    """Start fetching every unfulfilled FBS posting (packing deadline from 30 days ago to 30
+    ahead); ``fbs_unfulfilled_sync`` takes the pages in."""
+    windows = _deadline_windows(timezone.now(), settings.OZON["CONCURRENCY"])
 
     def fetch(window: tuple[datetime, datetime]) -> Iterator[list[dict[str, Any]]]:
         body = {
@@ -527,21 +577,27 @@ def fbs_unfulfilled_sync(*, account: OzonAccount, client: OzonClient) -> StepRes
         }
         return client.pages("/v4/posting/fbs/unfulfilled/list", body, items="postings")
 
-    _fetch_and_take_in(account, windows, fetch, result)
+    return PageFeed(windows, fetch, early=_FEED_PAGES_EARLY)
+
+
+def fbs_unfulfilled_sync(
+    *, account: OzonAccount, client: OzonClient, feed: PageFeed | None = None
+) -> StepResult:
+    """Take in every unfulfilled FBS posting; ``feed``: pages already being fetched."""
+    result = StepResult()
+    _take_in_feed(account, feed or fbs_unfulfilled_feed(account=account, client=client), result)
     return result
 
 
-def fbs_changes_sync(
+def fbs_changes_feed(
     *, account: OzonAccount, client: OzonClient, since: datetime | None = None
-) -> StepResult:
-    """Postings whose status changed since the last sync (window overlapping it by 5 minutes)."""
-    result = StepResult()
-    now = timezone.now()
+) -> PageFeed | None:
+    """Start fetching the postings whose status changed since the last sync (the window
+    overlaps it by 5 minutes); ``None`` on the first sync (every open posting is read as
+    unfulfilled then)."""
     if since is None and account.postings_synced_to is None:
-        # The first sync: every open posting was just read as unfulfilled; changes start now.
-        OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=now)
-        account.postings_synced_to = now
-        return result
+        return None
+    now = timezone.now()
     start = since or (account.postings_synced_to or now - timedelta(days=1)) - STATUS_WINDOW_OVERLAP
     # The last window reaches a minute past now: a change made while this runs is not missed.
     windows = _windows(start, now + timedelta(minutes=1), min(settings.OZON["CONCURRENCY"], 4))
@@ -557,45 +613,128 @@ def fbs_changes_sync(
         }
         return client.pages("/v4/posting/fbs/list", body, items="postings")
 
-    _fetch_and_take_in(account, windows, fetch, result)
-    OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=now)
-    account.postings_synced_to = now
+    feed = PageFeed(windows, fetch, early=_FEED_PAGES_EARLY)
+    feed.synced_to = now
+    return feed
+
+
+def fbs_changes_sync(
+    *,
+    account: OzonAccount,
+    client: OzonClient,
+    since: datetime | None = None,
+    feed: PageFeed | None = None,
+) -> StepResult:
+    """Postings whose status changed since the last sync; ``feed`` from ``fbs_changes_feed``
+    when it was started earlier (``since`` is then the feed's)."""
+    result = StepResult()
+    if feed is None:
+        feed = fbs_changes_feed(account=account, client=client, since=since)
+    if feed is None:
+        # The first sync: every open posting was just read as unfulfilled; changes start now.
+        now = timezone.now()
+        OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=now)
+        account.postings_synced_to = now
+        return result
+    _take_in_feed(account, feed, result)
+    OzonAccount.objects.filter(pk=account.pk).update(postings_synced_to=feed.synced_to)
+    account.postings_synced_to = feed.synced_to
     return result
 
 
 _DONE = object()
 _BATCH_POSTINGS = 1000  # postings taken in per transaction at most
+_FEED_PAGES = 100  # pages fetched ahead of the database at most (100 postings each)
+_FEED_PAGES_EARLY = 20  # ... while earlier steps still run (their requests come first)
+
+
+class PageFeed:
+    """Pages of several windows requested on worker threads within the account's budget and
+    handed over as they arrive, at most ``limit`` pages ahead of the taker: the requests can
+    start before the step (while earlier steps write) without holding a whole account's
+    postings in memory. Until ``claim()`` only ``early`` pages are fetched ahead, so the
+    earlier steps' own (sequential) requests keep most of the budget. ``close()`` stops the
+    requests; a failed request is raised by ``raise_failure()`` once the pages already
+    received are taken in."""
+
+    def __init__(
+        self, windows: list, fetch, limit: int = _FEED_PAGES, early: int | None = None
+    ) -> None:
+        self.pages: queue.Queue = queue.Queue()
+        self.running = len(windows)
+        self.synced_to: datetime | None = None
+        self._limit = limit if early is None else min(early, limit)
+        self._full_limit = limit
+        self._room = threading.Condition()
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(windows)))
+        self._futures = [self._pool.submit(self._produce, fetch, window) for window in windows]
+
+    def claim(self) -> None:
+        """The taker has started: fetch up to ``limit`` pages ahead from now on."""
+        with self._room:
+            self._limit = self._full_limit
+            self._room.notify_all()
+
+    def get(self, block: bool = True):
+        item = self.pages.get(block)
+        with self._room:
+            self._room.notify_all()
+        return item
+
+    def _put(self, item, wait: bool = True) -> bool:
+        with self._room:
+            while wait and self.pages.qsize() >= self._limit:
+                if self._stop.is_set():
+                    return False
+                self._room.wait(0.1)
+            if self._stop.is_set():
+                return False
+            self.pages.put(item)
+            return True
+
+    def _produce(self, fetch, window) -> None:
+        try:
+            for page in fetch(window):
+                if not self._put(page):
+                    return
+        finally:
+            self._put(_DONE, wait=False)
+
+    def raise_failure(self) -> None:
+        for future in self._futures:
+            future.result()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._room:
+            self._room.notify_all()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _fetch_and_take_in(account, windows, fetch, result: StepResult) -> None:
-    """Requests run on worker threads within the account's budget and hand each page over as
-    it arrives; the database work stays on this thread, so taking pages in overlaps
-    requesting the next ones. Pages that arrived while the last batch was written are taken
-    in together (one transaction, one reservation call per warehouse, up to
-    ``_BATCH_POSTINGS``; a page naming a posting already in the batch waits for the next).
-    A failed request fails the step once the pages already received are taken in."""
-    pages: queue.SimpleQueue = queue.SimpleQueue()
+    _take_in_feed(account, PageFeed(windows, fetch), result)
 
-    def produce(window) -> None:
-        try:
-            for page in fetch(window):
-                pages.put(page)
-        finally:
-            pages.put(_DONE)
 
+def _take_in_feed(account, feed: PageFeed, result: StepResult) -> None:
+    """The database work stays on this thread, so taking pages in overlaps requesting the
+    next ones. Pages that arrived while the last batch was written are taken in together
+    (one transaction, one reservation call per warehouse, up to ``_BATCH_POSTINGS``; a page
+    naming a posting already in the batch waits for the next). A failed request fails the
+    step once the pages already received are taken in."""
+    feed.claim()
     catalogue = _Catalogue(account)
-    with ThreadPoolExecutor(max_workers=len(windows)) as pool:
-        futures = [pool.submit(produce, window) for window in windows]
-        running, held = len(futures), None
+    try:
+        running, held = feed.running, None
         while running or held is not None:
-            page, held = (held if held is not None else pages.get()), None
+            page, held = (held if held is not None else feed.get()), None
             if page is _DONE:
                 running -= 1
                 continue
             batch, numbers = list(page), {p.get("posting_number") for p in page}
             while len(batch) < _BATCH_POSTINGS:
                 try:
-                    more = pages.get_nowait()
+                    more = feed.get(block=False)
                 except queue.Empty:
                     break
                 if more is _DONE:
@@ -611,5 +750,6 @@ def _fetch_and_take_in(account, windows, fetch, result: StepResult) -> None:
                 postings_take_in(
                     account=account, postings=batch, result=result, catalogue=catalogue
                 )
-        for future in futures:
-            future.result()
+    finally:
+        feed.close()
+    feed.raise_failure()

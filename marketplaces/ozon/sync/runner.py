@@ -16,7 +16,13 @@ from marketplaces.ozon.contract import ContractError
 from marketplaces.ozon.models import OzonAccount, SyncRun
 from marketplaces.ozon.sync.catalogue import StepResult, products_sync, warehouses_sync
 from marketplaces.ozon.sync.fbo import fbo_postings_sync
-from marketplaces.ozon.sync.postings import fbs_changes_sync, fbs_unfulfilled_sync
+from marketplaces.ozon.sync.postings import (
+    PageFeed,
+    fbs_changes_feed,
+    fbs_changes_sync,
+    fbs_unfulfilled_feed,
+    fbs_unfulfilled_sync,
+)
 from marketplaces.ozon.sync.stock import opening_stock_sync
 
 logger = logging.getLogger(__name__)
@@ -35,9 +41,15 @@ class StepSummary:
     notes: list[str] = field(default_factory=list)
 
 
-def _fbs(account: OzonAccount, client: OzonClient, since: datetime | None) -> StepResult:
-    result = fbs_unfulfilled_sync(account=account, client=client)
-    changes = fbs_changes_sync(account=account, client=client, since=since)
+def _fbs(
+    account: OzonAccount,
+    client: OzonClient,
+    since: datetime | None,
+    feeds: tuple[PageFeed, PageFeed | None] | None = None,
+) -> StepResult:
+    unfulfilled, changed = feeds or (None, None)
+    result = fbs_unfulfilled_sync(account=account, client=client, feed=unfulfilled)
+    changes = fbs_changes_sync(account=account, client=client, since=since, feed=changed)
     for name in ("created", "updated", "unchanged", "skipped"):
         setattr(result, name, getattr(result, name) + getattr(changes, name))
     result.notes += changes.notes
@@ -65,6 +77,17 @@ STEPS: dict[str, Step] = {
     "stock push": lambda a, c, s: _stock_push(a, c),
     "outbox": lambda a, c, s: _outbox(a, c),
 }
+
+
+def _fbs_feeds(
+    account: OzonAccount, client: OzonClient, since: datetime | None
+) -> tuple[PageFeed, PageFeed | None]:
+    unfulfilled = fbs_unfulfilled_feed(account=account, client=client)
+    try:
+        return unfulfilled, fbs_changes_feed(account=account, client=client, since=since)
+    except Exception:
+        unfulfilled.close()
+        raise
 
 
 def _stock_push(account: OzonAccount, client: OzonClient) -> StepResult:
@@ -97,11 +120,20 @@ def sync_run(
     own_client = client is None
     client = client or OzonClient.for_account(account)
     summaries: list[StepSummary] = []
+    names = steps or list(registry)
+    feeds: tuple[PageFeed, PageFeed | None] | None = None
     try:
-        for name in steps or list(registry):
+        if registry is STEPS and "FBS postings" in names[1:]:
+            # The postings are requested from the start, within the same budget, while the
+            # steps before them write: the step then finds its pages (mostly) waiting.
+            feeds = _fbs_feeds(account, client, since)
+        for name in names:
             started = time.perf_counter()
             try:
-                result = registry[name](account, client, since)
+                if name == "FBS postings" and feeds is not None:
+                    result, feeds = _fbs(account, client, since, feeds), None
+                else:
+                    result = registry[name](account, client, since)
                 summary = StepSummary(
                     name,
                     True,
@@ -123,6 +155,9 @@ def sync_run(
             if progress:
                 progress(summary)
     finally:
+        for feed in feeds or ():
+            if feed is not None:
+                feed.close()
         if own_client:
             client.close()
     run.finished_at = timezone.now()

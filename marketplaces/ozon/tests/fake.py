@@ -377,9 +377,12 @@ class FakeOzon:
         return {"items": items}
 
     def do_v2_product_info_stocks_by_warehouse_fbs(self, body):
-        by_offer = {p["offer_id"]: pid for pid, p in self.products.items()}
-        wanted = {by_offer[o] for o in body.get("offer_id", []) if o in by_offer}
-        wanted |= {pid for pid, p in self.products.items() if str(p["sku"]) in body.get("sku", [])}
+        offers, skus = set(body.get("offer_id", [])), set(body.get("sku", []))
+        wanted = {
+            pid
+            for pid, p in self.products.items()
+            if p["offer_id"] in offers or (skus and str(p["sku"]) in skus)
+        }
         rows = sorted(key for key in self.stock if not wanted or key[0] in wanted)
         start = int(body.get("cursor") or 0)
         page = rows[start : start + body["limit"]]

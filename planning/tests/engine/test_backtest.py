@@ -73,3 +73,24 @@ def test_count_from_sums_demand_and_lost_units_from_that_day():
     plain = simulate_policy(demand, lo, hi, [1.0], [0.0], [5.0], [1.0])
     assert plain.demand_from is None and plain.lost_from is None
     assert plain.lost_units[0] == 7.0 and plain.fill_rate[0] == res.fill_rate[0]
+
+
+def test_a_lifted_reorder_point_orders_before_a_ramp_empties_the_shelf():
+    # s = 10, S = 30 (a lot of 20), lead time 2 days exactly, daily review, start at S = 30;
+    # demand 5, 5, 5, 5, then 10 a day. Plain (s, S): the position reaches s = 10 at the end
+    # of day 3, the 20 units arrive on day 6 (3 + 2 + 1), day 4 sells the last 10, day 5
+    # loses 10 (a second order on day 6). Lifted by half a lot (s = 20, the same S): 10 units
+    # ordered on day 1 arrive on day 4, 10 from day 3 on day 6, so nothing is lost (orders on
+    # days 1, 3, 4, 5 and 6)
+    demand = np.array([[5.0, 5, 5, 5, 10, 10, 10]])
+    one = np.ones(1)
+    args = (2 * one, 0 * one, one, one)
+    plain = simulate_policy(demand, 10 * one, 30 * one, *args)
+    lifted = simulate_policy(demand, 20 * one, 30 * one, *args)
+    assert plain.lost_units.tolist() == [10.0]
+    assert plain.orders.tolist() == [2.0]
+    assert lifted.lost_units.tolist() == [0.0]
+    assert lifted.orders.tolist() == [5.0]
+    # end-of-day stock 25, 20, 15, 10, 0, 0, 10 against 25, 20, 15, 10, 10, 0, 0: the same mean
+    assert plain.avg_inventory_value.tolist() == pytest.approx([80 / 7])
+    assert lifted.avg_inventory_value.tolist() == pytest.approx([80 / 7])

@@ -1,6 +1,9 @@
 """Syntetos–Boylan and ABC classification."""
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planning.engine import abc_classes, syntetos_boylan
 from planning.engine.schema import ERRATIC, INTERMITTENT, LUMPY, NO_DEMAND, SMOOTH
@@ -55,3 +58,47 @@ def test_clip_spikes_by_hand():
     np.testing.assert_array_equal(out[0], [1, 2, 1, 0, 3, 1, 15])
     # row 1: 60 > 10 × median 5 but 60 ≤ 10/2 × mean 14.2: not a spike, left alone
     np.testing.assert_array_equal(out[1], y[1])
+
+
+def test_syntetos_boylan_at_origins_sees_only_the_days_before():
+    from planning.engine.classify import syntetos_boylan_at
+
+    # every day 5 units for 6 days (smooth), then one sale in 4 days of 1 or 20 units
+    y = np.array([[5, 5, 5, 5, 5, 5, 0, 0, 20, 0, 1, 0, 0, 0]], dtype=float)
+    cls, adi, _cv2, at = syntetos_boylan_at(y, None, [3, 6, 14])
+    # days 0-2: three sales of 5 and days 0-5: six of 5 (ADI 1, CV² 0): smooth; all 14 days:
+    # ADI 14 / 8 = 1.75, sizes 5 × 6, 20, 1: mean 51 / 8 = 6.375, Var 28.234, CV² 0.695: lumpy
+    sizes = np.array([5.0] * 6 + [20.0, 1.0])
+    assert np.var(sizes) / np.mean(sizes) ** 2 == pytest.approx(0.695, abs=1e-3)
+    assert at.tolist() == [[SMOOTH, SMOOTH, LUMPY]]
+    assert syntetos_boylan(y)[0].tolist() == cls.tolist() == [LUMPY]
+    assert adi[0] == 14 / 8
+    # a day not usable counts neither as a day nor as a sale
+    valid = np.ones_like(y, bool)
+    valid[0, 6:8] = False  # ADI at the end: 12 / 8 = 1.5
+    cls, adi, _cv2, at = syntetos_boylan_at(y, valid, [8, 14])
+    assert at.tolist() == [[SMOOTH, LUMPY]] and adi[0] == 12 / 8
+    assert syntetos_boylan_at(np.zeros((1, 5)), None, [2])[3].tolist() == [[NO_DEMAND]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_days=st.integers(2, 60),
+    p=st.floats(0.05, 1.0),
+    data=st.data(),
+)
+def test_syntetos_boylan_at_is_the_class_of_each_prefix(seed, n_days, p, data):
+    from planning.engine.classify import syntetos_boylan_at
+
+    rng = np.random.default_rng(seed)
+    y = rng.poisson(rng.uniform(0.5, 8), (6, n_days)) * (rng.random((6, n_days)) < p)
+    valid = rng.random((6, n_days)) < 0.9
+    origins = sorted(data.draw(st.sets(st.integers(1, n_days), min_size=1, max_size=5)))
+    cls, adi, cv2, at = syntetos_boylan_at(y.astype(np.float32), valid, origins)
+    for j, o in enumerate(origins):
+        assert at[:, j].tolist() == syntetos_boylan(y[:, :o], valid[:, :o])[0].tolist()
+    whole = syntetos_boylan(y.astype(np.float32), valid)
+    assert cls.tolist() == whole[0].tolist()
+    np.testing.assert_array_equal(adi, whole[1])
+    np.testing.assert_allclose(cv2, whole[2], rtol=1e-12, atol=1e-15)

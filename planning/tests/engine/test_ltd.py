@@ -202,3 +202,30 @@ def test_a_velocity_bucket_of_one_pair_shrinks_to_its_nearest_buckets():
     np.testing.assert_allclose(pools.ratio[0, 17, N_RECENT - 1], (200 / 201) ** 4, rtol=1e-6)
     # the full bucket keeps its own distribution
     np.testing.assert_allclose(pools.ratio[0, 11, N_RECENT - 1], 1.0, rtol=1e-6)
+
+
+def test_pairs_are_pooled_by_the_class_known_at_their_origin():
+    # SKU 0 sells 5 units every day; SKU 1 too until day 119, then every 5th day.  Its class
+    # over the 200 days: ADI 200 / 136 = 1.47, sizes alike: intermittent.  At an origin o its
+    # ADI is o / (120 + sales since day 120): 172 / 131 = 1.313 (smooth), 179 / 132 = 1.356
+    # (intermittent).  Classed by the end, the pairs before o = 172 would be intermittent
+    # pairs whose actual totals are those of the sparse days that made the SKU intermittent.
+    from planning.engine.schema import INTERMITTENT, SMOOTH
+    from planning.engine.selection import total_origins
+
+    n_days = 200
+    demand = np.full((2, n_days), 5.0, np.float32)
+    sparse = np.arange(n_days) >= 120
+    demand[1, sparse & (np.arange(n_days) % 5 != 0)] = 0
+    snap = snapshot(n=2, n_days=n_days, fbo=False, demand=demand)
+    plan = plan_catalogue(snap)
+    assert plan.demand_class.tolist() == [SMOOTH, INTERMITTENT]
+    pairs = lead_time_pairs(snap)
+    origins = total_origins(n_days, 17)  # P = 10 + 7 days
+    kind = pairs.kind.reshape(2, len(origins))
+    has = np.isfinite(pairs.forecast[:, 0]).reshape(2, len(origins))
+    o = np.asarray(origins)
+    assert has[1].sum() == (o + 17 <= n_days).sum() >= 10
+    assert (kind[0][has[0]] == SMOOTH).all()
+    assert kind[1][has[1] & (o <= 172)].tolist() == [SMOOTH] * int((has[1] & (o <= 172)).sum())
+    assert kind[1][has[1] & (o > 172)].tolist() == [INTERMITTENT]  # the origin 179

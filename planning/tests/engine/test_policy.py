@@ -1,5 +1,7 @@
 """Safety stock, reorder point, fill rate, discrete lead-time demand, EOQ and rounding."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -345,3 +347,70 @@ def test_order_up_to_with_eoq_replaces_the_review_cycle():
     q = np.sqrt(2 * 3650 * 500 / 25)  # EOQ √(2·D·K/h), h = 25 % of 100
     assert pol.eoq[0] == pytest.approx(q)
     assert pol.order_up_to[0] == pytest.approx(pol.reorder_point[0] + q)
+
+
+def test_reorder_lift_raises_s_by_its_share_of_the_eoq_lot_and_keeps_s():
+    # given d = 10/day, σd = 3, L = 10 ± 0, R = 7, 95 %, EOQ at K = 500, h = 25 a year:
+    # s = 170 + 1.645·√153 ≈ 190.35, Q = √(2·3650·500/25) ≈ 382.10, S = s + Q ≈ 572.45;
+    # a lift of 0.5 moves s to 190.35 + 191.05 ≈ 381.40 and leaves S
+    z = 1.6448536269514722
+    s = 170 + z * np.sqrt(17 * 9)
+    q = np.sqrt(2 * 3650 * 500 / 25)
+    params = PlanParams(use_eoq=True, order_cost=500.0, reorder_lift=0.5)
+    pol = _policy(
+        np.full(3, 10.0),
+        np.full(3, 3.0),
+        np.zeros(3),
+        np.full(3, 0.95),
+        np.full(3, SMOOTH),
+        ip=np.array([400.0, 380.0, s]),
+        params=params,
+    )
+    np.testing.assert_allclose(pol.reorder_point, s + 0.5 * q, rtol=1e-9)
+    np.testing.assert_allclose(pol.order_up_to, s + q, rtol=1e-9)
+    np.testing.assert_allclose(pol.safety_stock, s + 0.5 * q - 170, rtol=1e-9)
+    # 400 is above the lifted s (381.40): nothing; 380 orders S − 380 = 192.45 → 193 units,
+    # which without the lift (s = 190.35) it would not; at the old s a whole lot: 383
+    assert pol.suggested_order.tolist() == [0.0, 193.0, 383.0]
+    plain = _policy(
+        np.full(3, 10.0), np.full(3, 3.0), np.zeros(3), np.full(3, 0.95), np.full(3, SMOOTH),
+        ip=np.array([400.0, 380.0, s]), params=PlanParams(use_eoq=True, order_cost=500.0),
+    )  # fmt: skip
+    assert plain.suggested_order.tolist() == [0.0, 0.0, 383.0]
+
+
+def test_reorder_lift_leaves_the_fill_rate_rule_and_is_bounded():
+    # the fill-rate reorder point is solved for its own lot: a lift would overshoot it
+    fill = PlanParams(service_target="fill_rate", use_eoq=True, order_cost=500.0)
+    args = (np.full(2, 10.0), np.full(2, 3.0), np.zeros(2), np.full(2, 0.95), np.full(2, SMOOTH))
+    a = _policy(*args, params=fill)
+    b = _policy(*args, params=dataclasses.replace(fill, reorder_lift=0.5))
+    np.testing.assert_array_equal(a.reorder_point, b.reorder_point)
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="reorder_lift"):
+            PlanParams(reorder_lift=bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0.0, 50.0),
+    st.floats(0.0, 20.0),
+    st.floats(0.5, 0.995),
+    st.floats(0.0, 0.95),
+    st.floats(0.0, 2000.0),
+    st.booleans(),
+)
+def test_reorder_lift_never_lowers_s_keeps_s_and_orders_at_least_the_rest_of_a_lot(
+    mean, sd, sl, lift, ip, eoq_lots
+):
+    kw = {"use_eoq": eoq_lots, "order_cost": 200.0 if eoq_lots else 0.0}
+    args = (np.array([mean]), np.array([sd]), np.zeros(1), np.array([sl]), np.array([SMOOTH]))
+    base = _policy(*args, ip=ip, params=PlanParams(**kw))
+    pol = _policy(*args, ip=ip, params=PlanParams(reorder_lift=lift, **kw))
+    lot = base.order_up_to - base.reorder_point
+    assert pol.reorder_point[0] == pytest.approx(base.reorder_point[0] + lift * lot[0], abs=1e-9)
+    assert pol.order_up_to[0] == pytest.approx(base.order_up_to[0], abs=1e-9)
+    if pol.suggested_order[0] > 0:  # due at IP ≤ s + lift·Q: at least (1 − lift)·Q
+        assert pol.suggested_order[0] >= (1 - lift) * lot[0] - 1e-6
+    if base.suggested_order[0] > 0:  # due without the lift: due with it, the same order
+        assert pol.suggested_order[0] == base.suggested_order[0]
