@@ -59,6 +59,25 @@ def money_format(amount: Decimal | float | int | None, currency: str, *, digits:
     )
 
 
+def latest_rates(currencies: Iterable[str], *, on: date) -> dict[str, tuple[Decimal, date | None]]:
+    """``{currency: (rate to the base currency, valid from)}`` for the rates valid on ``on``
+    (one query); the base currency is 1; a currency without a rate yet is left out."""
+    from core.models import ExchangeRate
+
+    base = base_currency()
+    wanted = set(currencies)
+    rates: dict[str, tuple[Decimal, date | None]] = (
+        {base: (Decimal(1), None)} if base in wanted else {}
+    )
+    for currency, rate, valid_from in (
+        ExchangeRate.objects.filter(currency__in=wanted - {base}, valid_from__lte=on)
+        .order_by("currency", "-valid_from")
+        .values_list("currency", "rate", "valid_from")
+    ):
+        rates.setdefault(currency, (rate, valid_from))
+    return rates
+
+
 @dataclass(frozen=True)
 class Conversion:
     """A sum converted into ``currency`` with the rates used (currency → rate, valid from)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -22,6 +23,11 @@ from planning.models import (
     PrepTimeRecommendation,
 )
 from planning.prep_capacity import prep_time_apply
+
+
+def _figure(value: float, digits: int) -> str:
+    """In the language's number format, rounded (``number_format`` alone cuts)."""
+    return number_format(round(value, digits), digits, force_grouping=True)
 
 
 def _pct(value: float | None) -> str:
@@ -51,7 +57,7 @@ class PrepTimeRecommendationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     def hours(self, obj: PrepTimeRecommendation) -> str:
         if obj.hours_p50 is None:
             return "—"
-        return f"{obj.hours_p50:.1f} / {obj.hours_p90:.1f}"
+        return f"{_figure(obj.hours_p50, 1)} / {_figure(obj.hours_p90, 1)}"
 
     @admin.display(description=_("recommendation"), ordering="recommended_days")
     def advice(self, obj: PrepTimeRecommendation) -> str:
@@ -113,7 +119,7 @@ class PackingCapacityAdmin(admin.ModelAdmin):
     @admin.display(description=_("orders per hour used"))
     def effective(self, obj: PackingCapacity) -> str:
         rate = obj.effective_orders_per_hour
-        return "—" if rate is None else f"{rate:.1f}"
+        return "—" if rate is None else _figure(rate, 1)
 
 
 @admin.register(CapacityForecast)
@@ -133,15 +139,15 @@ class CapacityForecastAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("expected new"))
     def expected(self, obj: CapacityForecast) -> str:
-        return f"{obj.expected_due:.0f}"
+        return _figure(obj.expected_due, 0)
 
     @admin.display(description=_("due"))
     def total(self, obj: CapacityForecast) -> str:
-        return f"{obj.due:.0f}"
+        return _figure(obj.due, 0)
 
     @admin.display(description=_("capacity"))
     def capacity_shown(self, obj: CapacityForecast) -> str:
-        return "—" if obj.capacity is None else f"{obj.capacity:.0f}"
+        return "—" if obj.capacity is None else _figure(obj.capacity, 0)
 
     @admin.display(description=_("warning"))
     def warning(self, obj: CapacityForecast) -> str:
@@ -149,8 +155,8 @@ class CapacityForecastAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             return ""
         return format_html(
             '<strong style="color:#ba2121">{}</strong>',
-            _("%(excess).0f over: %(hours).1f extra packer-hours")
-            % {"excess": obj.excess, "hours": obj.extra_packer_hours},
+            _("%(excess)s over: %(hours)s extra packer-hours")
+            % {"excess": _figure(obj.excess, 0), "hours": _figure(obj.extra_packer_hours, 1)},
         )
 
 
@@ -196,7 +202,7 @@ class CycleCountTaskAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("urgency"), ordering="urgency")
     def urgency_shown(self, obj: CycleCountTask) -> str:
-        return f"{obj.urgency:.2f}"
+        return _figure(obj.urgency, 2)
 
     @admin.display(description=_("counted"), boolean=True, ordering="done")
     def is_done(self, obj: CycleCountTask) -> bool:

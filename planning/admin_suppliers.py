@@ -7,10 +7,13 @@ Rows are written by ``planning.supplier_learning``; here they are only read.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_mixins import ReadOnlyAdminMixin, ViewOnlyAdminMixin
+from core.money import base_currency, latest_rates, money_format
 from planning.models import ExpediteSuggestion, SupplierPerformance
 
 
@@ -18,10 +21,15 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
+def _one(value: float) -> str:
+    """A figure with one decimal in the language's format (``2,5`` in Russian)."""
+    return number_format(round(value, 1), 1)  # number_format cuts, it does not round
+
+
 def _days(mean: float | None, sd: float | None) -> str:
     if mean is None:
         return "—"
-    return f"{mean:.1f} ± {sd or 0:.1f}"
+    return f"{_one(mean)} ± {_one(sd or 0)}"
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -66,16 +74,16 @@ class SupplierPerformanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("learned (days)"), ordering="learned_mean_days")
     def learned(self, obj: SupplierPerformance) -> str:
         return format_html(
-            "<b>{}</b> <small>({} data)</small>",
+            "<b>{}</b> <small>({})</small>",
             _days(obj.learned_mean_days, obj.learned_sd_days),
-            _pct(obj.data_share),
+            gettext("%(share)s data") % {"share": _pct(obj.data_share)},
         )
 
     @admin.display(description=_("observed median / 90 %"))
     def observed(self, obj: SupplierPerformance) -> str:
         if obj.observed_p50_days is None:
             return "—"
-        return f"{obj.observed_p50_days:.0f} / {obj.observed_p90_days:.0f}"
+        return f"{number_format(round(obj.observed_p50_days))} / {number_format(round(obj.observed_p90_days))}"
 
     @admin.display(description=_("on time"), ordering="on_time_rate")
     def on_time(self, obj: SupplierPerformance) -> str:
@@ -87,13 +95,16 @@ class SupplierPerformanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("average delay (days)"), ordering="average_delay_days")
     def delay(self, obj: SupplierPerformance) -> str:
-        return "—" if obj.average_delay_days is None else f"{obj.average_delay_days:.1f}"
+        return "—" if obj.average_delay_days is None else _one(obj.average_delay_days)
 
     @admin.display(description=_("trend (last 90 days vs before)"))
     def trend(self, obj: SupplierPerformance) -> str:
         if obj.recent_on_time_rate is None or obj.previous_on_time_rate is None:
             return "—"
-        text = f"{_pct(obj.previous_on_time_rate)} → {_pct(obj.recent_on_time_rate)} on time"
+        text = gettext("%(before)s → %(recent)s on time") % {
+            "before": _pct(obj.previous_on_time_rate),
+            "recent": _pct(obj.recent_on_time_rate),
+        }
         if obj.worsening:
             return format_html('<strong style="color:#ba2121">⚠ {}</strong>', text)
         return text
@@ -115,20 +126,53 @@ class ExpediteSuggestionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("backup_supplier",)
     search_fields = ("sku__code", "sku__name")
 
-    @staticmethod
-    def _option(supplier, lead, purchase, cancelled, total) -> str:
+    def changelist_view(self, request, extra_context=None):
+        self._rates: dict = {}
+        return super().changelist_view(request, extra_context)
+
+    def _rate_note(self, supplier, on) -> str:
+        """The rate an item's cost was converted at (the supplier's currency to the base)."""
+        if supplier.currency == base_currency():
+            return ""
+        rates = getattr(self, "_rates", {})
+        key = (supplier.currency, on)
+        if key not in rates:
+            rates[key] = latest_rates([supplier.currency], on=on).get(supplier.currency)
+        found = rates[key]
+        if found is None:
+            return ""
+        rate, valid_from = found
+        return gettext("(%(currency)s at %(rate)s from %(date)s)") % {
+            "currency": supplier.currency,
+            "rate": number_format(rate.normalize()),
+            "date": date_format(valid_from, "SHORT_DATE_FORMAT"),
+        }
+
+    def _option(self, obj, supplier, lead, purchase, cancelled, total) -> str:
+        """Lead time, purchase + cancellations = total, in the base currency (the purchase
+        converted from the supplier's currency at the rate shown)."""
+        base = base_currency()
         return format_html(
-            "{} · {} d · {} + {} cancelled orders = <b>{}</b>",
-            supplier.code,
-            f"{lead:.1f}",
-            f"{purchase:,.0f}",
-            f"{cancelled:.1f}",
-            f"{total:,.0f}",
+            gettext("{supplier} · {lead} d · {purchase} + {cancelled} cancelled orders = {total}"),
+            supplier=supplier.code,
+            lead=_one(lead),
+            purchase=" ".join(
+                filter(
+                    None,
+                    [
+                        money_format(purchase, base, digits=0),
+                        self._rate_note(supplier, obj.computed_on),
+                    ],
+                )
+            ),
+            cancelled=_one(cancelled),
+            total=format_html("<b>{}</b>", money_format(total, base, digits=0)),
         )
 
     @admin.display(description=_("primary (lead, purchase + cancellations = total)"))
     def primary(self, obj: ExpediteSuggestion) -> str:
         return self._option(
+            obj,
             obj.primary_supplier,
             obj.primary_lead_days,
             obj.primary_purchase_cost,
@@ -139,6 +183,7 @@ class ExpediteSuggestionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("faster backup"))
     def backup(self, obj: ExpediteSuggestion) -> str:
         return self._option(
+            obj,
             obj.backup_supplier,
             obj.backup_lead_days,
             obj.backup_purchase_cost,
@@ -148,4 +193,4 @@ class ExpediteSuggestionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("saving"))
     def saving_shown(self, obj: ExpediteSuggestion) -> str:
-        return f"{obj.saving:,.0f}"
+        return money_format(obj.saving, base_currency(), digits=0)

@@ -1,6 +1,8 @@
 """Expedite suggestions: where a SKU has several supplier items and its primary cannot arrive
 before the stock-out, compare each option on purchase cost plus the cancellations its (learned)
-lead time would cause (``planning.engine.expedite``), and keep the cheaper faster one.
+lead time would cause (``planning.engine.expedite``), and keep the cheaper faster one. Costs are
+compared and stored in the base currency (``ZAPAS["CURRENCY"]``), item costs converted at the
+exchange rate valid that day.
 
 Reads the live plan (days of cover, forecast, stock, order quantity) and the supplier items of
 its SKUs that have more than one, in four queries; replaces the suggestions.
@@ -15,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, F, FloatField
 from django.db.models.functions import Cast
 
+from core.money import latest_rates
 from inventory.models import SupplierItem
 from planning.engine.expedite import choose_expedite, option_costs
 from planning.models import ExpediteSuggestion, PlanRun, SkuPlan
@@ -75,8 +78,16 @@ def expedite_refresh(*, as_of: date) -> int:
                 Cast("lead_time_sd_days", FloatField()),
                 Cast("supplier__lead_time_mean_days", FloatField()),
                 Cast("supplier__lead_time_sd_days", FloatField()),
+                "supplier__currency",
             )
         )
+        # An item's cost is in its supplier's currency: compared in the base currency at the
+        # rate valid today. A SKU with an item in a currency without a rate is left out (its
+        # options cannot be compared honestly).
+        rates = latest_rates({r[9] for r in items}, on=as_of)
+        unpriced = {r[0] for r in items if r[9] not in rates}
+        items = [r for r in items if r[0] not in unpriced]
+        to_base = np.array([float(rates[r[9]][0]) for r in items], dtype=np.float64)
         o_sku = np.searchsorted(sku_ids, np.array([r[0] for r in items], dtype=np.int64))
         o_sup = np.array([r[1] for r in items], dtype=np.int64)
         icol = lambda j: np.array([np.nan if r[j] is None else r[j] for r in items])  # noqa: E731
@@ -88,7 +99,8 @@ def expedite_refresh(*, as_of: date) -> int:
         )
         lead_mean = np.where(np.isnan(lm), stated_mean, lm)
         lead_sd = np.where(np.isnan(ls), stated_sd, ls)
-        unit_cost = np.where(icol(3) > 0, icol(3), icol(4))
+        # the SKU's own unit cost (the fallback) is in the base currency already
+        unit_cost = np.where(icol(3) > 0, icol(3) * to_base, icol(4))
         # a SKU without a flagged primary: its first item is the one the plan used
         is_primary = np.zeros(len(items), dtype=bool)
         first = np.ones(len(items), dtype=bool)

@@ -65,5 +65,35 @@ def test_buyers_see_both_options(plan, client):
     expedite_refresh(as_of=TODAY)
     client.force_login(staff_member("Buyer", "buyer"))
     body = client.get(reverse("admin:planning_expeditesuggestion_changelist")).content.decode()
-    assert "SLOW · 20.0 d · 500 + 150.0 cancelled orders = <b>23,000</b>" in body
-    assert "FAST · 4.0 d · 700 + 0.0 cancelled orders = <b>700</b>" in body
+    assert "SLOW · 20.0 d · 500\xa0RUB + 150.0 cancelled orders = <b>23,000\xa0RUB</b>" in body
+    assert "FAST · 4.0 d · 700\xa0RUB + 0.0 cancelled orders = <b>700\xa0RUB</b>" in body
+    assert "22,300\xa0RUB" in body  # the saving
+
+
+def test_an_item_in_another_currency_is_compared_at_the_days_rate(plan, client):
+    # given the fast supplier invoices in yuan: 0.50 CNY a unit, 14 RUB a yuan since 10 Nov
+    from core.models import ExchangeRate
+
+    sku, slow, fast = plan
+    fast.currency = "CNY"
+    fast.save(update_fields=["currency"])
+    sku.supplier_items.filter(supplier=fast).update(unit_cost=Decimal("0.50"))
+    ExchangeRate.objects.create(currency="CNY", rate=Decimal("14"), valid_from=date(2026, 11, 10))
+    ExchangeRate.objects.create(currency="CNY", rate=Decimal("99"), valid_from=date(2026, 11, 21))
+    # when the suggestions are made on 20 Nov
+    assert expedite_refresh(as_of=TODAY) == 1
+    # then the yuan price counts as 7 RUB a unit (the rate valid that day), not 0.50
+    s = ExpediteSuggestion.objects.get()
+    assert (s.backup_supplier, s.backup_purchase_cost, s.backup_total_cost) == (fast, 700.0, 700.0)
+    client.force_login(staff_member("Buyer", "buyer"))
+    body = client.get(reverse("admin:planning_expeditesuggestion_changelist")).content.decode()
+    assert "FAST · 4.0 d · 700\xa0RUB (CNY at 14 from 11/10/2026) + 0.0 cancelled" in body
+
+
+def test_an_item_in_a_currency_without_a_rate_is_not_compared(plan):
+    # given the fast supplier invoices in lira and no lira rate is kept
+    sku, slow, fast = plan
+    fast.currency = "TRY"
+    fast.save(update_fields=["currency"])
+    # then no suggestion is made for the SKU (0.50 TRY is not 0.50 RUB)
+    assert expedite_refresh(as_of=TODAY) == 0

@@ -197,6 +197,8 @@ def test_planner_sees_the_learned_capacity_and_sets_their_own(shop, client):
     body = page.content.decode()
     assert '<td class="field-learned_orders_per_hour">0.22</td>' in body
     assert '<td class="field-effective">0.2</td>' in body
+    russian = client.get(url, headers={"accept-language": "ru"}).content.decode()
+    assert '<td class="field-effective">0,2</td>' in russian
     # when they set 6 orders an hour with 2 packers, the rate in use follows
     saved = _capacity_row(client, cap, orders_per_hour="6", packers="2")
     cap.refresh_from_db()
