@@ -38,19 +38,7 @@ def syntetos_boylan(
         yz = yz.astype(np.float64)
     s1 = yz.sum(axis=1, dtype=np.float64)
     s2 = np.einsum("ij,ij->i", yz, yz, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        adi = np.where(k > 0, n_days / k, np.inf)
-        mean = np.where(k > 0, s1 / k, 0.0)
-        var = np.where(k > 0, s2 / k - mean * mean, 0.0)
-        cv2 = np.where(mean > 0, np.maximum(var, 0.0) / (mean * mean), 0.0)
-    high_adi = adi >= adi_cutoff
-    high_cv = cv2 >= cv2_cutoff
-    cls = np.select(
-        [k == 0, ~high_adi & ~high_cv, ~high_adi & high_cv, high_adi & ~high_cv],
-        [NO_DEMAND, SMOOTH, ERRATIC, INTERMITTENT],
-        default=LUMPY,
-    ).astype(np.int8)
-    return cls, adi, cv2
+    return _classes(n_days, k, s1, s2, adi_cutoff, cv2_cutoff)
 
 
 def syntetos_boylan_at(

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +27,9 @@ from core.bulk import model_insert
 from inventory.models import Barcode, Sku, Warehouse
 from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.models import OzonAccount, ProductLink, StockPush, WarehouseLink
+
+if TYPE_CHECKING:
+    from marketplaces.ozon.sync.stock import OpeningStockFeed
 
 _DAYS = {
     "MONDAY": "1",
@@ -160,8 +163,13 @@ def _product_pages(client: OzonClient) -> list[dict[str, Any]]:
         body = {**body, "last_id": last_id}
 
 
-def products_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
-    """Link every Ozon product of the account to a Zapas SKU (``offer_id`` = SKU code)."""
+def products_sync(
+    *, account: OzonAccount, client: OzonClient, stock_feed: OpeningStockFeed | None = None
+) -> StepResult:
+    """Link every Ozon product of the account to a Zapas SKU (``offer_id`` = SKU code).
+
+    ``stock_feed``: started with the linked offers before the links are written, so the
+    opening stock is requested while this step writes."""
     result = StepResult()
     listed = _product_pages(client)
     ids = [str(item["product_id"]) for item in listed if item.get("product_id")]
@@ -210,6 +218,8 @@ def products_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
                 "offer_id", "sku_id", "product_id", "ozon_sku", "barcodes", "is_archived"
             )
         }
+        if stock_feed is not None:
+            stock_feed.start(account, [*existing, *(code for code in offers if code in skus)])
         created, changed = [], []
         for code, item in offers.items():
             if code not in skus:

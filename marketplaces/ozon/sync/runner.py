@@ -23,7 +23,7 @@ from marketplaces.ozon.sync.postings import (
     fbs_unfulfilled_feed,
     fbs_unfulfilled_sync,
 )
-from marketplaces.ozon.sync.stock import opening_stock_sync
+from marketplaces.ozon.sync.stock import OpeningStockFeed, opening_stock_sync
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,10 @@ STEPS: dict[str, Step] = {
 }
 
 
+def _before(names: list[str], first: str, then: str) -> bool:
+    return first in names and then in names and names.index(first) < names.index(then)
+
+
 def _fbs_feeds(
     account: OzonAccount, client: OzonClient, since: datetime | None
 ) -> tuple[PageFeed, PageFeed | None]:
@@ -122,16 +126,27 @@ def sync_run(
     summaries: list[StepSummary] = []
     names = steps or list(registry)
     feeds: tuple[PageFeed, PageFeed | None] | None = None
+    stock_feed: OpeningStockFeed | None = None
     try:
         if registry is STEPS and "FBS postings" in names[1:]:
             # The postings are requested from the start, within the same budget, while the
             # steps before them write: the step then finds its pages (mostly) waiting.
             feeds = _fbs_feeds(account, client, since)
+        if registry is STEPS and _before(names, "products", "opening stock"):
+            stock_feed = OpeningStockFeed(client)  # started by the products step
         for name in names:
             started = time.perf_counter()
             try:
                 if name == "FBS postings" and feeds is not None:
                     result, feeds = _fbs(account, client, since, feeds), None
+                elif name == "products" and stock_feed is not None:
+                    result = products_sync(account=account, client=client, stock_feed=stock_feed)
+                elif name == "opening stock" and stock_feed is not None:
+                    feed, stock_feed = stock_feed, None
+                    try:
+                        result = opening_stock_sync(account=account, client=client, feed=feed)
+                    finally:
+                        feed.close()
                 else:
                     result = registry[name](account, client, since)
                 summary = StepSummary(
@@ -155,7 +170,7 @@ def sync_run(
             if progress:
                 progress(summary)
     finally:
-        for feed in feeds or ():
+        for feed in [*(feeds or ()), stock_feed]:
             if feed is not None:
                 feed.close()
         if own_client:

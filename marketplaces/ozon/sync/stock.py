@@ -9,7 +9,7 @@ warehouse that has no ledger yet, ``present`` becomes the opening balance throug
 from __future__ import annotations
 
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +22,61 @@ from marketplaces.ozon.client import OzonClient
 from marketplaces.ozon.models import OzonAccount, ProductLink
 from marketplaces.ozon.sync.catalogue import StepResult, _chunks
 
+_STOCKS = "/v2/product/info/stocks-by-warehouse/fbs"
 
-def opening_stock_sync(*, account: OzonAccount, client: OzonClient) -> StepResult:
+
+def _per_request(account: OzonAccount) -> int:
+    # One request per 500 offers (≤ 1,000 rows with two warehouses), several at a time.
+    return max(1, 1000 // max(1, account.warehouses.count()))
+
+
+def _fetch(client: OzonClient, offers: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    body = {"offer_id": offers, "limit": 1000}
+    for page in client.pages(_STOCKS, body, items="products"):
+        rows += page
+    return rows
+
+
+class OpeningStockFeed:
+    """Ozon's stock of the listed offers, requested on worker threads while the products are
+    written (``start`` from the products step); the opening stock step takes the rows and
+    requests only the offers the feed did not cover."""
+
+    def __init__(self, client: OzonClient) -> None:
+        self.client = client
+        self._pool: ThreadPoolExecutor | None = None
+        self._chunks: list[tuple[list[str], Future]] = []
+
+    def start(self, account: OzonAccount, offers: list[str]) -> None:
+        if (
+            self._pool is not None
+            or not account.warehouses.filter(opening_stock_loaded_at__isnull=True).exists()
+        ):
+            return  # started already, or no warehouse waits for its opening stock
+        self._pool = ThreadPoolExecutor(max_workers=settings.OZON["CONCURRENCY"])
+        self._chunks = [
+            (chunk, self._pool.submit(_fetch, self.client, chunk))
+            for chunk in _chunks(sorted(set(offers)), _per_request(account))
+        ]
+
+    def take(self) -> tuple[set[str], list[list[dict[str, Any]]]]:
+        """The offers covered and their rows (a failed request raises here)."""
+        covered: set[str] = set()
+        rows = []
+        for chunk, future in self._chunks:
+            rows.append(future.result())
+            covered.update(chunk)
+        return covered, rows
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def opening_stock_sync(
+    *, account: OzonAccount, client: OzonClient, feed: OpeningStockFeed | None = None
+) -> StepResult:
     result = StepResult()
     links = {
         link.ozon_warehouse_id: link
@@ -34,21 +87,15 @@ def opening_stock_sync(*, account: OzonAccount, client: OzonClient) -> StepResul
     if not links:
         return result
     products = dict(ProductLink.objects.filter(account=account).values_list("offer_id", "sku_id"))
-    # One request per 500 offers (≤ 1,000 rows with two warehouses), several at a time.
-    per_request = max(1, 1000 // max(1, account.warehouses.count()))
-
-    def fetch(offers: list[str]) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        body = {"offer_id": offers, "limit": 1000}
-        for page in client.pages(
-            "/v2/product/info/stocks-by-warehouse/fbs", body, items="products"
-        ):
-            rows += page
-        return rows
+    covered, fetched = feed.take() if feed is not None else (set(), [])
+    rest = sorted(set(products) - covered)
 
     lines: dict[int, list[tuple[int, int]]] = defaultdict(list)
     with ThreadPoolExecutor(max_workers=settings.OZON["CONCURRENCY"]) as pool:
-        for rows in pool.map(fetch, _chunks(sorted(products), per_request)):
+        answers = pool.map(
+            lambda offers: _fetch(client, offers), _chunks(rest, _per_request(account))
+        )
+        for rows in [*fetched, *answers]:
             for row in rows:
                 sku_id = products.get(row.get("offer_id") or "")
                 present = row.get("present")

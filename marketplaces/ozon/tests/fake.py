@@ -13,6 +13,7 @@ contract; violations are kept in ``contract_errors`` and answered with HTTP 400.
 from __future__ import annotations
 
 import json
+import operator
 import threading
 import time
 from collections import defaultdict, deque
@@ -34,6 +35,9 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_BY_CHANGE = operator.attrgetter("changed_at", "posting_number")
 
 
 def _parse(value: str) -> datetime:
@@ -440,7 +444,7 @@ class FakeOzon:
         return [p for p in self.postings.values() if p.scheme == "fbs"]
 
     def _paged(self, postings: list[FakePosting], body) -> dict[str, Any]:
-        postings.sort(key=lambda p: (p.changed_at, p.posting_number))
+        postings.sort(key=_BY_CHANGE)
         start = int(body.get("cursor") or 0)
         page = postings[start : start + body["limit"]]
         more = start + len(page) < len(postings)
@@ -453,10 +457,15 @@ class FakeOzon:
     def do_v4_posting_fbs_unfulfilled_list(self, body):
         flt = body.get("filter") or {}
         statuses = set(flt.get("statuses") or ["awaiting_packaging", "awaiting_deliver"])
-        chosen = [p for p in self._fbs() if p.status in statuses]
-        if "cutoff_from" in flt:
+        if "cutoff_from" in flt:  # one pass over the postings (the bench holds 10,000)
             lo, hi = _parse(flt["cutoff_from"]), _parse(flt["cutoff_to"])
-            chosen = [p for p in chosen if lo <= p.shipment_date <= hi]
+            chosen = [
+                p
+                for p in self.postings.values()
+                if p.scheme == "fbs" and p.status in statuses and lo <= p.shipment_date <= hi
+            ]
+        else:
+            chosen = [p for p in self._fbs() if p.status in statuses]
         if flt.get("warehouse_ids"):
             wanted = {int(w) for w in flt["warehouse_ids"]}
             chosen = [p for p in chosen if p.warehouse_id in wanted]
