@@ -46,6 +46,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from core import sql
 from core.api import error_body
 from core.auth import request_device
 from core.models import IdempotencyRecord
@@ -166,9 +167,15 @@ def _stores(response: Response) -> bool:
 
 
 def _store(record_id: int, response: Response) -> None:
-    IdempotencyRecord.objects.filter(pk=record_id).update(
-        status_code=response.status_code,
-        response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+    # Every keyed write ends here: one statement written in ``core.sql`` rather than a
+    # queryset ``update()`` compiled on each call; the body is converted by its JSONField.
+    sql.update_row(
+        IdempotencyRecord,
+        record_id,
+        {
+            "status_code": response.status_code,
+            "response_body": json.loads(json.dumps(response.data, cls=JSONEncoder)),
+        },
     )
 
 

@@ -8,10 +8,35 @@ up whatever such a callback failed to start (notices, the outbox, the demand fee
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
+
+T = TypeVar("T")
+
+
+def atomic_joining(func: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a service that must run in one transaction: ``transaction.atomic()`` when none
+    is open; inside the caller's transaction, no savepoint of its own (a savepoint and its
+    release are two statements, and a hand-over went through two of them).
+
+    Only for services that refuse (raise a ``DomainError``) before their first write, so that
+    a refusal leaves nothing to undo: a caller that catches it and goes on (the API records a
+    refused request under its Idempotency-Key) commits nothing half-done. A database error
+    propagates and the caller's transaction rolls back. Work that writes before it may still
+    refuse keeps a ``transaction.atomic()`` block of its own.
+    """
+
+    @functools.wraps(func)
+    def joined(*args: Any, **kwargs: Any) -> T:
+        if connection.in_atomic_block:
+            return func(*args, **kwargs)
+        with transaction.atomic():
+            return func(*args, **kwargs)
+
+    return joined
 
 
 def after_commit(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:

@@ -129,12 +129,8 @@ _ORDER_BY_NUMBER_FIELDS = ("id", "channel", "external_number", "warehouse", "sta
 
 
 @cache
-def _order_by_number_statement() -> str:
-    names = ", ".join(sql.column(Order, name) for name in _ORDER_BY_NUMBER_FIELDS)
-    return (
-        f"SELECT {names} FROM {sql.table(Order)}"
-        f" WHERE {sql.column(Order, 'external_number')} = %s LIMIT 2"
-    )
+def _order_by_number_where() -> str:
+    return f"WHERE {sql.column(Order, 'external_number')} = %s LIMIT 2"
 
 
 def order_by_number(request: Request, number: str) -> Order:
@@ -142,8 +138,9 @@ def order_by_number(request: Request, number: str) -> Order:
     if not number.isprintable() or len(number) > 64:
         raise NotFound(f"No order {number!r}.", code="unknown_order")
     # What the checks and a failed batch outcome need; services lock and re-read the order.
-    # Every scan reads it: written once, through Manager.raw() (other fields stay deferred).
-    candidates = list(Order.objects.raw(_order_by_number_statement(), [number]))
+    # Every scan reads it: written once, plain columns through ``sql.select`` (other fields
+    # stay deferred).
+    candidates = sql.select(Order, _ORDER_BY_NUMBER_FIELDS, _order_by_number_where(), [number])
     channel = request.query_params.get("channel")
     if channel:
         candidates = [o for o in candidates if o.channel == channel]

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from core import sql
 from core.errors import Conflict, DomainError, InsufficientStock, InvalidInput, InvalidTransition
 from core.limits import INT32_MAX
+from core.transactions import atomic_joining
 from fulfilment import hooks
 from fulfilment.calendar import WarehouseCalendar, ship_by_deadline
 from fulfilment.models import (
@@ -158,12 +159,33 @@ def _lock_lines(order: Order) -> list[OrderLine]:
     return lines
 
 
+# What a hand-over reads, writes and answers of the order; the other fields stay deferred.
+_SHIP_ORDER_FIELDS = (
+    "id",
+    "channel",
+    "external_number",
+    "scheme",
+    "warehouse",
+    "status",
+    "ship_by",
+    "packed_at",
+    "shipped_at",
+    "shipped_late",
+    "is_short",
+    "watch_state",
+)
+# The lines' plain columns (``unit_price``, a decimal, stays deferred).
+_SHIP_LINE_FIELDS = ("id", "order", "sku", "quantity", "reserved_quantity", "packed_quantity")
+
+
 def _lock_order_row(order: Order) -> Order:
-    """The order row alone, locked (the hand-over's lock: it needs no warehouse).
+    """The order row alone, locked (the hand-over's lock: it needs no warehouse), with the
+    fields a hand-over uses (others deferred).
 
     Written once and run through ``Manager.raw()``: the ORM queryset cost three times the
     Python on every hand-over, building and compiling the same query."""
-    statement = f"SELECT * FROM {sql.table(Order)} WHERE {sql.column(Order, 'id')} = %s"
+    names = ", ".join(sql.column(Order, name) for name in _SHIP_ORDER_FIELDS)
+    statement = f"SELECT {names} FROM {sql.table(Order)} WHERE {sql.column(Order, 'id')} = %s"
     found = list(Order.objects.raw(statement + sql.for_update(), [order.pk]))
     if not found:
         raise Order.DoesNotExist(_("No order with id %(id)s.") % {"id": order.pk})
@@ -171,12 +193,13 @@ def _lock_order_row(order: Order) -> Order:
 
 
 def _lock_line_rows(order: Order) -> list[OrderLine]:
-    """The order's lines, locked in pk order, without their SKUs (the hand-over's lock)."""
-    statement = (
-        f"SELECT * FROM {sql.table(OrderLine)} WHERE {sql.column(OrderLine, 'order')} = %s"
+    """The order's lines, locked in pk order, without their SKUs (the hand-over's lock); plain
+    columns only (``sql.select``), the unit price deferred."""
+    tail = (
+        f"WHERE {sql.column(OrderLine, 'order')} = %s"
         f" ORDER BY {sql.column(OrderLine, 'id')}{sql.for_update()}"
     )
-    lines = list(OrderLine.objects.raw(statement, [order.pk]))
+    lines = sql.select(OrderLine, _SHIP_LINE_FIELDS, tail, [order.pk])
     for line in lines:
         line.order = order
     return lines
@@ -455,12 +478,16 @@ def order_ship(*, order: Order, actor: Actor = SYSTEM, at: datetime | None = Non
     return order_ship_with_lines(order=order, actor=actor, at=at)[0]
 
 
-@transaction.atomic
+@atomic_joining
 def order_ship_with_lines(
     *, order: Order, actor: Actor = SYSTEM, at: datetime | None = None
 ) -> tuple[Order, list[OrderLine]]:
     """``order_ship``, also returning the order's lines as they are now (their SKUs not
-    loaded), so that the API answers without reading them again."""
+    loaded), so that the API answers without reading them again.
+
+    It refuses before its first write, so inside a caller's transaction (the API's) it takes no
+    savepoint (``core.transactions.atomic_joining``); the one write before a possible refusal,
+    a short order's top-up, runs in a savepoint of its own together with the hand-over."""
     at = _aware(at, _("The handover time")) if at is not None else timezone.now()
     order = _lock_order_row(order)
     if order.status != OrderStatus.AWAITING_DELIVER:
@@ -474,24 +501,37 @@ def order_ship_with_lines(
         raise _transition_error(order, "handed over", [OrderStatus.AWAITING_DELIVER])
     lines = _lock_line_rows(order)
     if any(line.missing_quantity for line in lines):
-        _top_up_reservations(order, lines)
-        still_missing = [line for line in lines if line.missing_quantity]
-        if still_missing:
-            raise InsufficientStock(
-                _(
-                    "Order %(order)s is short of %(missing)s; it cannot be handed over until the "
-                    "stock arrives."
-                )
-                % {
-                    "order": order.external_number,
-                    "missing": _describe(still_missing, "missing_quantity"),
-                },
-                code="order_short",
-                details={
-                    "order": order.external_number,
-                    "missing": {line.sku.code: line.missing_quantity for line in still_missing},
-                },
+        with transaction.atomic():  # the top-up is undone if the order is refused after all
+            _top_up_reservations(order, lines)
+            _refuse_if_short(order, lines)
+            return _ship_locked(order, lines, actor, at)
+    return _ship_locked(order, lines, actor, at)
+
+
+def _refuse_if_short(order: Order, lines: list[OrderLine]) -> None:
+    still_missing = [line for line in lines if line.missing_quantity]
+    if still_missing:
+        raise InsufficientStock(
+            _(
+                "Order %(order)s is short of %(missing)s; it cannot be handed over until the "
+                "stock arrives."
             )
+            % {
+                "order": order.external_number,
+                "missing": _describe(still_missing, "missing_quantity"),
+            },
+            code="order_short",
+            details={
+                "order": order.external_number,
+                "missing": {line.sku.code: line.missing_quantity for line in still_missing},
+            },
+        )
+
+
+def _ship_locked(
+    order: Order, lines: list[OrderLine], actor: Actor, at: datetime
+) -> tuple[Order, list[OrderLine]]:
+    """The hand-over's writes, on a locked order with its lines locked and fully reserved."""
     stock.stock_ship_reserved(
         warehouse_id=order.warehouse_id,
         lines=[(line.sku_id, line.quantity) for line in lines],
@@ -500,7 +540,15 @@ def order_ship_with_lines(
         document_ref=order.external_number,
         reason=f"Order {order.external_number} handed to carrier",
     )
-    OrderLine.objects.filter(order=order).update(reserved_quantity=0)
+    # Two statements written here (``core.sql``) instead of a queryset ``update()`` and a
+    # ``save(update_fields=…)`` compiled on every hand-over; Order and OrderLine have no
+    # ``save()`` of their own and no signal receivers.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sql.table(OrderLine)} SET {sql.column(OrderLine, 'reserved_quantity')} = 0"
+            f" WHERE {sql.column(OrderLine, 'order')} = %s",
+            [order.pk],
+        )
     for line in lines:
         line.reserved_quantity = 0
     order.status = OrderStatus.DELIVERING
@@ -508,7 +556,17 @@ def order_ship_with_lines(
     order.shipped_late = at > order.ship_by
     order.is_short = False
     order.watch_state = ""
-    order.save(update_fields=["status", "shipped_at", "shipped_late", "is_short", "watch_state"])
+    sql.update_row(
+        Order,
+        order.pk,
+        {
+            "status": order.status,
+            "shipped_at": at,
+            "shipped_late": order.shipped_late,
+            "is_short": False,
+            "watch_state": "",
+        },
+    )
     hooks.order_shipped(order, at, frozenset(line.sku_id for line in lines))
     return order, lines
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -38,23 +39,27 @@ from inventory.models import (
 
 def skus_with_barcodes(*, sku_ids: Iterable[int]) -> dict[int, tuple[Sku, list[str]]]:
     """SKU id → (the SKU with its code and name loaded, its barcodes in code order), in one
-    statement through ``Manager.raw()`` (a hand-over answers with them on every scan)."""
+    statement of plain columns (``sql.loader``; a hand-over answers with them on every scan)."""
     wanted = sorted(set(sku_ids))
     if not wanted:
         return {}
+    columns, load = sql.loader(Sku, ("id", "code", "name"), alias="s")
     statement = (
-        f"SELECT s.{sql.column(Sku, 'id')}, s.{sql.column(Sku, 'code')},"
-        f" s.{sql.column(Sku, 'name')}, b.{sql.column(Barcode, 'code')} AS barcode"
+        f"SELECT {columns}, b.{sql.column(Barcode, 'code')}"
         f" FROM {sql.table(Sku)} s LEFT JOIN {sql.table(Barcode)} b"
         f" ON b.{sql.column(Barcode, 'sku')} = s.{sql.column(Sku, 'id')}"
         f" WHERE s.{sql.column(Sku, 'id')} IN ({', '.join(['%s'] * len(wanted))})"
         f" ORDER BY s.{sql.column(Sku, 'id')}, b.{sql.column(Barcode, 'code')}"
     )
     found: dict[int, tuple[Sku, list[str]]] = {}
-    for sku in Sku.objects.raw(statement, wanted):
-        _, codes = found.setdefault(sku.pk, (sku, []))
-        if sku.barcode is not None:
-            codes.append(sku.barcode)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, wanted)
+        for row in cursor.fetchall():
+            entry = found.get(row[0])
+            if entry is None:
+                entry = found[row[0]] = (load(row), [])
+            if row[3] is not None:
+                entry[1].append(row[3])
     return found
 
 

@@ -155,8 +155,8 @@ class CapacityForecastAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             return ""
         return format_html(
             '<strong style="color:#ba2121">{}</strong>',
-            _("%(excess).0f over: %(hours).1f extra packer-hours")
-            % {"excess": obj.excess, "hours": obj.extra_packer_hours},
+            _("%(excess)s over: %(hours)s extra packer-hours")
+            % {"excess": _figure(obj.excess, 0), "hours": _figure(obj.extra_packer_hours, 1)},
         )
 
 

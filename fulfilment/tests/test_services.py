@@ -14,6 +14,7 @@ from fulfilment.models import (
     Notice,
     NoticeKind,
     Order,
+    OrderLine,
     OrderStatus,
     ShipBySource,
     WatchState,
@@ -497,3 +498,44 @@ def test_the_order_locks_read_what_the_orm_queries_read(django_assert_num_querie
             services._lock_order(Order(pk=999_999))
         assert services._lock_lines(Order(pk=999_999)) == []
         assert OrderLine.objects.count() == 2
+
+
+def test_a_hand_over_joins_its_callers_transaction_and_a_refusal_leaves_it_usable(warehouse, skus):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    a, b = skus
+    stock_level(sku=a, warehouse=warehouse, on_hand=3)
+    packed = order_pack(order=make_order(warehouse=warehouse, lines=[(a, 1)]), actor=SYSTEM)
+    unpacked = make_order(warehouse=warehouse, lines=[(a, 1)])
+    # given a caller's transaction (as the API's Idempotency-Key opens one)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        # when an unpacked order is refused and a packed one handed over inside it
+        with pytest.raises(InvalidTransition):
+            order_ship(order=unpacked, actor=SYSTEM)
+        shipped = order_ship(order=packed, actor=SYSTEM)
+        # then the caller's transaction goes on (nothing to roll back)
+        assert Order.objects.filter(status=OrderStatus.DELIVERING).count() == 1
+    # and neither the order's nor the stock's service took a savepoint of its own
+    kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert kinds.count("SAVEPOINT") == 1  # the caller's own (the test runs inside one)
+    assert shipped.status == OrderStatus.DELIVERING
+    assert level(a, warehouse) == (2, 1)
+    assert Order.objects.get(pk=unpacked.pk).status == OrderStatus.AWAITING_PACKAGING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_over_outside_a_transaction_is_its_own(warehouse, skus):
+    a, b = skus
+    stock_level(sku=a, warehouse=warehouse, on_hand=2)
+    order = order_pack(order=make_order(warehouse=warehouse, lines=[(a, 1), (b, 1)]), actor=SYSTEM)
+    StockLevel.objects.filter(sku=b, warehouse=warehouse).update(on_hand=0, reserved=0)
+    OrderLine.objects.filter(order=order, sku=b).update(reserved_quantity=0)
+    # when a short order is refused with no transaction open, then nothing of it stays
+    with pytest.raises(InsufficientStock):
+        order_ship(order=order, actor=SYSTEM)
+    assert lines_of(order) == {"A": (1, 1, 1), "B": (1, 0, 1)}
+    # and once the stock is there it ships, committed
+    StockLevel.objects.filter(sku=b, warehouse=warehouse).update(on_hand=1)
+    assert order_ship(order=order, actor=SYSTEM).status == OrderStatus.DELIVERING
+    assert (level(a, warehouse), level(b, warehouse)) == ((1, 0), (0, 0))

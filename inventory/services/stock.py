@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from core import sql
 from core.errors import Conflict, InsufficientStock, InvalidInput
+from core.transactions import atomic_joining
 from inventory import hooks
 from inventory.models import (
     MovementKind,
@@ -251,7 +252,7 @@ def stock_release(*, warehouse_id: int, lines: Sequence[tuple[int, int]]) -> Non
     _offer_to_short_orders(levels)
 
 
-@transaction.atomic
+@atomic_joining
 def stock_ship_reserved(
     *,
     warehouse_id: int,
@@ -264,7 +265,8 @@ def stock_ship_reserved(
     """Turn reservations into shipments: on hand and reserved both fall, one ledger row a line.
 
     Locks the stock rows in pk order; ``InsufficientStock`` if a line ships more than is
-    reserved for it, and then nothing is shipped.
+    reserved for it, and then nothing is shipped. Every check comes before the first write, so
+    inside a caller's transaction it takes no savepoint (``core.transactions.atomic_joining``).
     """
     for _, quantity in lines:
         _positive(quantity)
@@ -303,7 +305,8 @@ def stock_ship_reserved(
     for level in levels.values():
         level.updated_at = now
     hooks.stock_changed(sorted(levels))
-    return StockMovement.objects.bulk_create(movements)
+    sql.insert(movements)  # one statement, like bulk_create, without its compiler
+    return movements
 
 
 # --- purchase orders --------------------------------------------------------------------------

@@ -272,6 +272,7 @@ def _policy_stage(
         dem.ip,
         params,
         dem.over_p,
+        s.mean_units_per_order,
     )
     return level, pol
 

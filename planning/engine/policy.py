@@ -164,11 +164,14 @@ def compute_policy(
     inventory_position: np.ndarray,
     params: PlanParams,
     total: TotalDistribution | None = None,
+    units_per_order: np.ndarray | None = None,
 ) -> PolicyResult:
     """The whole replenishment policy of a catalogue (see the module docstring).
 
     With ``total`` (the estimated distribution of demand over P, ``ltd``) the lead-time demand
     mean, sd and the reorder point come from it instead of the normal / discrete model.
+    ``units_per_order`` (mean units per customer order line): under the fill-rate target
+    S is at least s + one line.
     """
     d = np.maximum(_f64(mean_daily), 0)
     rv = np.maximum(_f64(review_days), 0)
@@ -212,6 +215,10 @@ def compute_policy(
     ss = np.where(mu > 0, ss, 0.0)
     # S = s + one order cycle of demand (R·d, or the EOQ when enabled): see the docstring
     out = np.where(mu > 0, rop + cycle_q, 0.0)
+    if fill and units_per_order is not None:
+        # a fill rate counts units: S holds at least one mean order line above s, so one
+        # customer's line finds the stock a lot smaller than the line would not give it
+        out = np.where(mu > 0, np.maximum(out, rop + np.maximum(_f64(units_per_order), 1.0)), 0.0)
     if params.reorder_lift > 0 and not fill:  # s + lift·Q, S unchanged
         rop = np.where(mu > 0, rop + params.reorder_lift * cycle_q, 0.0)
         ss = np.where(mu > 0, rop - mu, 0.0)

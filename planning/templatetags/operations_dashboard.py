@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.money import base_currency, money_format
 from planning.cycle_counts import record_accuracy
 from planning.models import CapacityForecast, PrepTimeRecommendation, SupplierPerformance
 
@@ -62,7 +63,8 @@ def operations_dashboard(context) -> dict:
                 "code": a.warehouse_code,
                 "exact": f"{a.exact_share:.0%}" if a.exact_share is not None else "—",
                 "counts": a.counts,
-                "value": a.variance_value,
+                # Σ |variance| × the SKUs' unit cost: the seller's own currency
+                "value": money_format(a.variance_value, base_currency()),
             }
             for a in record_accuracy()
         ]

@@ -95,6 +95,6 @@ def test_dashboard_shows_record_accuracy_and_admin_lists_the_plan(cells, client)
     body = client.get(reverse("admin:index")).content.decode()
     assert "Record accuracy" in body
     # within 90 days: the counts 20, 50 and 1 days ago, one off by a unit of 1.00
-    assert "<td>MSK</td><td>67% <small>of 3 counts</small></td><td>1.00</td>" in body
+    assert "<td>MSK</td><td>67% <small>of 3 counts</small></td><td>1.00\xa0RUB</td>" in body
     page = client.get(reverse("admin:planning_cyclecounttask_changelist")).content.decode()
     assert "SLOW" in page and "0 / 0" in page

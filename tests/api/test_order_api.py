@@ -231,8 +231,9 @@ def test_a_hand_over_costs_a_fixed_number_of_statements(api, warehouse, mug, cup
     # then: claim the key, read the order by number, lock the order, its lines and both stock
     # rows; one statement each, whatever the number of lines, for the stock rows (one prepared
     # UPDATE executed per row), the marketplace stock-push marks and the ledger rows; reset
-    # the reservations, save the order, read SKUs with barcodes, store the response. Plus one
-    # savepoint (and its release) per nested transaction: the key's, the order's, the stock's.
+    # the reservations, save the order, read SKUs with barcodes, store the response. Plus the
+    # key's savepoint and its release (the test runs inside a transaction; in production the
+    # key's transaction is the outermost): the order's and the stock's services join it.
     kinds = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     work = [k for k in kinds if k not in ("SAVEPOINT", "RELEASE")]
     listing = "\n".join(q["sql"][:120] for q in queries.captured_queries)
@@ -241,4 +242,26 @@ def test_a_hand_over_costs_a_fixed_number_of_statements(api, warehouse, mug, cup
 
 # README ("API") states these figures for a two-line order: statements doing work, and
 # savepoint statements. A change to what a hand-over runs must update both.
-HAND_OVER_STATEMENTS = (12, 6)
+HAND_OVER_STATEMENTS = (12, 2)
+
+
+def test_a_short_order_refused_under_a_key_keeps_nothing_of_its_top_up(api, warehouse, mug, cup):
+    from fulfilment.models import OrderLine
+
+    # given a packed order for a mug and 2 cups whose cups lost their reservation, 1 cup in stock
+    order = order_pack(
+        order=make_order(warehouse=warehouse, lines=[(mug, 1), (cup, 2)], number="S-T")
+    )
+    OrderLine.objects.filter(order=order, sku=cup).update(reserved_quantity=0)
+    StockLevel.objects.filter(sku=cup, warehouse=warehouse).update(on_hand=1, reserved=0)
+    # when it is handed over with a key, and again with the same key
+    first = api.post("/api/v1/orders/S-T/ship/", HTTP_IDEMPOTENCY_KEY="ship-S-T")
+    again = api.post("/api/v1/orders/S-T/ship/", HTTP_IDEMPOTENCY_KEY="ship-S-T")
+    # then it is refused as short, the refusal stored and replayed, and the one cup the top-up
+    # had reserved before the refusal is free again
+    assert (first.status_code, first.json()["code"]) == (409, "order_short")
+    assert (again.status_code, again["Idempotent-Replayed"]) == (409, "true")
+    cups = StockLevel.objects.get(sku=cup, warehouse=warehouse)
+    assert (cups.on_hand, cups.reserved) == (1, 0)
+    assert OrderLine.objects.get(order=order, sku=cup).reserved_quantity == 0
+    assert Order.objects.get(pk=order.pk).status == "awaiting_deliver"

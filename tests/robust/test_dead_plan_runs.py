@@ -176,3 +176,19 @@ def test_the_admin_cancels_a_stuck_job_run(client):
     assert "Cancelled 1 run." in response.content.decode()
     stuck.refresh_from_db()
     assert (stuck.status, stuck.error) == (JobRun.Status.FAILED, "Cancelled by admin:boss.")
+
+
+def test_the_cancel_message_counts_in_the_readers_language(client):
+    from core.models import JobRun
+
+    stuck = [JobRun.objects.create(job=f"job-{n}", status=JobRun.Status.RUNNING) for n in range(2)]
+    client.force_login(StaffUserFactory(username="boss"))
+    response = client.post(
+        reverse("admin:core_jobrun_changelist"),
+        {"action": "cancel_runs", "_selected_action": [run.pk for run in stuck]},
+        headers={"accept-language": "ru"},
+        follow=True,
+    )
+    # two: the second of Russian's four forms (1 запуск, 2 запуска, 5 запусков)
+    assert "Отменено 2 запуска." in response.content.decode()
+    assert "Cancelled" not in response.content.decode()

@@ -173,3 +173,52 @@ def test_the_beat_schedules_are_rows_editable_in_the_admin(db):
     assert tasks["Ozon: outbox"] == "ozon.outbox_drain"
     assert PeriodicTask.objects.get(name="Ozon: unfulfilled postings").interval.every == 180
     assert len(tasks) == 7
+
+
+def test_a_stock_change_marks_only_its_pairs_and_keeps_the_first_pending_time(account):
+    from inventory.tests.factories import SkuFactory, WarehouseFactory
+    from marketplaces.ozon.models import ProductLink, WarehouseLink
+    from marketplaces.ozon.outbox import on_stock_changed
+
+    # given two SKUs linked at two warehouses: one pair pending since an hour ago (version 3)
+    mug, cup = SkuFactory(code="MUG-1"), SkuFactory(code="CUP-1")
+    kazan, tver = WarehouseFactory(code="KZN"), WarehouseFactory(code="TVR")
+    products = {
+        sku: ProductLink.objects.create(account=account, sku=sku, offer_id=sku.code, product_id=n)
+        for n, sku in enumerate([mug, cup], start=1)
+    }
+    links = {
+        warehouse: WarehouseLink.objects.create(
+            account=account, ozon_warehouse_id=n, name=warehouse.code, warehouse=warehouse
+        )
+        for n, warehouse in enumerate([kazan, tver], start=1)
+    }
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    rows = {}
+    for sku in (mug, cup):
+        for warehouse in (kazan, tver):
+            rows[sku.code, warehouse.code] = StockPush.objects.create(
+                account=account,
+                product=products[sku],
+                warehouse_link=links[warehouse],
+                sku=sku,
+                warehouse=warehouse,
+                pending_since=an_hour_ago if (sku, warehouse) == (mug, kazan) else None,
+                version=3 if (sku, warehouse) == (mug, kazan) else 0,
+            )
+    before = timezone.now()
+
+    # when the mug changed at Kazan and the cup at both warehouses
+    on_stock_changed([(mug.pk, kazan.pk), (cup.pk, kazan.pk), (cup.pk, tver.pk)])
+
+    # then those three rows are pending (the mug still since an hour ago) with one more version,
+    # and the mug at Tver is untouched
+    state = {
+        key: (row.pending_since, row.version)
+        for key, row in ((key, StockPush.objects.get(pk=row.pk)) for key, row in rows.items())
+    }
+    assert state["MUG-1", "KZN"] == (an_hour_ago, 4)
+    assert state["MUG-1", "TVR"] == (None, 0)
+    for key in (("CUP-1", "KZN"), ("CUP-1", "TVR")):
+        pending_since, version = state[key]
+        assert version == 1 and before <= pending_since <= timezone.now()

@@ -414,3 +414,32 @@ def test_reorder_lift_never_lowers_s_keeps_s_and_orders_at_least_the_rest_of_a_l
         assert pol.suggested_order[0] >= (1 - lift) * lot[0] - 1e-6
     if base.suggested_order[0] > 0:  # due without the lift: due with it, the same order
         assert pol.suggested_order[0] == base.suggested_order[0]
+
+
+def test_fill_rate_order_up_to_holds_at_least_one_order_line_above_s():
+    # d = 0.5 and 20 a day, R = 7: lots R·d = 3.5 and 140; mean order lines of 24 units.
+    # Under the fill-rate target S = s + max(lot, 24): s + 24 for the slow SKU, s + 140 for
+    # the fast one; the reorder points are those without the lines; a cycle target ignores them
+    one = np.ones(2)
+    kw = dict(
+        mean_daily=np.array([0.5, 20.0]),
+        sd_daily=np.array([1.0, 6.0]),
+        lead_time_mean=10 * one,
+        lead_time_sd=0 * one,
+        review_days=7 * one,
+        service_level=0.95 * one,
+        demand_class=np.full(2, SMOOTH),
+        unit_cost=100 * one,
+        moq=0 * one,
+        pack_size=one,
+        inventory_position=0 * one,
+    )
+    fill = PlanParams(service_target="fill_rate")
+    plain = compute_policy(**kw, params=fill)
+    lines = compute_policy(**kw, params=fill, units_per_order=24 * one)
+    np.testing.assert_allclose(lines.reorder_point, plain.reorder_point)
+    np.testing.assert_allclose(plain.order_up_to - plain.reorder_point, [3.5, 140.0])
+    np.testing.assert_allclose(lines.order_up_to - lines.reorder_point, [24.0, 140.0])
+    assert lines.suggested_order[0] == np.ceil(lines.order_up_to[0])
+    cycle = compute_policy(**kw, params=PlanParams(), units_per_order=24 * one)
+    np.testing.assert_allclose(cycle.order_up_to - cycle.reorder_point, [3.5, 140.0])
