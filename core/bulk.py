@@ -24,8 +24,9 @@ from django.utils import timezone
 
 _BATCH = 20_000  # rows per executemany: bounded memory for long streams
 
-# Fields whose Python values the drivers bind as they are (ints, strings, booleans, ids).
-_AS_IS = frozenset(
+# Integer, id and text fields: both drivers (psycopg, sqlite3) bind their Python values as they
+# are and hand them back as the values a model holds (``core.sql`` reads them without converters).
+INTEGER_AND_TEXT_FIELDS = frozenset(
     {
         "AutoField",
         "BigAutoField",
@@ -38,12 +39,12 @@ _AS_IS = frozenset(
         "PositiveSmallIntegerField",
         "CharField",
         "TextField",
-        "SlugField",
-        "BooleanField",
         "ForeignKey",
         "OneToOneField",
     }
 )
+# Fields whose Python values the drivers bind as they are (booleans too, slugs are text).
+_AS_IS = INTEGER_AND_TEXT_FIELDS | {"SlugField", "BooleanField"}
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
-from core.bulk import field_adapter
+from core.bulk import INTEGER_AND_TEXT_FIELDS, field_adapter
 
 
 # Names are fixed for the life of the process (one database), and every hand-over spells a
@@ -93,23 +93,7 @@ def update_many(
 # Field types whose values both drivers (psycopg, sqlite3) hand back as the Python values a model
 # holds, so rows of them need no converter: integers, ids and text. Anything else (datetimes,
 # decimals, booleans on SQLite, JSON) is read through ``Manager.raw()``, which converts.
-_READ_AS_IS = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "SmallAutoField",
-        "IntegerField",
-        "BigIntegerField",
-        "SmallIntegerField",
-        "PositiveIntegerField",
-        "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
-        "CharField",
-        "TextField",
-        "ForeignKey",
-        "OneToOneField",
-    }
-)
+_READ_AS_IS = INTEGER_AND_TEXT_FIELDS
 
 
 @cache
